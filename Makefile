@@ -1,0 +1,55 @@
+# Two commands on a fresh machine with Python 3.11+:
+#   make run   — the portal (web + worker + beat) with the demo cooperative
+#   make test  — the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PORT ?= 8000
+export PATH := $(BIN):$(PATH)
+
+.PHONY: run prepare test lint lock clean
+
+$(VENV)/.runtime: requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	@touch $@
+
+$(VENV)/.dev: requirements-dev.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.lock
+	@touch $@ $(VENV)/.runtime
+
+# Migrate and load the demo cooperative (idempotent).
+prepare: export DJANGO_DEBUG ?= true
+prepare: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py demo_load
+
+run: export DJANGO_DEBUG ?= true
+run: export WEB_BIND ?= 127.0.0.1:$(PORT)
+run: prepare
+	@echo ""
+	@echo "Cooprogreso en Línea: http://127.0.0.1:$(PORT)/"
+	@echo "Correos y SMS de desarrollo (códigos OTP): http://127.0.0.1:$(PORT)/dev/outbox/"
+	@$(BIN)/python manage.py demo_load --show-logins | tail -n +2
+	@echo "Ctrl-C detiene el servidor web, el worker y el beat."
+	@echo ""
+	exec $(BIN)/python manage.py runportal
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Re-resolve dependencies after editing pyproject.toml (needs uv: pip install uv).
+lock:
+	uv lock
+	uv export --frozen --no-dev --no-emit-project --format requirements-txt -o requirements.lock
+	uv export --frozen --extra dev --no-emit-project --format requirements-txt -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -1,0 +1,25 @@
+from datetime import datetime
+
+from cooprogreso.navigation import menu_for
+from cooprogreso.profile import NoActiveCooperative, cooperative_current
+
+
+def portal(request) -> dict:
+    """What every page's shell needs: the cooperative, the menu and the CSP nonce."""
+    try:
+        cooperative = cooperative_current()
+    except NoActiveCooperative:
+        cooperative = None
+    context = {"coop": cooperative, "csp_nonce": getattr(request, "csp_nonce", "")}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        context["menu"] = menu_for(user.portal_audience)
+        context["previous_login"] = _previous_login(request.session.get("previous_login"))
+    return context
+
+
+def _previous_login(stored: dict | None) -> dict | None:
+    """The sign-in before this one, as the header's "Última conexión" shows it."""
+    if not stored or not stored.get("at"):
+        return None
+    return {"at": datetime.fromisoformat(stored["at"]), "device": stored.get("device", "")}

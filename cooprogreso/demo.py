@@ -1,0 +1,105 @@
+"""The demo cooperative: profiles, a branch employee and members who can sign in.
+
+Idempotent: every step creates what is missing and leaves what exists alone, so loading
+twice changes nothing (and never overwrites what staff edited). Later sections add their
+own step to ``STEPS`` through the same services members and staff use.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+
+from accounts.models import Member, User
+from cooprogreso.profile import cooperatives_load_ready
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    username: str
+    password: str
+    where: str
+
+
+STAFF = DemoLogin("Personal de agencia", "agencia01", "Agencia#2026", "/admin/")
+MEMBERS = (
+    (
+        DemoLogin("Socia", "mariaperez", "Progreso#2026", "/"),
+        {
+            "member_number": "100245",
+            "id_type": Member.IdType.CEDULA,
+            "id_number": "1714307103",
+            "first_names": "María Fernanda",
+            "last_names": "Pérez Andrade",
+            "email": "maria.perez@example.com",
+            "mobile_phone": "+593987654321",
+            "birth_date": date(1988, 3, 14),
+            "address": "Av. de la Prensa N58-120 y Vaca de Castro, Quito",
+        },
+    ),
+)
+DEMO_LOGINS = (STAFF, *(login for login, _ in MEMBERS))
+
+
+@dataclass
+class DemoSummary:
+    cooperatives: int = 0
+    members: int = 0
+    staff: int = 0
+
+    def line(self) -> str:
+        return (
+            f"Cooperativa demo cargada: {self.cooperatives} perfiles, "
+            f"{self.members} socios, {self.staff} usuario de agencia"
+        )
+
+
+def _load_cooperatives(summary: DemoSummary) -> None:
+    summary.cooperatives = cooperatives_load_ready()
+
+
+def _load_staff(summary: DemoSummary) -> None:
+    user, created = User.objects.get_or_create(
+        username=STAFF.username,
+        defaults={
+            "first_name": "Lucía",
+            "last_name": "Andrade",
+            "email": "agencia01@cooprogreso.example",
+            "is_staff": True,
+            "is_superuser": True,
+        },
+    )
+    if created:
+        user.set_password(STAFF.password)
+        user.save(update_fields=["password"])
+    summary.staff = 1
+
+
+def _load_members(summary: DemoSummary) -> None:
+    for login, data in MEMBERS:
+        member = Member.objects.filter(member_number=data["member_number"]).first()
+        if member is None:
+            user = User(
+                username=login.username,
+                first_name=data["first_names"].split()[0],
+                last_name=data["last_names"].split()[0],
+                email=data["email"],
+            )
+            user.set_password(login.password)
+            user.save()
+            member = Member(user=user, **data)
+            member.full_clean()
+            member.save()
+    summary.members = Member.objects.count()
+
+
+STEPS = [_load_cooperatives, _load_staff, _load_members]
+
+
+def demo_load() -> DemoSummary:
+    summary = DemoSummary()
+    with transaction.atomic():
+        for step in STEPS:
+            step(summary)
+    return summary

@@ -1,0 +1,64 @@
+"""Cross-cutting request handling: request ids for logs, no caching of private pages."""
+
+import re
+import uuid
+
+from django.utils.cache import patch_cache_control
+
+from cooprogreso.logging import request_id_var
+
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Tags every log line of a request with one id, echoed in ``X-Request-ID``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class PrivateCacheMiddleware:
+    """Pages seen by a signed-in user are never stored by browsers or proxies."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class ActiveCooperativeMiddleware:
+    """Until staff activate a cooperative profile, members see a maintenance page."""
+
+    exempt_prefixes = ("/admin/", "/healthz", "/static/", "/dev/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.shortcuts import render
+
+        from cooprogreso.profile import NoActiveCooperative, cooperative_current
+
+        if not request.path.startswith(self.exempt_prefixes):
+            try:
+                cooperative_current()
+            except NoActiveCooperative:
+                return render(request, "unconfigured.html", status=503)
+        return self.get_response(request)

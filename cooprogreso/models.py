@@ -1,0 +1,169 @@
+"""The cooperative profile: everything that makes one cooperative's portal its own.
+
+Cooprogreso (Ecuador) is the primary design; ProgresoNet (Bolivia) and Cooperativa en
+Línea (Panamá) are the same code under another profile. Exactly one profile is active.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from cooprogreso.colors import contrast_ratio
+
+MAX_LOGO_BYTES = 512 * 1024
+
+
+def validate_logo(file) -> None:
+    """Only real PNG, JPEG or WebP images of modest size (checked by content, not name)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if file.size > MAX_LOGO_BYTES:
+        raise ValidationError("El logotipo no puede superar 512 KB.")
+    try:
+        with Image.open(file) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise ValidationError("El archivo no es una imagen PNG, JPEG o WebP válida.") from exc
+    finally:
+        file.seek(0)
+    if image_format not in {"PNG", "JPEG", "WEBP"}:
+        raise ValidationError("El logotipo debe ser PNG, JPEG o WebP.")
+
+
+hex_color = RegexValidator(r"^#[0-9A-Fa-f]{6}$", "Use un color hexadecimal como #0B6E4F.")
+currency_code = RegexValidator(r"^[A-Z]{3}$", "Use un código de moneda ISO 4217, como USD.")
+
+
+class Cooperative(models.Model):
+    class RegistrationMode(models.TextChoices):
+        SELF_SERVICE = "self_service", "Autoservicio con OTP"
+        BRANCH_APPROVAL = "branch_approval", "Pendiente de aprobación en agencia"
+        MEMBER_NUMBER = "member_number", "Número de socio y fecha de nacimiento"
+
+    class ConfirmationMethod(models.TextChoices):
+        OTP = "otp", "Código OTP"
+        TRANSACTION_PIN = "transaction_pin", "PIN transaccional"
+        SECURITY_QUESTION = "security_question", "Pregunta de seguridad"
+
+    class HolidayCountry(models.TextChoices):
+        ECUADOR = "EC", "Ecuador"
+        BOLIVIA = "BO", "Bolivia"
+        PANAMA = "PA", "Panamá"
+
+    slug = models.SlugField("identificador", unique=True)
+    name = models.CharField("razón social", max_length=200)
+    short_name = models.CharField("nombre corto", max_length=60)
+    channel_name = models.CharField(
+        "nombre del canal", max_length=80, help_text="Por ejemplo «Cooprogreso en Línea»."
+    )
+    tax_id = models.CharField("RUC / NIT", max_length=20, blank=True)
+    logo = models.FileField(
+        "logotipo",
+        upload_to="cooperatives/",
+        blank=True,
+        validators=[validate_logo],
+        help_text="PNG, JPEG o WebP. Sin archivo se usa el logotipo incluido en el portal.",
+    )
+    primary_color = models.CharField(
+        "color principal", max_length=7, validators=[hex_color], default="#0B6E4F"
+    )
+    accent_color = models.CharField(
+        "color de acento", max_length=7, validators=[hex_color], default="#F2A900"
+    )
+    currency = models.CharField(
+        "moneda principal", max_length=3, validators=[currency_code], default="USD"
+    )
+    other_currencies = models.CharField(
+        "otras monedas",
+        max_length=40,
+        blank=True,
+        help_text="Códigos separados por coma, por ejemplo «USD» para cuentas en dólares.",
+    )
+    call_center_phone = models.CharField("centro de llamadas", max_length=40)
+    complaints_email = models.EmailField("correo de quejas y reclamos", blank=True)
+    complaints_address = models.TextField("dirección de quejas y reclamos", blank=True)
+    website = models.URLField("sitio web", blank=True)
+    cutoff_time = models.TimeField(
+        "hora de corte",
+        default="15:00",
+        help_text="Operaciones interbancarias posteriores se procesan el siguiente día laborable.",
+    )
+    holiday_country = models.CharField(
+        "país de feriados", max_length=2, choices=HolidayCountry, default=HolidayCountry.ECUADOR
+    )
+    registration_mode = models.CharField(
+        "modo de registro",
+        max_length=20,
+        choices=RegistrationMode,
+        default=RegistrationMode.SELF_SERVICE,
+    )
+    confirmation_method = models.CharField(
+        "confirmación de operaciones",
+        max_length=20,
+        choices=ConfirmationMethod,
+        default=ConfirmationMethod.OTP,
+    )
+    funds_origin_threshold = models.DecimalField(
+        "umbral de origen de fondos",
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Monto acumulado desde el cual se exige origen y destino de fondos. "
+        "Vacío: no se exige.",
+    )
+    funds_origin_window_days = models.PositiveSmallIntegerField(
+        "ventana de origen de fondos (días)", null=True, blank=True
+    )
+    is_active = models.BooleanField("perfil activo", default=False)
+    updated_at = models.DateTimeField("actualizado", auto_now=True)
+
+    class Meta:
+        verbose_name = "perfil de cooperativa"
+        verbose_name_plural = "perfiles de cooperativa"
+        ordering = ["-is_active", "short_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_active_cooperative"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(funds_origin_threshold__isnull=True)
+                    | Q(funds_origin_window_days__isnull=False)
+                ),
+                name="funds_origin_rule_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.primary_color and hex_color.regex.match(self.primary_color):
+            ratio = contrast_ratio(self.primary_color, "#FFFFFF")
+            if ratio < 4.5:
+                errors["primary_color"] = (
+                    f"El texto blanco sobre este color tiene un contraste de {ratio:.1f}:1; "
+                    "se necesita al menos 4.5:1 (WCAG AA)."
+                )
+        if (self.funds_origin_threshold is None) != (self.funds_origin_window_days is None):
+            errors["funds_origin_window_days"] = (
+                "Indique el umbral y la ventana de días juntos, o deje ambos vacíos."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def currencies(self) -> list[str]:
+        extra = [c.strip().upper() for c in self.other_currencies.split(",") if c.strip()]
+        return [self.currency, *[c for c in extra if c != self.currency]]
+
+    @property
+    def default_logo_static_path(self) -> str:
+        return f"img/cooperatives/{self.slug}.svg"

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from cooprogreso import views
+
+admin.site.site_header = "Cooprogreso · Agencia"
+admin.site.site_title = "Cooprogreso · Agencia"
+admin.site.index_title = "Administración de la cooperativa"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="products:position"), name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("offline/", views.offline, name="offline"),
+    path("tema.css", views.brand_stylesheet, name="brand_stylesheet"),
+    path("logo", views.logo, name="logo"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("admin/", admin.site.urls),
+    path("dev/outbox/", views.dev_outbox, name="dev_outbox"),
+    path("", include("accounts.urls")),
+    path("", include("products.urls")),
+]

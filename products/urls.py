@@ -1,0 +1,9 @@
+from django.urls import path
+
+from products import views
+
+app_name = "products"
+
+urlpatterns = [
+    path("posicion-consolidada/", views.position, name="position"),
+]

@@ -1,0 +1,9 @@
+// Applies the saved theme before first paint (loaded synchronously in <head>).
+(function () {
+  var root = document.documentElement;
+  root.classList.add("js");
+  try {
+    var saved = localStorage.getItem("cooprogreso-theme");
+    if (saved === "light" || saved === "dark") root.setAttribute("data-theme", saved);
+  } catch (e) { /* storage unavailable: follow the system theme */ }
+})();

@@ -1,0 +1,46 @@
+from datetime import date
+
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.models import Member, User
+
+PASSWORD = "Clave#Segura2026"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"socio{n:04d}")
+    first_name = "Gabriel"
+    last_name = "Silva"
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+
+# Valid Ecuadorian cédulas (python-stdnum's ec.ci accepts each).
+CEDULAS = ["1710034065", "0926687856", "1104680135", "1114140021", "2100759543", "1803834520"]
+
+
+class MemberFactory(DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    user = factory.SubFactory(UserFactory)
+    member_number = factory.Sequence(lambda n: f"{200000 + n}")
+    id_type = Member.IdType.CEDULA
+    id_number = factory.Sequence(lambda n: CEDULAS[n % len(CEDULAS)])
+    first_names = factory.LazyAttribute(lambda m: m.user.first_name)
+    last_names = factory.LazyAttribute(lambda m: m.user.last_name)
+    email = factory.LazyAttribute(lambda m: m.user.email)
+    mobile_phone = "+593991234567"
+    birth_date = date(1990, 5, 17)
+    address = "Av. Amazonas N24-03, Quito"

@@ -1,0 +1,154 @@
+"""Chooses the services the test run uses, before Django reads its settings.
+
+PostgreSQL (``DATABASE_URL``, else the local server at 127.0.0.1:5432, user postgres) and
+Redis (``REDIS_URL``, else 127.0.0.1:6379) are used when reachable. Without them the
+suite still runs on SQLite and skips the tests marked ``postgres`` / ``redis`` — and
+says so loudly at the end. With ``CI=true`` an unreachable service is a failure.
+"""
+
+import os
+import shutil
+import socket
+import tempfile
+from urllib.parse import urlparse
+
+import pytest
+
+LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/cooprogreso"
+LOCAL_REDIS = "redis://127.0.0.1:6379/15"
+CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), 2
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def _postgres_ok(url: str) -> bool:
+    if not _reachable(url, 5432):
+        return False
+    import psycopg
+
+    parsed = urlparse(url)
+    try:
+        with psycopg.connect(
+            host=parsed.hostname,
+            port=parsed.port or 5432,
+            user=parsed.username or "postgres",
+            password=parsed.password,
+            dbname="postgres",
+            connect_timeout=3,
+        ):
+            return True
+    except psycopg.Error:
+        return False
+
+
+def _chromium() -> str | None:
+    return (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+
+
+POSTGRES_URL = os.environ.get("DATABASE_URL") or LOCAL_POSTGRES
+POSTGRES = _postgres_ok(POSTGRES_URL)
+REDIS_URL = os.environ.get("REDIS_URL") or LOCAL_REDIS
+REDIS = _reachable(REDIS_URL, 6379)
+CHROMIUM = _chromium()
+
+if POSTGRES:
+    os.environ["DATABASE_URL"] = POSTGRES_URL
+else:
+    os.environ.pop("DATABASE_URL", None)
+os.environ["TEST_REDIS_URL"] = REDIS_URL
+# The application under test runs in its production posture; these variables only
+# replace what a test machine cannot have (TLS, a mail relay, an SMS gateway).
+for name in ("REDIS_URL", "CELERY_BROKER_URL", "DJANGO_DEBUG"):
+    os.environ.pop(name, None)
+TEST_ENVIRONMENT = {
+    "SECRET_KEY": "test-" + "k" * 60,
+    "SECURE_SSL_REDIRECT": "false",
+    "STATIC_MANIFEST": "false",
+    "CACHE_URL": "locmemcache://",
+    "DB_CONN_MAX_AGE": "0",
+    "SMS_BACKEND": "cooprogreso.notifications.LocmemSmsBackend",
+    "CELERY_TASK_ALWAYS_EAGER": "true",
+    "COOPROGRESO_VAR_DIR": tempfile.mkdtemp(prefix="cooprogreso-test-"),
+    "STATIC_ROOT": tempfile.mkdtemp(prefix="cooprogreso-static-"),
+}
+os.environ.update(TEST_ENVIRONMENT)
+
+
+def application_environ(*, keep_database: bool = False, **overrides: str) -> dict[str, str]:
+    """The environment for running the portal in a subprocess as a person would.
+
+    Drops what this plugin set for the in-process tests (and the database choice unless
+    ``keep_database``), then applies ``overrides``.
+    """
+    dropped = set(TEST_ENVIRONMENT) | {"TEST_REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    if not keep_database:
+        dropped.add("DATABASE_URL")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    env["DJANGO_SETTINGS_MODULE"] = "cooprogreso.settings"
+    env.update(overrides)
+    return env
+
+
+MISSING = {
+    "postgres": None
+    if POSTGRES
+    else f"PostgreSQL no disponible en {urlparse(POSTGRES_URL).netloc}",
+    "redis": None if REDIS else f"Redis no disponible en {urlparse(REDIS_URL).netloc}",
+    "e2e": None if CHROMIUM else "Chromium no está instalado (paquete Debian chromium)",
+}
+
+
+def pytest_configure(config):
+    missing = [reason for reason in MISSING.values() if reason]
+    if CI and missing:
+        raise pytest.UsageError("CI=true y faltan servicios: " + "; ".join(missing))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for marker, reason in MISSING.items():
+            if reason and item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_report_header(config):
+    database = f"PostgreSQL {urlparse(POSTGRES_URL).netloc}" if POSTGRES else "SQLite (embebida)"
+    return [
+        f"base de datos: {database}",
+        f"redis: {'sí' if REDIS else 'no'}",
+        f"chromium: {CHROMIUM or 'no'}",
+    ]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = terminalreporter.stats.get("skipped", [])
+    lost = {}
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        for missing in filter(None, MISSING.values()):
+            if missing in reason:
+                lost[missing] = lost.get(missing, 0) + 1
+    if lost:
+        terminalreporter.write_sep(
+            "!", "PRUEBAS OMITIDAS POR FALTA DE SERVICIOS", red=True, bold=True
+        )
+        for reason, count in lost.items():
+            terminalreporter.write_line(
+                f"  {count} pruebas omitidas: {reason}", red=True, bold=True
+            )
+        terminalreporter.write_sep(
+            "!", "esta ejecución NO cubre todo el portal", red=True, bold=True
+        )

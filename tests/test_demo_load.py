@@ -1,0 +1,59 @@
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+
+from accounts.models import Member, User
+from cooprogreso.demo import DEMO_LOGINS
+from cooprogreso.models import Cooperative
+
+
+def snapshot() -> dict:
+    """Every row of every project table, to prove a second load changes nothing."""
+    data = {}
+    for model in apps.get_models():
+        if model._meta.app_label in {"sessions", "admin", "contenttypes", "auth"}:
+            continue
+        data[model._meta.label] = sorted(map(repr, model.objects.values_list()))
+    return data
+
+
+@pytest.fixture
+def debug(settings):
+    settings.DEBUG = True
+
+
+def test_it_loads_three_profiles_with_cooprogreso_active(db, debug, capsys):
+    call_command("demo_load")
+    assert Cooperative.objects.count() == 3
+    assert Cooperative.objects.get(is_active=True).slug == "cooprogreso"
+    assert "Cooperativa demo cargada: 3 perfiles" in capsys.readouterr().out
+
+
+def test_loading_twice_changes_nothing(db, debug):
+    call_command("demo_load")
+    first = snapshot()
+    call_command("demo_load")
+    assert snapshot() == first
+
+
+def test_it_does_not_overwrite_what_staff_edited(db, debug):
+    call_command("demo_load")
+    Cooperative.objects.filter(slug="cooprogreso").update(call_center_phone="02 400 0000")
+    call_command("demo_load")
+    assert Cooperative.objects.get(slug="cooprogreso").call_center_phone == "02 400 0000"
+
+
+def test_every_demo_login_signs_in(db, debug, client):
+    call_command("demo_load")
+    for login in DEMO_LOGINS:
+        assert client.login(username=login.username, password=login.password), login.username
+        client.logout()
+    assert User.objects.get(username="agencia01").is_staff
+    assert Member.objects.get(user__username="mariaperez").id_number == "1714307103"
+
+
+def test_it_refuses_to_run_outside_development(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DJANGO_DEBUG=true"):
+        call_command("demo_load")
+    assert not User.objects.filter(username="agencia01").exists()
