@@ -1,32 +1,33 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 
 class LoginForm(AuthenticationForm):
     """Username and password, with one message for every failure (no enumeration)."""
 
     error_messages = {
-        "invalid_login": "Usuario o contraseña incorrectos.",
-        "inactive": "Usuario o contraseña incorrectos.",
+        "invalid_login": _("Usuario o contraseña incorrectos."),
+        "inactive": _("Usuario o contraseña incorrectos."),
     }
 
     username = forms.CharField(
-        label="Usuario",
+        label=_("Usuario"),
         max_length=150,
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "username",
                 "autocapitalize": "none",
                 "spellcheck": "false",
-                "placeholder": "Ingresa tu usuario",
+                "placeholder": _("Ingresa tu usuario"),
                 "autofocus": True,
             }
         ),
     )
     password = forms.CharField(
-        label="Contraseña",
+        label=_("Contraseña"),
         strip=False,
         widget=forms.PasswordInput(
-            attrs={"autocomplete": "current-password", "placeholder": "Ingresa tu contraseña"}
+            attrs={"autocomplete": "current-password", "placeholder": _("Ingresa tu contraseña")}
         ),
     )
