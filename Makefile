@@ -38,8 +38,11 @@ run: prepare
 	@echo ""
 	exec $(BIN)/python manage.py runportal
 
+# The whole suite (PostgreSQL when reachable), then the ledger's tests again on the
+# embedded SQLite default: both databases keep the same guarantees.
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
+	TEST_DATABASE=sqlite $(BIN)/python -m pytest tests/ledger
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -7,11 +7,14 @@ own step to ``STEPS`` through the same services members and staff use.
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 
 from accounts.models import Member, User
-from cooprogreso.profile import cooperatives_load_ready
+from cooprogreso.profile import cooperative_current, cooperatives_load_ready
+from ledger.books import books_open
+from ledger.models import Tariff
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class DemoSummary:
     cooperatives: int = 0
     members: int = 0
     staff: int = 0
+    books: int = 0
 
     def line(self) -> str:
         return (
@@ -94,7 +98,42 @@ def _load_members(summary: DemoSummary) -> None:
     summary.members = Member.objects.count()
 
 
-STEPS = [_load_cooperatives, _load_staff, _load_members]
+# Cooprogreso's tariff as the manuals show it: interbank transfers and card payments to
+# other institutions cost $0.36 plus IVA (15 % since April 2024); transfers inside the
+# cooperative are free.
+TARIFFS = [
+    (
+        Tariff.Code.TRANSFER_INTERBANK,
+        "0.36",
+        "COMISIÓN TRANSFERENCIA PAGO DIRECTO",
+        "IVA TRANSFERENCIA PAGO DIRECTO",
+    ),
+    (
+        Tariff.Code.CARD_PAYMENT_INTERBANK,
+        "0.36",
+        "COSTO TRANSFERENCIA / PAGO TARJETAS SPI",
+        "IVA TRANSFERENCIA / PAGO TARJETAS SPI",
+    ),
+]
+
+
+def _load_ledger(summary: DemoSummary) -> None:
+    for currency in cooperative_current().currencies:
+        summary.books += books_open(currency=currency)
+    for code, commission, commission_description, iva_description in TARIFFS:
+        Tariff.objects.get_or_create(
+            code=code,
+            valid_from=date(2024, 4, 1),
+            defaults={
+                "commission": Decimal(commission),
+                "iva_rate": Decimal("0.15"),
+                "commission_description": commission_description,
+                "iva_description": iva_description,
+            },
+        )
+
+
+STEPS = [_load_cooperatives, _load_ledger, _load_staff, _load_members]
 
 
 def demo_load() -> DemoSummary:

@@ -11,6 +11,7 @@ fresh machine needs nothing but Python. ``docs/configuration.md`` lists every va
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -104,11 +105,13 @@ if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["ENGINE"] = "cooprogreso.db.sqlite3"
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "cooprogreso.db.sqlite3",
             "NAME": VAR_DIR / "cooprogreso.sqlite3",
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
@@ -172,6 +175,11 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "cooprogreso.tasks.heartbeat",
         "schedule": env.float("HEARTBEAT_SECONDS", default=30.0),
+    },
+    "ledger-check": {"task": "ledger.tasks.check_ledger", "schedule": crontab(hour=2, minute=0)},
+    "ledger-release-expired-holds": {
+        "task": "ledger.tasks.release_expired_holds",
+        "schedule": 300.0,
     },
 }
 

@@ -58,8 +58,11 @@ def _chromium() -> str | None:
     )
 
 
+# TEST_DATABASE=sqlite runs a suite on the embedded default on purpose (make test runs
+# the ledger's tests that way too, so both databases keep the same guarantees).
+FORCED_SQLITE = os.environ.get("TEST_DATABASE", "").lower() == "sqlite"
 POSTGRES_URL = os.environ.get("DATABASE_URL") or LOCAL_POSTGRES
-POSTGRES = _postgres_ok(POSTGRES_URL)
+POSTGRES = not FORCED_SQLITE and _postgres_ok(POSTGRES_URL)
 REDIS_URL = os.environ.get("REDIS_URL") or LOCAL_REDIS
 REDIS = _reachable(REDIS_URL, 6379)
 CHROMIUM = _chromium()
@@ -93,7 +96,11 @@ def application_environ(*, keep_database: bool = False, **overrides: str) -> dic
     Drops what this plugin set for the in-process tests (and the database choice unless
     ``keep_database``), then applies ``overrides``.
     """
-    dropped = set(TEST_ENVIRONMENT) | {"TEST_REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    dropped = set(TEST_ENVIRONMENT) | {
+        "TEST_REDIS_URL",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "TEST_DATABASE",
+    }
     if not keep_database:
         dropped.add("DATABASE_URL")
     env = {k: v for k, v in os.environ.items() if k not in dropped}
@@ -102,17 +109,22 @@ def application_environ(*, keep_database: bool = False, **overrides: str) -> dic
     return env
 
 
+if POSTGRES:
+    _no_postgres = None
+elif FORCED_SQLITE:
+    _no_postgres = "SQLite elegida con TEST_DATABASE=sqlite"
+else:
+    _no_postgres = f"PostgreSQL no disponible en {urlparse(POSTGRES_URL).netloc}"
 MISSING = {
-    "postgres": None
-    if POSTGRES
-    else f"PostgreSQL no disponible en {urlparse(POSTGRES_URL).netloc}",
+    "postgres": _no_postgres,
     "redis": None if REDIS else f"Redis no disponible en {urlparse(REDIS_URL).netloc}",
     "e2e": None if CHROMIUM else "Chromium no está instalado (paquete Debian chromium)",
 }
 
 
 def pytest_configure(config):
-    missing = [reason for reason in MISSING.values() if reason]
+    chosen = {"postgres"} if FORCED_SQLITE else set()
+    missing = [reason for name, reason in MISSING.items() if reason and name not in chosen]
     if CI and missing:
         raise pytest.UsageError("CI=true y faltan servicios: " + "; ".join(missing))
 
@@ -136,9 +148,10 @@ def pytest_report_header(config):
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     skipped = terminalreporter.stats.get("skipped", [])
     lost = {}
+    chosen = {"postgres"} if FORCED_SQLITE else set()
     for report in skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        for missing in filter(None, MISSING.values()):
+        for missing in (r for name, r in MISSING.items() if r and name not in chosen):
             if missing in reason:
                 lost[missing] = lost.get(missing, 0) + 1
     if lost:

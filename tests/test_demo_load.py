@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
@@ -57,3 +59,13 @@ def test_it_refuses_to_run_outside_development(db, settings):
     with pytest.raises(CommandError, match="DJANGO_DEBUG=true"):
         call_command("demo_load")
     assert not User.objects.filter(username="agencia01").exists()
+
+
+def test_it_opens_the_cooperatives_books_and_tariffs(db, debug):
+    from ledger.fees import fee_quote
+    from ledger.models import Account, Tariff
+
+    call_command("demo_load")
+    assert Account.objects.filter(code="SPI_CLEARING:USD").exists()
+    assert Account.objects.filter(parent__code="FEE_INCOME:USD").count() == 8
+    assert fee_quote(Tariff.Code.TRANSFER_INTERBANK).total == Decimal("0.41")

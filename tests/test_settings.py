@@ -54,7 +54,7 @@ def settings_in(env: dict, tmp_path) -> dict:
 
 def test_the_embedded_default_is_sqlite_in_wal_mode_with_a_serverless_broker(tmp_path):
     out = settings_in({"DJANGO_DEBUG": "true"}, tmp_path)
-    assert out["engine"] == "django.db.backends.sqlite3"
+    assert out["engine"] == "cooprogreso.db.sqlite3"
     assert out["options"]["transaction_mode"] == "IMMEDIATE"
     assert out["journal_mode"] == "wal"
     assert out["broker"] == "filesystem://"

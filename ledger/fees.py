@@ -1,0 +1,62 @@
+"""Fees from the dated tariff table: commission plus IVA, shown and posted separately."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+
+from ledger.books import book_account
+from ledger.models import Account, Tariff
+from ledger.money import quantize
+from ledger.services import Line
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class FeeQuote:
+    code: str
+    commission: Decimal
+    iva: Decimal
+    commission_description: str
+    iva_description: str
+
+    @property
+    def total(self) -> Decimal:
+        return self.commission + self.iva
+
+
+def fee_quote(code: str, *, on: date | None = None) -> FeeQuote:
+    """The fee for operation ``code`` on ``on`` (today): the tariff row in force then.
+    IVA is computed per fee and rounded half-up (0.36 × 15 % = 0.054 → 0.05)."""
+    on = on or timezone.localdate()
+    tariff = Tariff.objects.filter(code=code, valid_from__lte=on).order_by("-valid_from").first()
+    if tariff is None:
+        return FeeQuote(code, ZERO, ZERO, "", "")
+    commission = quantize(tariff.commission)
+    return FeeQuote(
+        code=code,
+        commission=commission,
+        iva=quantize(commission * tariff.iva_rate),
+        commission_description=tariff.commission_description,
+        iva_description=tariff.iva_description,
+    )
+
+
+def fee_lines(quote: FeeQuote, *, payer: Account, spread: str) -> list[Line]:
+    """The journal lines that charge ``quote`` to ``payer`` (nothing for a zero fee)."""
+    lines = []
+    if quote.commission > 0:
+        income = book_account("FEE_INCOME", payer.currency, spread=spread)
+        lines += [
+            Line.debit(payer, quote.commission, quote.commission_description),
+            Line.credit(income, quote.commission, quote.commission_description),
+        ]
+    if quote.iva > 0:
+        iva = book_account("IVA_PAYABLE", payer.currency, spread=spread)
+        lines += [
+            Line.debit(payer, quote.iva, quote.iva_description),
+            Line.credit(iva, quote.iva, quote.iva_description),
+        ]
+    return lines

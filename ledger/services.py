@@ -1,0 +1,505 @@
+"""The only code in the portal that changes a balance.
+
+``journal_post`` records one business operation as a balanced journal, exactly once per
+idempotency key. On PostgreSQL it is one call of the ``ledger_post`` database function
+(``ledger/sql.py``): the idempotency check, the row locks in ascending id order, the
+validations, the balance updates and the postings happen in one round trip, so a hot
+account is locked only for as long as the server needs. On SQLite the same algorithm
+runs here in Python, under the database's single writer lock. Both refuse the same
+things with the same exceptions (``ledger.exceptions``), and the database triggers
+check the result either way.
+
+Amounts enter and leave as ``Decimal``; lines carry integer cents, debit-positive.
+"""
+
+import hashlib
+import json
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cached_property
+
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from ledger.exceptions import (
+    SQLSTATE_ERRORS,
+    AccountNotActive,
+    AlreadyReversed,
+    HoldNotActive,
+    IdempotencyConflict,
+    InsufficientFunds,
+    Unbalanced,
+    UnknownAccount,
+)
+from ledger.models import Account, Channel, Hold, Journal, Kind, Posting
+from ledger.money import to_minor
+
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+MAX_ATTEMPTS = 4
+KINDS = frozenset(Kind.values)
+CHANNELS = frozenset(Channel.values)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One leg of a journal: ``amount_minor`` cents on ``account_id``, debit-positive."""
+
+    account_id: int
+    amount_minor: int
+    description: str
+
+    @classmethod
+    def debit(cls, account: Account | int, amount: Decimal, description: str) -> "Line":
+        return cls(_account_id(account), _positive_minor(amount), description)
+
+    @classmethod
+    def credit(cls, account: Account | int, amount: Decimal, description: str) -> "Line":
+        return cls(_account_id(account), -_positive_minor(amount), description)
+
+
+def _account_id(account: Account | int) -> int:
+    return account if isinstance(account, int) else account.pk
+
+
+def _positive_minor(amount: Decimal) -> int:
+    minor = to_minor(amount)
+    if minor <= 0:
+        raise ValueError(f"a journal line needs a positive amount, not {amount}")
+    return minor
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What ``journal_post`` did: the journal it wrote, or found for a replayed key."""
+
+    journal_id: int
+    replayed: bool
+
+    @cached_property
+    def journal(self) -> Journal:
+        return Journal.objects.get(pk=self.journal_id)
+
+
+def _source_ref(source) -> tuple[str, str]:
+    if source is None:
+        return "", ""
+    return source._meta.label_lower, str(source.pk)
+
+
+def request_hash(
+    *,
+    kind: str,
+    lines: Sequence[Line],
+    channel: str,
+    motive: str,
+    actor_id: int | None,
+    source: tuple[str, str],
+    value_date: date,
+    reverses_id: int | None,
+    hold_ids: Sequence[int],
+) -> str:
+    """A fingerprint of everything a journal says, to tell a replay from a conflict."""
+    content = {
+        "kind": kind,
+        "channel": channel,
+        "motive": motive,
+        "actor": actor_id,
+        "source": list(source),
+        "value_date": value_date.isoformat(),
+        "reverses": reverses_id,
+        "holds": sorted(hold_ids),
+        "lines": [[line.account_id, line.amount_minor, line.description] for line in lines],
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def journal_post(
+    *,
+    key: str,
+    kind: str,
+    lines: Sequence[Line],
+    channel: str = Channel.SYSTEM,
+    motive: str = "",
+    actor=None,
+    source=None,
+    value_date: date | None = None,
+    reverses: Journal | None = None,
+    capture_holds: Sequence[Hold] = (),
+) -> Posted:
+    """Posts ``lines`` as one journal under the idempotency ``key``.
+
+    The same key with the same content returns the original journal (``replayed``);
+    with other content it raises ``IdempotencyConflict``. Refusals (``InsufficientFunds``,
+    ``AccountNotActive``, ``UnknownAccount``, ``Unbalanced``, ``HoldNotActive``) change
+    nothing. Inside an outer transaction the journal commits or rolls back with it.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown journal kind {kind!r}")
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    if len(lines) < 2:
+        raise Unbalanced("Un asiento necesita dos o más líneas.")
+    value_date = value_date or timezone.localdate()
+    source_ref = _source_ref(source)
+    actor_id = actor.pk if actor is not None else None
+    hold_ids = [h.pk for h in capture_holds]
+    digest = request_hash(
+        kind=kind,
+        lines=lines,
+        channel=channel,
+        motive=motive,
+        actor_id=actor_id,
+        source=source_ref,
+        value_date=value_date,
+        reverses_id=reverses.pk if reverses else None,
+        hold_ids=hold_ids,
+    )
+    request = _Request(
+        key=key,
+        digest=digest,
+        kind=kind,
+        channel=channel,
+        motive=motive,
+        actor_id=actor_id,
+        source=source_ref,
+        value_date=value_date,
+        reverses_id=reverses.pk if reverses else None,
+        lines=tuple(lines),
+        hold_ids=tuple(hold_ids),
+    )
+    post = _post_postgresql if connection.vendor == "postgresql" else _post_sqlite
+    return _with_retries(lambda: post(request))
+
+
+@dataclass(frozen=True)
+class _Request:
+    key: str
+    digest: str
+    kind: str
+    channel: str
+    motive: str
+    actor_id: int | None
+    source: tuple[str, str]
+    value_date: date
+    reverses_id: int | None
+    lines: tuple[Line, ...]
+    hold_ids: tuple[int, ...]
+
+
+def _with_retries(attempt):
+    """Retries serialization failures and deadlocks a few times, invisibly to the caller.
+
+    Only possible when the ledger owns the transaction; inside an outer transaction the
+    error goes up so the outer unit of work can be retried as a whole.
+    """
+    for n in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return attempt()
+        except DatabaseError as exc:
+            sqlstate = getattr(exc.__cause__, "sqlstate", None)
+            if (
+                sqlstate in RETRYABLE_SQLSTATES
+                and not connection.in_atomic_block
+                and n < MAX_ATTEMPTS
+            ):
+                time.sleep(0.005 * 2**n)
+                continue
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _raise_domain_error(exc: DatabaseError):
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    error_class = SQLSTATE_ERRORS.get(sqlstate)
+    if error_class is None:
+        raise exc
+    detail = getattr(getattr(cause, "diag", None), "message_detail", None)
+    context = {"account_id": int(detail)} if detail and detail.isdigit() else {}
+    raise error_class(**context) from exc
+
+
+_POST_SQL = """
+    SELECT journal_id, replayed FROM ledger_post(
+        %s, %s, %s, %s, %s, %s, %s, %s, %s::date, %s,
+        %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], %s)
+"""
+
+
+def _post_postgresql(request: _Request) -> Posted:
+    params = [
+        request.key,
+        request.digest,
+        request.kind,
+        request.channel,
+        request.motive,
+        request.actor_id,
+        request.source[0],
+        request.source[1],
+        request.value_date,
+        request.reverses_id,
+        [line.account_id for line in request.lines],
+        [line.amount_minor for line in request.lines],
+        [line.description for line in request.lines],
+        list(request.hold_ids),
+        timezone.now(),
+    ]
+    try:
+        # Outside a transaction the function call is its own transaction: one round trip.
+        # Inside an outer transaction a savepoint lets the caller handle a refusal.
+        scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
+        with scope, connection.cursor() as cursor:
+            cursor.execute(_POST_SQL, params)
+            journal_id, replayed = cursor.fetchone()
+    except IntegrityError as exc:
+        return _after_integrity_error(exc, request)
+    except DatabaseError as exc:
+        _raise_domain_error(exc)
+    return Posted(journal_id=journal_id, replayed=replayed)
+
+
+def _after_integrity_error(exc: IntegrityError, request: _Request) -> Posted:
+    """A concurrent writer won the race for the key, or the journal was reversed twice."""
+    message = str(exc)
+    if "ledger_journal_reversed_once" in message or "reverses_id" in message:
+        raise AlreadyReversed from exc
+    if ("ledger_journal_key" in message or "idempotency_key" in message) and not (
+        connection.in_atomic_block
+    ):
+        existing = Journal.objects.filter(idempotency_key=request.key).first()
+        if existing is not None:
+            if existing.request_hash != request.digest:
+                raise IdempotencyConflict from exc
+            return Posted(journal_id=existing.pk, replayed=True)
+    raise exc
+
+
+def _post_sqlite(request: _Request) -> Posted:
+    """The ``ledger_post`` algorithm in Python, for the embedded SQLite default."""
+    with transaction.atomic():  # BEGIN IMMEDIATE: the single writer lock
+        existing = (
+            Journal.objects.filter(idempotency_key=request.key)
+            .values_list("pk", "request_hash")
+            .first()
+        )
+        if existing is not None:
+            if existing[1] != request.digest:
+                raise IdempotencyConflict
+            return Posted(journal_id=existing[0], replayed=True)
+
+        account_ids = sorted({line.account_id for line in request.lines})
+        accounts = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=account_ids)}
+        now = timezone.now()
+        if request.hold_ids:
+            holds = list(
+                Hold.objects.select_for_update().filter(
+                    pk__in=request.hold_ids, status=Hold.Status.ACTIVE, account_id__in=account_ids
+                )
+            )
+            if len(holds) != len(request.hold_ids):
+                raise HoldNotActive
+            for hold in holds:
+                accounts[hold.account_id].held_minor -= hold.amount_minor
+
+        deltas: dict[int, int] = defaultdict(int)
+        for line in request.lines:
+            deltas[line.account_id] += line.amount_minor
+        if len(accounts) != len(account_ids):
+            raise UnknownAccount
+        for account_id in account_ids:
+            if accounts[account_id].status != Account.Status.ACTIVE:
+                raise AccountNotActive(account_id=account_id)
+        for account_id in account_ids:
+            account = accounts[account_id]
+            normal = account.normal_delta(deltas[account_id])
+            available_after = account.balance_minor - account.held_minor + normal
+            if account.forbid_negative and normal < 0 and available_after < 0:
+                raise InsufficientFunds(account_id=account_id)
+        by_currency: dict[str, int] = defaultdict(int)
+        for line in request.lines:
+            by_currency[accounts[line.account_id].currency] += line.amount_minor
+        if any(by_currency.values()):
+            raise Unbalanced
+
+        journal_id = (Journal.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+        postings = []
+        for line in request.lines:
+            account = accounts[line.account_id]
+            account.balance_minor += account.normal_delta(line.amount_minor)
+            postings.append(
+                Posting(
+                    journal_id=journal_id,
+                    account_id=line.account_id,
+                    amount_minor=line.amount_minor,
+                    currency=account.currency,
+                    balance_after_minor=account.balance_minor,
+                    description=line.description,
+                    created_at=now,
+                )
+            )
+        Account.objects.bulk_update(accounts.values(), ["balance_minor", "held_minor"])
+        if request.hold_ids:
+            Hold.objects.filter(pk__in=request.hold_ids).update(
+                status=Hold.Status.CAPTURED, journal_id=journal_id, resolved_at=now
+            )
+        Posting.objects.bulk_create(postings)
+        try:
+            with transaction.atomic():
+                Journal.objects.create(
+                    id=journal_id,
+                    idempotency_key=request.key,
+                    request_hash=request.digest,
+                    kind=request.kind,
+                    channel=request.channel,
+                    motive=request.motive,
+                    actor_id=request.actor_id,
+                    source_type=request.source[0],
+                    source_id=request.source[1],
+                    reverses_id=request.reverses_id,
+                    value_date=request.value_date,
+                    created_at=now,
+                )
+        except IntegrityError as exc:
+            if "reverses_id" in str(exc) or "ledger_journal_reversed_once" in str(exc):
+                raise AlreadyReversed from exc
+            raise
+    return Posted(journal_id=journal_id, replayed=False)
+
+
+def journal_reverse(
+    *,
+    journal: Journal,
+    motive: str,
+    actor=None,
+    channel: str = Channel.SYSTEM,
+    postings: Sequence[Posting] | None = None,
+    description_prefix: str = "REVERSO ",
+) -> Posted:
+    """Posts the mirror image of ``journal`` (or of some of its ``postings``, which must
+    balance by themselves). A journal is reversed at most once; replaying returns the
+    same reversal."""
+    originals = list(postings) if postings is not None else list(journal.postings.order_by("pk"))
+    if any(p.journal_id != journal.pk for p in originals):
+        raise ValueError("only postings of the reversed journal can be reversed")
+    lines = [
+        Line(p.account_id, -p.amount_minor, (description_prefix + p.description)[:120])
+        for p in originals
+    ]
+    try:
+        return journal_post(
+            key=f"reversal:{journal.pk}",
+            kind=Kind.REVERSAL,
+            lines=lines,
+            channel=channel,
+            motive=motive,
+            actor=actor,
+            reverses=journal,
+        )
+    except IdempotencyConflict as exc:
+        raise AlreadyReversed from exc
+
+
+def account_open(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    normal_side: str,
+    currency: str,
+    forbid_negative: bool = False,
+    parent: Account | None = None,
+) -> Account:
+    """Opens a ledger account with a zero balance (idempotent by ``code``)."""
+    account, created = Account.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "kind": kind,
+            "normal_side": normal_side,
+            "currency": currency,
+            "forbid_negative": forbid_negative,
+            "parent": parent,
+        },
+    )
+    if not created and (account.currency, account.normal_side) != (currency, normal_side):
+        raise ValueError(f"account {code} exists with another currency or side")
+    return account
+
+
+def account_set_status(*, account: Account, status: str) -> Account:
+    """Blocks, closes or reactivates an account; a closed account must be empty."""
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        if status == Account.Status.CLOSED and (locked.balance_minor or locked.held_minor):
+            raise AccountNotActive("Solo se puede cerrar una cuenta sin saldo ni retenciones.")
+        locked.status = status
+        locked.save(update_fields=["status"])
+    return locked
+
+
+def hold_place(
+    *,
+    account: Account,
+    amount: Decimal,
+    key: str,
+    description: str,
+    expires_at: datetime | None = None,
+    source=None,
+) -> Hold:
+    """Reserves ``amount`` on ``account`` (two-phase): captured later by a journal, or
+    released. Idempotent by ``key``."""
+    amount_minor = _positive_minor(amount)
+    source_type, source_id = _source_ref(source)
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        existing = Hold.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            if (existing.account_id, existing.amount_minor) != (locked.pk, amount_minor):
+                raise IdempotencyConflict
+            return existing
+        if locked.status != Account.Status.ACTIVE:
+            raise AccountNotActive(account_id=locked.pk)
+        if locked.forbid_negative and locked.balance_minor - locked.held_minor < amount_minor:
+            raise InsufficientFunds(account_id=locked.pk)
+        Account.objects.filter(pk=locked.pk).update(held_minor=F("held_minor") + amount_minor)
+        return Hold.objects.create(
+            account=locked,
+            amount_minor=amount_minor,
+            idempotency_key=key,
+            description=description,
+            expires_at=expires_at,
+            source_type=source_type,
+            source_id=source_id,
+        )
+
+
+def hold_release(*, hold: Hold) -> Hold:
+    """Stops reserving the hold's amount. Releasing twice changes nothing."""
+    with transaction.atomic():
+        Account.objects.select_for_update().get(pk=hold.account_id)  # accounts before holds
+        locked = Hold.objects.select_for_update().get(pk=hold.pk)
+        if locked.status != Hold.Status.ACTIVE:
+            return locked
+        Account.objects.filter(pk=locked.account_id).update(
+            held_minor=F("held_minor") - locked.amount_minor
+        )
+        locked.status = Hold.Status.RELEASED
+        locked.resolved_at = timezone.now()
+        locked.save(update_fields=["status", "resolved_at"])
+    return locked
+
+
+def holds_release_expired(*, now: datetime | None = None) -> int:
+    """Releases every active hold past its expiry; returns how many."""
+    now = now or timezone.now()
+    released = 0
+    for hold in Hold.objects.filter(status=Hold.Status.ACTIVE, expires_at__lte=now).order_by("pk"):
+        if hold_release(hold=hold).status == Hold.Status.RELEASED:
+            released += 1
+    return released
