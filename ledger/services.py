@@ -307,20 +307,22 @@ def _post_sqlite(request: _Request) -> Posted:
             for hold in holds:
                 accounts[hold.account_id].held_minor -= hold.amount_minor
 
-        deltas: dict[int, int] = defaultdict(int)
-        for line in request.lines:
-            deltas[line.account_id] += line.amount_minor
         if len(accounts) != len(account_ids):
             raise UnknownAccount
         for account_id in account_ids:
             if accounts[account_id].status != Account.Status.ACTIVE:
                 raise AccountNotActive(account_id=account_id)
-        for account_id in account_ids:
-            account = accounts[account_id]
-            normal = account.normal_delta(deltas[account_id])
-            available_after = account.balance_minor - account.held_minor + normal
-            if account.forbid_negative and normal < 0 and available_after < 0:
-                raise InsufficientFunds(account_id=account_id)
+        # After every line, in order, no protected account's available balance is negative.
+        running: dict[int, int] = defaultdict(int)
+        short = set()
+        for line in request.lines:
+            account = accounts[line.account_id]
+            running[account.pk] += account.normal_delta(line.amount_minor)
+            available_after = account.balance_minor - account.held_minor + running[account.pk]
+            if account.forbid_negative and running[account.pk] < 0 and available_after < 0:
+                short.add(account.pk)
+        if short:
+            raise InsufficientFunds(account_id=min(short))
         by_currency: dict[str, int] = defaultdict(int)
         for line in request.lines:
             by_currency[accounts[line.account_id].currency] += line.amount_minor

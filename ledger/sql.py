@@ -144,21 +144,23 @@ POSTGRES_FORWARD = [
             END IF;
         END IF;
 
-        -- Every account exists and is active, no protected balance goes below zero, and
-        -- each currency balances on its own.
-        WITH d AS (
-            SELECT u.acc, sum(u.amt) AS delta
-            FROM unnest(p_accounts, p_amounts) AS u(acc, amt) GROUP BY u.acc
+        -- Every account exists and is active; after every line, in order, no protected
+        -- account's available balance is below zero; each currency balances on its own.
+        WITH l AS (
+            SELECT u.acc, u.amt, u.ord
+            FROM unnest(p_accounts, p_amounts) WITH ORDINALITY AS u(acc, amt, ord)
         ), j AS (
-            SELECT d.delta, a.id, a.status, a.currency, a.forbid_negative,
+            SELECT l.acc, l.amt, a.id, a.status, a.currency, a.forbid_negative,
                    a.balance_minor - a.held_minor AS available,
-                   CASE WHEN a.normal_side = 'D' THEN d.delta ELSE -d.delta END AS nd
-            FROM d LEFT JOIN ledger_account a ON a.id = d.acc
+                   sum(CASE WHEN a.normal_side = 'D' THEN l.amt ELSE -l.amt END)
+                       OVER (PARTITION BY l.acc ORDER BY l.ord) AS running
+            FROM l LEFT JOIN ledger_account a ON a.id = l.acc
         )
-        SELECT count(*), count(j.id),
+        SELECT count(DISTINCT j.acc), count(DISTINCT j.id),
                min(j.id) FILTER (WHERE j.status <> 'active'),
-               min(j.id) FILTER (WHERE j.forbid_negative AND j.nd < 0 AND j.available + j.nd < 0),
-               (SELECT k.currency FROM j k GROUP BY k.currency HAVING sum(k.delta) <> 0 LIMIT 1)
+               min(j.id) FILTER (
+                   WHERE j.forbid_negative AND j.running < 0 AND j.available + j.running < 0),
+               (SELECT k.currency FROM j k GROUP BY k.currency HAVING sum(k.amt) <> 0 LIMIT 1)
         INTO v_expected, v_found, v_inactive, v_short, v_currency
         FROM j;
         IF v_found <> v_expected THEN

@@ -413,3 +413,62 @@ def test_retries_are_bounded(monkeypatch):
     monkeypatch.setattr(services.time, "sleep", lambda s: None)
     with pytest.raises(DatabaseError):
         services._with_retries(deadlocked)
+
+
+def test_no_line_may_overdraw_even_if_a_later_line_would_cover_it(maria_savings):
+    before = state()
+    with pytest.raises(InsufficientFunds):
+        journal_post(
+            key="self",
+            kind=Kind.TRANSFER_OWN,
+            lines=[
+                Line.debit(maria_savings, D("100.01"), "ND"),
+                Line.credit(maria_savings, D("100.01"), "NC"),
+            ],
+        )
+    assert state() == before
+
+
+def test_a_credit_earlier_in_the_journal_can_pay_a_later_debit(cash, gabriel_savings):
+    """A loan disbursed into an empty account, with its fee taken in the same journal."""
+    journal_post(
+        key="disbursement",
+        kind=Kind.LOAN_DISBURSEMENT,
+        lines=[
+            Line.debit(cash, D("1000.00"), "DESEMBOLSO"),
+            Line.credit(gabriel_savings, D("1000.00"), "DESEMBOLSO DE CRÉDITO"),
+            Line.debit(gabriel_savings, D("10.00"), "COMISIÓN"),
+            Line.credit(cash, D("10.00"), "COMISIÓN"),
+        ],
+    )
+    assert refreshed(gabriel_savings).balance == D("990.00")
+
+
+def test_large_and_small_journals_record_the_same_running_balances(cash):
+    """The function loops over a member's few lines and goes set-based for hundreds."""
+    from tests.ledger.conftest import deposit, open_savings
+
+    accounts = [open_savings() for _ in range(3)]
+    for account in accounts:
+        deposit(cash, account, "50.00")
+
+    def lines(n):
+        out = []
+        for i in range(n):
+            out += [
+                Line.debit(accounts[i % 3], D("0.10"), f"ND {i}"),
+                Line.credit(accounts[(i + 1) % 3], D("0.10"), f"NC {i}"),
+            ]
+        return out
+
+    small = journal_post(key="small", kind=Kind.PAYROLL, lines=lines(4)).journal
+    large = journal_post(key="large", kind=Kind.PAYROLL, lines=lines(40)).journal
+    for journal in (small, large):
+        balances = {}
+        for posting in journal.postings.select_related("account").order_by("pk"):
+            expected = balances.get(posting.account_id, None)
+            if expected is not None:
+                expected += posting.account.normal_delta(posting.amount_minor)
+                assert posting.balance_after_minor == expected
+            balances[posting.account_id] = posting.balance_after_minor
+    assert ledger_check().ok
