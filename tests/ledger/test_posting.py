@@ -466,7 +466,7 @@ def test_large_and_small_journals_record_the_same_running_balances(cash):
     for journal in (small, large):
         balances = {}
         for posting in journal.postings.select_related("account").order_by("pk"):
-            expected = balances.get(posting.account_id, None)
+            expected = balances.get(posting.account_id)
             if expected is not None:
                 expected += posting.account.normal_delta(posting.amount_minor)
                 assert posting.balance_after_minor == expected
