@@ -3,7 +3,8 @@
 Both databases get the same rules, so that no code path — the ORM, a raw cursor, a
 future app — can break them:
 
-- journals and postings are append-only (UPDATE and DELETE raise);
+- journals and postings are append-only (UPDATE and DELETE raise;
+  ``cooprogreso.db.append_only``);
 - a journal's postings are written *before* the journal row, and a journal row is
   accepted only if its postings number two or more and sum to zero in every currency;
   postings for a journal that already exists are refused, so a balanced journal stays
@@ -17,26 +18,11 @@ journal — in one round trip. SQLite runs the same algorithm in Python
 (``ledger.services``); its writers are serialized by ``BEGIN IMMEDIATE``.
 """
 
+from cooprogreso.db import append_only
+
 POSTGRES_FORWARD = [
     # Journal ids are allocated before the postings are written.
     "CREATE SEQUENCE IF NOT EXISTS ledger_journal_id_seq OWNED BY ledger_journal.id",
-    # --- append-only -----------------------------------------------------------------
-    """
-    CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        RAISE EXCEPTION 'ledger: % on % is not allowed (append-only); post a reversal',
-            TG_OP, TG_TABLE_NAME USING ERRCODE = 'CP010';
-    END $$
-    """,
-    """
-    CREATE TRIGGER ledger_journal_append_only BEFORE UPDATE OR DELETE ON ledger_journal
-    FOR EACH ROW EXECUTE FUNCTION ledger_append_only()
-    """,
-    """
-    CREATE TRIGGER ledger_posting_append_only BEFORE UPDATE OR DELETE ON ledger_posting
-    FOR EACH ROW EXECUTE FUNCTION ledger_append_only()
-    """,
     # --- postings only for a journal not yet written ------------------------------------
     """
     CREATE OR REPLACE FUNCTION ledger_posting_before_journal() RETURNS trigger
@@ -237,29 +223,10 @@ POSTGRES_REVERSE = [
     "DROP FUNCTION IF EXISTS ledger_journal_balanced()",
     "DROP TRIGGER IF EXISTS ledger_posting_before_journal ON ledger_posting",
     "DROP FUNCTION IF EXISTS ledger_posting_before_journal()",
-    "DROP TRIGGER IF EXISTS ledger_posting_append_only ON ledger_posting",
-    "DROP TRIGGER IF EXISTS ledger_journal_append_only ON ledger_journal",
-    "DROP FUNCTION IF EXISTS ledger_append_only()",
     "DROP SEQUENCE IF EXISTS ledger_journal_id_seq",
 ]
 
 SQLITE_TRIGGERS = {
-    "ledger_journal_no_update": """
-        CREATE TRIGGER ledger_journal_no_update BEFORE UPDATE ON ledger_journal
-        BEGIN SELECT RAISE(ABORT, 'ledger: UPDATE on ledger_journal is not allowed'); END
-    """,
-    "ledger_journal_no_delete": """
-        CREATE TRIGGER ledger_journal_no_delete BEFORE DELETE ON ledger_journal
-        BEGIN SELECT RAISE(ABORT, 'ledger: DELETE on ledger_journal is not allowed'); END
-    """,
-    "ledger_posting_no_update": """
-        CREATE TRIGGER ledger_posting_no_update BEFORE UPDATE ON ledger_posting
-        BEGIN SELECT RAISE(ABORT, 'ledger: UPDATE on ledger_posting is not allowed'); END
-    """,
-    "ledger_posting_no_delete": """
-        CREATE TRIGGER ledger_posting_no_delete BEFORE DELETE ON ledger_posting
-        BEGIN SELECT RAISE(ABORT, 'ledger: DELETE on ledger_posting is not allowed'); END
-    """,
     "ledger_posting_before_journal": """
         CREATE TRIGGER ledger_posting_before_journal BEFORE INSERT ON ledger_posting
         WHEN EXISTS (SELECT 1 FROM ledger_journal WHERE id = NEW.journal_id)
@@ -274,12 +241,12 @@ SQLITE_TRIGGERS = {
     """,
 }
 
-# Whole-database maintenance (the test runner's flush between transactional tests)
-# empties tables with DELETE on SQLite; it lifts the append-only triggers around it.
-SQLITE_FLUSH_GUARDED = ("ledger_journal_no_delete", "ledger_posting_no_delete")
+APPEND_ONLY = ("ledger_journal", "ledger_posting")
 
 
 def install(schema_editor) -> None:
+    for table in APPEND_ONLY:
+        append_only.install(schema_editor, table)
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         for statement in POSTGRES_FORWARD:
@@ -292,6 +259,8 @@ def install(schema_editor) -> None:
 
 
 def uninstall(schema_editor) -> None:
+    for table in APPEND_ONLY:
+        append_only.uninstall(schema_editor, table)
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         for statement in POSTGRES_REVERSE:

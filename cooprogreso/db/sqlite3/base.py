@@ -1,9 +1,9 @@
 """SQLite backend of the embedded default: Django's, plus a flush that respects the
-ledger's append-only triggers (lifted only while the whole database is emptied)."""
+append-only triggers (lifted only while the whole database is emptied)."""
 
 from django.db.backends.sqlite3 import base, operations
 
-LEDGER_TABLES = {"ledger_journal", "ledger_posting"}
+from cooprogreso.db.append_only import GUARDED_TABLES, sqlite_delete_trigger
 
 
 class DatabaseOperations(operations.DatabaseOperations):
@@ -11,12 +11,9 @@ class DatabaseOperations(operations.DatabaseOperations):
         statements = super().sql_flush(
             style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
         )
-        if not LEDGER_TABLES & set(tables):
-            return statements
-        from ledger.sql import SQLITE_FLUSH_GUARDED, SQLITE_TRIGGERS
-
-        lift = [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_FLUSH_GUARDED]
-        restore = [SQLITE_TRIGGERS[name].strip() for name in SQLITE_FLUSH_GUARDED]
+        guarded = [t for t in GUARDED_TABLES if t in set(tables)]
+        lift = [f"DROP TRIGGER IF EXISTS {t}_no_delete" for t in guarded]
+        restore = [sqlite_delete_trigger(t) for t in guarded]
         return [*lift, *statements, *restore]
 
 
