@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import holidays
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -19,7 +20,8 @@ from django.utils import timezone
 from cooprogreso.profile import cooperative_current
 from ledger.models import CalendarDay
 
-_OVERRIDES_KEY = "ledger:calendar:overrides:{country}:{year}"
+_OVERRIDES_KEY = "ledger:calendar:overrides:{country}:{year}:{version}"
+_VERSION_KEY = "ledger:calendar:version:{country}"
 
 
 @lru_cache(maxsize=64)
@@ -46,7 +48,8 @@ def _package_holidays(country: str, year: int) -> frozenset[date]:
 
 
 def _overrides(country: str, year: int) -> dict[date, str]:
-    key = _OVERRIDES_KEY.format(country=country, year=year)
+    version = cache.get_or_set(_VERSION_KEY.format(country=country), 1, timeout=None)
+    key = _OVERRIDES_KEY.format(country=country, year=year, version=version)
     overrides = cache.get(key)
     if overrides is None:
         overrides = dict(
@@ -58,7 +61,17 @@ def _overrides(country: str, year: int) -> dict[date, str]:
 
 @receiver([post_save, post_delete], sender=CalendarDay)
 def _forget_overrides(instance: CalendarDay, **kwargs) -> None:
-    cache.delete(_OVERRIDES_KEY.format(country=instance.country, year=instance.date.year))
+    """Every cached year of the country is stale once the change commits (an edit may
+    move a day to another year)."""
+    key = _VERSION_KEY.format(country=instance.country)
+
+    def bump():
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 2, timeout=None)
+
+    transaction.on_commit(bump)
 
 
 def _country(country: str | None) -> str:

@@ -34,6 +34,7 @@ class AppendOnlyModel(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("Los asientos contables no se modifican: registre un reverso.")
+        kwargs["force_insert"] = True  # never an UPDATE, even with an explicit primary key
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -76,6 +77,7 @@ class Account(models.Model):
         related_name="shards",
         help_text="Cuenta de la que esta es una partición (cuentas muy concurridas).",
     )
+    last_posted_at = models.DateTimeField("último movimiento", null=True, blank=True)
     created_at = models.DateTimeField("creada", auto_now_add=True)
 
     class Meta:

@@ -43,6 +43,7 @@ from ledger.money import to_minor
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
 MAX_ATTEMPTS = 4
 KINDS = frozenset(Kind.values)
+MAX_KEY, MAX_MOTIVE, MAX_DESCRIPTION = 200, 200, 120
 CHANNELS = frozenset(Channel.values)
 
 
@@ -100,18 +101,20 @@ def request_hash(
     motive: str,
     actor_id: int | None,
     source: tuple[str, str],
-    value_date: date,
     reverses_id: int | None,
     hold_ids: Sequence[int],
 ) -> str:
-    """A fingerprint of everything a journal says, to tell a replay from a conflict."""
+    """A fingerprint of what a journal says, to tell a replay from a conflict.
+
+    The value date is left out: it follows from the clock, so a retry after midnight or
+    past the cut-off is still a replay of the same business event.
+    """
     content = {
         "kind": kind,
         "channel": channel,
         "motive": motive,
         "actor": actor_id,
         "source": list(source),
-        "value_date": value_date.isoformat(),
         "reverses": reverses_id,
         "holds": sorted(hold_ids),
         "lines": [[line.account_id, line.amount_minor, line.description] for line in lines],
@@ -143,8 +146,14 @@ def journal_post(
         raise ValueError(f"unknown journal kind {kind!r}")
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
-    if len(lines) < 2:
-        raise Unbalanced("Un asiento necesita dos o más líneas.")
+    if len(lines) < 2 or any(not line.amount_minor for line in lines):
+        raise Unbalanced("Un asiento necesita dos o más líneas con monto.")
+    if any(not isinstance(line.account_id, int) for line in lines):
+        raise UnknownAccount
+    if len(key) > MAX_KEY or len(motive) > MAX_MOTIVE:
+        raise ValueError("idempotency key or motive too long")
+    if any(len(line.description) > MAX_DESCRIPTION for line in lines):
+        raise ValueError(f"a posting description is longer than {MAX_DESCRIPTION} characters")
     value_date = value_date or timezone.localdate()
     source_ref = _source_ref(source)
     actor_id = actor.pk if actor is not None else None
@@ -156,7 +165,6 @@ def journal_post(
         motive=motive,
         actor_id=actor_id,
         source=source_ref,
-        value_date=value_date,
         reverses_id=reverses.pk if reverses else None,
         hold_ids=hold_ids,
     )
@@ -172,6 +180,7 @@ def journal_post(
         reverses_id=reverses.pk if reverses else None,
         lines=tuple(lines),
         hold_ids=tuple(hold_ids),
+        created_at=timezone.now(),
     )
     post = _post_postgresql if connection.vendor == "postgresql" else _post_sqlite
     return _with_retries(lambda: post(request))
@@ -190,6 +199,7 @@ class _Request:
     reverses_id: int | None
     lines: tuple[Line, ...]
     hold_ids: tuple[int, ...]
+    created_at: datetime
 
 
 def _with_retries(attempt):
@@ -248,7 +258,7 @@ def _post_postgresql(request: _Request) -> Posted:
         [line.amount_minor for line in request.lines],
         [line.description for line in request.lines],
         list(request.hold_ids),
-        timezone.now(),
+        request.created_at,
     ]
     try:
         # Outside a transaction the function call is its own transaction: one round trip.
@@ -264,14 +274,32 @@ def _post_postgresql(request: _Request) -> Posted:
     return Posted(journal_id=journal_id, replayed=replayed)
 
 
-def _after_integrity_error(exc: IntegrityError, request: _Request) -> Posted:
-    """A concurrent writer won the race for the key, or the journal was reversed twice."""
+def violated_constraint(exc: IntegrityError) -> str:
+    """The name of the unique constraint ``exc`` reports: PostgreSQL's diagnostics, or
+    SQLite's "UNIQUE constraint failed: table.column"."""
+    diag = getattr(exc.__cause__, "diag", None)
+    if diag is not None and diag.constraint_name:
+        return diag.constraint_name
     message = str(exc)
-    if "ledger_journal_reversed_once" in message or "reverses_id" in message:
+    if message.startswith("UNIQUE constraint failed: "):
+        return {
+            "ledger_journal.idempotency_key": "ledger_journal_key",
+            "ledger_journal.reverses_id": "ledger_journal_reversed_once",
+            "ledger_hold.idempotency_key": "ledger_hold_idempotency_key_key",
+        }.get(message.removeprefix("UNIQUE constraint failed: ").strip(), message)
+    return ""
+
+
+def _after_integrity_error(exc: IntegrityError, request: _Request) -> Posted:
+    """A concurrent writer won the race for the key, or the journal was reversed twice.
+
+    The savepoint (or the function's own transaction) is gone, so the key can be read
+    again: under READ COMMITTED it shows the winner's journal.
+    """
+    constraint = violated_constraint(exc)
+    if constraint == "ledger_journal_reversed_once":
         raise AlreadyReversed from exc
-    if ("ledger_journal_key" in message or "idempotency_key" in message) and not (
-        connection.in_atomic_block
-    ):
+    if constraint == "ledger_journal_key":
         existing = Journal.objects.filter(idempotency_key=request.key).first()
         if existing is not None:
             if existing.request_hash != request.digest:
@@ -295,14 +323,29 @@ def _post_sqlite(request: _Request) -> Posted:
 
         account_ids = sorted({line.account_id for line in request.lines})
         accounts = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=account_ids)}
-        now = timezone.now()
+        now = max(
+            [request.created_at, *(a.last_posted_at for a in accounts.values() if a.last_posted_at)]
+        )
         if request.hold_ids:
+            outflow: dict[int, int] = defaultdict(int)
+            for line in request.lines:
+                if line.account_id in accounts:
+                    outflow[line.account_id] -= accounts[line.account_id].normal_delta(
+                        line.amount_minor
+                    )
             holds = list(
                 Hold.objects.select_for_update().filter(
                     pk__in=request.hold_ids, status=Hold.Status.ACTIVE, account_id__in=account_ids
                 )
             )
-            if len(holds) != len(request.hold_ids):
+            captured: dict[int, int] = defaultdict(int)
+            for hold in holds:
+                captured[hold.account_id] += hold.amount_minor
+            if (
+                len(holds) != len(request.hold_ids)
+                or any(h.expires_at is not None and h.expires_at <= now for h in holds)
+                or any(outflow[a] < amount for a, amount in captured.items())
+            ):
                 raise HoldNotActive
             for hold in holds:
                 accounts[hold.account_id].held_minor -= hold.amount_minor
@@ -334,6 +377,7 @@ def _post_sqlite(request: _Request) -> Posted:
         for line in request.lines:
             account = accounts[line.account_id]
             account.balance_minor += account.normal_delta(line.amount_minor)
+            account.last_posted_at = now
             postings.append(
                 Posting(
                     journal_id=journal_id,
@@ -345,7 +389,9 @@ def _post_sqlite(request: _Request) -> Posted:
                     created_at=now,
                 )
             )
-        Account.objects.bulk_update(accounts.values(), ["balance_minor", "held_minor"])
+        Account.objects.bulk_update(
+            accounts.values(), ["balance_minor", "held_minor", "last_posted_at"]
+        )
         if request.hold_ids:
             Hold.objects.filter(pk__in=request.hold_ids).update(
                 status=Hold.Status.CAPTURED, journal_id=journal_id, resolved_at=now
@@ -368,7 +414,7 @@ def _post_sqlite(request: _Request) -> Posted:
                     created_at=now,
                 )
         except IntegrityError as exc:
-            if "reverses_id" in str(exc) or "ledger_journal_reversed_once" in str(exc):
+            if violated_constraint(exc) == "ledger_journal_reversed_once":
                 raise AlreadyReversed from exc
             raise
     return Posted(journal_id=journal_id, replayed=False)
@@ -389,6 +435,8 @@ def journal_reverse(
     originals = list(postings) if postings is not None else list(journal.postings.order_by("pk"))
     if any(p.journal_id != journal.pk for p in originals):
         raise ValueError("only postings of the reversed journal can be reversed")
+    if len({p.pk for p in originals}) != len(originals):
+        raise ValueError("a posting can be reversed only once")
     lines = [
         Line(p.account_id, -p.amount_minor, (description_prefix + p.description)[:120])
         for p in originals
@@ -436,6 +484,8 @@ def account_open(
 
 def account_set_status(*, account: Account, status: str) -> Account:
     """Blocks, closes or reactivates an account; a closed account must be empty."""
+    if status not in Account.Status.values:
+        raise ValueError(f"unknown account status {status!r}")
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         if status == Account.Status.CLOSED and (locked.balance_minor or locked.held_minor):
@@ -458,8 +508,24 @@ def hold_place(
     released. Idempotent by ``key``."""
     amount_minor = _positive_minor(amount)
     source_type, source_id = _source_ref(source)
+    try:
+        return _hold_place(
+            account, amount_minor, key, description, expires_at, source_type, source_id
+        )
+    except IntegrityError as exc:  # the same key placed at the same moment elsewhere
+        if violated_constraint(exc) != "ledger_hold_idempotency_key_key":
+            raise
+        existing = Hold.objects.get(idempotency_key=key)
+        if (existing.account_id, existing.amount_minor) != (account.pk, amount_minor):
+            raise IdempotencyConflict from exc
+        return existing
+
+
+def _hold_place(account, amount_minor, key, description, expires_at, source_type, source_id):
     with transaction.atomic():
-        locked = Account.objects.select_for_update().get(pk=account.pk)
+        locked = Account.objects.select_for_update().filter(pk=account.pk).first()
+        if locked is None:
+            raise UnknownAccount
         existing = Hold.objects.filter(idempotency_key=key).first()
         if existing is not None:
             if (existing.account_id, existing.amount_minor) != (locked.pk, amount_minor):

@@ -75,7 +75,7 @@ POSTGRES_FORWARD = [
         v_existing bigint;
         v_existing_hash text;
         v_id bigint;
-        v_now timestamptz := p_created_at;
+        v_now timestamptz;
         v_expected int;
         v_found int;
         v_inactive bigint;
@@ -86,13 +86,23 @@ POSTGRES_FORWARD = [
         i int;
     BEGIN
         IF v_n < 2 OR cardinality(p_amounts) <> v_n OR cardinality(p_descriptions) <> v_n
-           OR 0 = ANY (p_amounts) THEN
+           OR 0 = ANY (p_amounts) OR array_position(p_amounts, NULL) IS NOT NULL THEN
             RAISE EXCEPTION 'ledger: a journal needs two or more non-zero lines'
                 USING ERRCODE = 'CP003';
         END IF;
 
+        IF array_position(p_accounts, NULL) IS NOT NULL THEN
+            RAISE EXCEPTION 'ledger: unknown account' USING ERRCODE = 'CP006';
+        END IF;
+
         -- Lock every account of the journal, in ascending id order: no deadlocks.
         PERFORM 1 FROM ledger_account a WHERE a.id = ANY (p_accounts) ORDER BY a.id FOR UPDATE;
+
+        -- The journal's time never precedes an earlier posting on its accounts, so that
+        -- on every account time order, id order and running balances agree (a journal
+        -- that waited for the locks may carry an older clock reading).
+        SELECT greatest(p_created_at, max(a.last_posted_at)) INTO v_now
+        FROM ledger_account a WHERE a.id = ANY (p_accounts);
 
         -- A replay (this key already committed, maybe by a concurrent request while we
         -- waited for the locks) returns the journal it wrote.
@@ -111,10 +121,20 @@ POSTGRES_FORWARD = [
 
         -- Captured holds stop reserving their amount (locked after the accounts).
         IF coalesce(cardinality(p_holds), 0) > 0 THEN
-            WITH captured AS (
-                UPDATE ledger_hold h SET status = 'captured', journal_id = v_id, resolved_at = v_now
+            WITH outflow AS (
+                SELECT u.acc,
+                       -sum(CASE WHEN a.normal_side = 'D' THEN u.amt ELSE -u.amt END) AS out
+                FROM unnest(p_accounts, p_amounts) AS u(acc, amt)
+                JOIN ledger_account a ON a.id = u.acc GROUP BY u.acc
+            ), eligible AS (
+                SELECT h.id FROM ledger_hold h JOIN outflow o ON o.acc = h.account_id
                 WHERE h.id = ANY (p_holds) AND h.status = 'active'
-                  AND h.account_id = ANY (p_accounts)
+                  AND (h.expires_at IS NULL OR h.expires_at > v_now)
+                  AND o.out >= (SELECT sum(h2.amount_minor) FROM ledger_hold h2
+                                WHERE h2.id = ANY (p_holds) AND h2.account_id = h.account_id)
+            ), captured AS (
+                UPDATE ledger_hold h SET status = 'captured', journal_id = v_id, resolved_at = v_now
+                WHERE h.id IN (SELECT id FROM eligible)
                 RETURNING h.account_id, h.amount_minor
             ), released AS (
                 UPDATE ledger_account a SET held_minor = a.held_minor - c.total
@@ -171,7 +191,8 @@ POSTGRES_FORWARD = [
             FOR i IN 1 .. v_n LOOP
                 UPDATE ledger_account a
                 SET balance_minor = a.balance_minor
-                    + CASE WHEN a.normal_side = 'D' THEN p_amounts[i] ELSE -p_amounts[i] END
+                    + CASE WHEN a.normal_side = 'D' THEN p_amounts[i] ELSE -p_amounts[i] END,
+                    last_posted_at = v_now
                 WHERE a.id = p_accounts[i]
                 RETURNING a.balance_minor, a.currency INTO v_balance, v_currency;
                 INSERT INTO ledger_posting (journal_id, account_id, amount_minor, currency,
@@ -189,7 +210,8 @@ POSTGRES_FORWARD = [
                 SELECT l.acc, sum(CASE WHEN a.normal_side = 'D' THEN l.amt ELSE -l.amt END) AS nd
                 FROM lines l JOIN ledger_account a ON a.id = l.acc GROUP BY l.acc
             ), updated AS (
-                UPDATE ledger_account a SET balance_minor = a.balance_minor + deltas.nd
+                UPDATE ledger_account a
+                SET balance_minor = a.balance_minor + deltas.nd, last_posted_at = v_now
                 FROM deltas WHERE a.id = deltas.acc
                 RETURNING a.id, a.balance_minor AS new_balance, deltas.nd, a.currency,
                           a.normal_side

@@ -102,3 +102,12 @@ def test_development_makes_and_keeps_its_own_secret_key(tmp_path):
 def test_the_suite_runs_on_postgresql_when_it_is_reachable(db):
     assert connection.vendor == "postgresql"
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+def test_a_sqlite_database_url_gets_the_same_write_lock_settings(tmp_path):
+    out = settings_in(
+        {"DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path}/other.sqlite3"}, tmp_path
+    )
+    assert out["engine"] == "cooprogreso.db.sqlite3"
+    assert out["options"]["transaction_mode"] == "IMMEDIATE"
+    assert out["journal_mode"] == "wal"

@@ -38,14 +38,34 @@ def test_a_moved_holiday_frees_its_original_date():
     assert not calendar.is_business_day(date(2025, 10, 10))
 
 
-def test_staff_add_local_holidays_and_working_days():
+def test_staff_add_local_holidays_and_working_days(django_capture_on_commit_callbacks):
     quito = date(2026, 12, 4)  # Friday before 6 December, declared by the municipality
     assert calendar.is_business_day(quito)
-    CalendarDay.objects.create(country="EC", date=quito, kind="holiday", name="Fundación de Quito")
+    with django_capture_on_commit_callbacks(execute=True):
+        CalendarDay.objects.create(
+            country="EC", date=quito, kind="holiday", name="Fundación de Quito"
+        )
     assert not calendar.is_business_day(quito)
     assert calendar.next_business_day(date(2026, 12, 3)) == date(2026, 12, 7)
-    CalendarDay.objects.create(country="EC", date=date(2026, 11, 3), kind="working", name="Decreto")
+    with django_capture_on_commit_callbacks(execute=True):
+        CalendarDay.objects.create(
+            country="EC", date=date(2026, 11, 3), kind="working", name="Decreto"
+        )
     assert calendar.is_business_day(date(2026, 11, 3))
+
+
+def test_moving_a_correction_to_another_year_forgets_both_years(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        day = CalendarDay.objects.create(
+            country="EC", date=date(2026, 12, 4), kind="holiday", name="x"
+        )
+    assert not calendar.is_business_day(date(2026, 12, 4))
+    assert calendar.is_business_day(date(2027, 12, 3))
+    with django_capture_on_commit_callbacks(execute=True):
+        day.date = date(2027, 12, 3)
+        day.save()
+    assert calendar.is_business_day(date(2026, 12, 4))
+    assert not calendar.is_business_day(date(2027, 12, 3))
 
 
 def test_the_next_business_day_skips_weekends_and_holidays():

@@ -150,3 +150,45 @@ def test_one_key_sent_by_many_requests_at_once_posts_once(cash):
     assert len({r.journal_id for r in results}) == 1
     assert sum(not r.replayed for r in results) == 1
     assert refreshed(source).balance == D("90.00")
+
+
+def test_one_key_reused_at_once_for_different_accounts_is_a_conflict_not_a_reversal(cash):
+    from ledger.exceptions import IdempotencyConflict
+
+    pairs = [(open_savings(), open_savings()) for _ in range(6)]
+    for source, _ in pairs:
+        deposit(cash, source, "10.00")
+
+    def post(i):
+        source, target = pairs[i]
+        try:
+            journal_post(
+                key="reused",
+                kind=Kind.TRANSFER_INTERNAL,
+                lines=[Line.debit(source, D("1.00"), "ND"), Line.credit(target, D("1.00"), "NC")],
+            )
+            return "posted"
+        except IdempotencyConflict:
+            return "conflict"
+
+    outcomes = in_threads(6, post)
+    assert sorted(outcomes) == ["conflict"] * 5 + ["posted"]
+
+
+def test_one_hold_key_placed_at_once_on_different_accounts_is_a_conflict(cash):
+    from ledger.exceptions import IdempotencyConflict
+    from ledger.services import hold_place
+
+    accounts = [open_savings() for _ in range(6)]
+    for account in accounts:
+        deposit(cash, account, "10.00")
+
+    def place(i):
+        try:
+            hold_place(account=accounts[i], amount=D("1.00"), key="same-hold", description="x")
+            return "held"
+        except IdempotencyConflict:
+            return "conflict"
+
+    assert sorted(in_threads(6, place)) == ["conflict"] * 5 + ["held"]
+    assert ledger_check().ok

@@ -472,3 +472,114 @@ def test_large_and_small_journals_record_the_same_running_balances(cash):
                 assert posting.balance_after_minor == expected
             balances[posting.account_id] = posting.balance_after_minor
     assert ledger_check().ok
+
+
+# --- regressions found in review ------------------------------------------------------
+
+
+def test_a_partial_reversal_cannot_list_a_posting_twice(cash, gabriel_savings):
+    from tests.ledger.conftest import deposit
+
+    deposit(cash, gabriel_savings, "10.00", key="dep")
+    journal = Journal.objects.get(idempotency_key="dep")
+    postings = list(journal.postings.all())
+    before = state()
+    with pytest.raises(ValueError):
+        journal_reverse(journal=journal, motive="x", postings=postings + postings)
+    assert state() == before
+
+
+def test_a_journal_never_dates_itself_before_its_accounts_last_posting(
+    maria_savings, gabriel_savings
+):
+    import time_machine
+
+    later = timezone.now() + timedelta(hours=2)
+    with time_machine.travel(later, tick=False):
+        transfer(maria_savings, gabriel_savings, "1.00", key="later")
+    transfer(maria_savings, gabriel_savings, "1.00", key="earlier-clock")
+    last = Posting.objects.filter(account=gabriel_savings).order_by("-pk")
+    assert last[0].created_at >= last[1].created_at
+
+
+def test_a_retry_after_midnight_is_a_replay_not_a_conflict(maria_savings, gabriel_savings):
+    first = transfer(
+        maria_savings, gabriel_savings, "1.00", key="k", value_date=timezone.localdate()
+    )
+    again = transfer(
+        maria_savings,
+        gabriel_savings,
+        "1.00",
+        key="k",
+        value_date=timezone.localdate() + timedelta(days=1),
+    )
+    assert again == Posted(first.journal_id, replayed=True)
+
+
+def test_overlong_texts_are_refused_the_same_way_on_both_databases(maria_savings, gabriel_savings):
+    with pytest.raises(ValueError):
+        journal_post(
+            key="long",
+            kind=Kind.FEE,
+            lines=[Line(maria_savings.pk, 1, "X" * 121), Line(gabriel_savings.pk, -1, "X")],
+        )
+    with pytest.raises(ValueError):
+        transfer(maria_savings, gabriel_savings, "1.00", key="k" * 201)
+
+
+def test_zero_lines_and_unsaved_accounts_are_refused_the_same_way(maria_savings, gabriel_savings):
+    with pytest.raises(Unbalanced):
+        journal_post(
+            key="zero",
+            kind=Kind.FEE,
+            lines=[Line(maria_savings.pk, 0, "X"), Line(gabriel_savings.pk, 0, "X")],
+        )
+    with pytest.raises(UnknownAccount):
+        journal_post(
+            key="none",
+            kind=Kind.FEE,
+            lines=[Line(None, 1, "X"), Line(gabriel_savings.pk, -1, "X")],
+        )
+
+
+def test_a_hold_is_captured_only_by_a_journal_that_takes_its_amount(maria_savings, gabriel_savings):
+    hold = hold_place(account=maria_savings, amount=D("40.00"), key="h", description="x")
+    with pytest.raises(HoldNotActive):  # credits the held account: takes nothing
+        transfer(gabriel_savings, maria_savings, "0.01", key="x", capture_holds=[hold])
+    with pytest.raises((HoldNotActive, InsufficientFunds)):  # takes less than held
+        transfer(maria_savings, gabriel_savings, "10.00", key="y", capture_holds=[hold])
+    assert refreshed(maria_savings).held == D("40.00")
+
+
+def test_an_expired_hold_cannot_be_captured(maria_savings, gabriel_savings):
+    past = timezone.now() - timedelta(seconds=1)
+    hold = hold_place(
+        account=maria_savings, amount=D("5"), key="h", description="x", expires_at=past
+    )
+    with pytest.raises(HoldNotActive):
+        transfer(maria_savings, gabriel_savings, "5.00", capture_holds=[hold])
+
+
+def test_holds_on_unknown_accounts_are_refused(db):
+    with pytest.raises(UnknownAccount):
+        hold_place(account=Account(pk=987654321), amount=D("1"), key="h", description="x")
+
+
+def test_an_explicit_id_cannot_turn_a_new_journal_into_an_update(maria_savings, gabriel_savings):
+    journal = transfer(maria_savings, gabriel_savings, "1.00").journal
+    forged = Journal(
+        id=journal.pk,
+        idempotency_key="forged",
+        request_hash="x",
+        kind=Kind.FEE,
+        value_date=journal.value_date,
+        created_at=journal.created_at,
+    )
+    with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+        forged.save()
+    assert Journal.objects.get(pk=journal.pk).idempotency_key == "transfer-1"
+
+
+def test_account_status_must_be_a_known_one(maria_savings):
+    with pytest.raises(ValueError):
+        account_set_status(account=maria_savings, status="bogus")
