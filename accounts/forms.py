@@ -1,16 +1,13 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from accounts import credentials
+from accounts.models import SecurityImage, SecurityQuestion
 
-class LoginForm(AuthenticationForm):
-    """Username and password, with one message for every failure (no enumeration)."""
+MAX_SECRET = 128  # longer input is refused before it reaches a hasher
 
-    error_messages = {
-        "invalid_login": _("Usuario o contraseña incorrectos."),
-        "inactive": _("Usuario o contraseña incorrectos."),
-    }
 
+class UsernameForm(forms.Form):
     username = forms.CharField(
         label=_("Usuario"),
         max_length=150,
@@ -24,10 +21,165 @@ class LoginForm(AuthenticationForm):
             }
         ),
     )
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip().lower()
+
+
+class PasswordForm(forms.Form):
     password = forms.CharField(
         label=_("Contraseña"),
         strip=False,
+        max_length=MAX_SECRET,
         widget=forms.PasswordInput(
-            attrs={"autocomplete": "current-password", "placeholder": _("Ingresa tu contraseña")}
+            attrs={
+                "autocomplete": "current-password",
+                "placeholder": _("Ingresa tu contraseña"),
+                "autofocus": True,
+            }
         ),
     )
+
+
+class DeviceForm(forms.Form):
+    save = forms.ChoiceField(
+        label=_("Estás ingresando desde un nuevo dispositivo, ¿Deseas registrarlo?"),
+        choices=[("yes", _("Sí, guardar")), ("no", _("No"))],
+        widget=forms.RadioSelect,
+        initial="no",
+    )
+    alias = forms.CharField(label=_("Alias del dispositivo"), max_length=40, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("save") == "yes" and not (data.get("alias") or "").strip():
+            self.add_error("alias", _("Escribe un nombre para reconocer este dispositivo."))
+        return data
+
+
+class ChallengeForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Código de seguridad"),
+        max_length=64,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+            }
+        ),
+    )
+
+
+class NewUsernameForm(forms.Form):
+    username = forms.CharField(
+        label=_("Nuevo nombre de usuario"),
+        max_length=15,
+        help_text=_("Ingresa tu nuevo nombre de usuario"),
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "autocomplete": "username"}),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        credentials.validate_username(username, user=self.user)
+        return username
+
+
+class SecurityQuestionsForm(forms.Form):
+    """At least three questions from the catalog, each with its answer."""
+
+    COUNT = 3
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        questions = SecurityQuestion.objects.filter(is_active=True)
+        for n in range(1, self.COUNT + 1):
+            self.fields[f"question_{n}"] = forms.ModelChoiceField(
+                queryset=questions, label=_("Pregunta %(n)s") % {"n": n}, empty_label=_("Elige")
+            )
+            self.fields[f"answer_{n}"] = forms.CharField(
+                label=_("Respuesta %(n)s") % {"n": n}, max_length=60, min_length=2
+            )
+
+    def clean(self):
+        data = super().clean()
+        chosen = [data.get(f"question_{n}") for n in range(1, self.COUNT + 1)]
+        if all(chosen) and len({q.pk for q in chosen}) < self.COUNT:
+            raise forms.ValidationError(_("Elige tres preguntas distintas."))
+        return data
+
+    def pairs(self):
+        return [
+            (self.cleaned_data[f"question_{n}"], self.cleaned_data[f"answer_{n}"])
+            for n in range(1, self.COUNT + 1)
+        ]
+
+
+class SecurityImageForm(forms.Form):
+    image = forms.ModelChoiceField(
+        queryset=SecurityImage.objects.all(),
+        label=_("Imagen de seguridad"),
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    image_name = forms.CharField(label=_("Nombre de su imagen"), max_length=40, required=False)
+
+    def __init__(self, *args, ask_name: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if ask_name:
+            self.fields["image_name"].required = True
+        else:
+            del self.fields["image_name"]
+
+
+class NewPasswordForm(forms.Form):
+    current = forms.CharField(
+        label=_("Ingresa tu contraseña actual o temporal"),
+        strip=False,
+        max_length=MAX_SECRET,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new = forms.CharField(
+        label=_("Nueva contraseña"),
+        strip=False,
+        max_length=MAX_SECRET,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    confirm = forms.CharField(
+        label=_("Confirmar contraseña"),
+        strip=False,
+        max_length=MAX_SECRET,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, user, username: str, id_number: str = "", **kwargs):
+        self.user = user
+        self.username = username
+        self.id_number = id_number
+        super().__init__(*args, **kwargs)
+
+    def clean_current(self):
+        current = self.cleaned_data["current"]
+        if not self.user.check_password(current):
+            raise forms.ValidationError(_("La contraseña actual no es correcta."))
+        return current
+
+    def clean(self):
+        data = super().clean()
+        new, confirm = data.get("new"), data.get("confirm")
+        if new and confirm and new != confirm:
+            self.add_error("confirm", _("Las contraseñas no coinciden."))
+        elif new:
+            probe = type(self.user)(
+                pk=self.user.pk, username=self.username, password=self.user.password
+            )
+            try:
+                credentials.validate_password(new, user=probe, id_number=self.id_number)
+            except forms.ValidationError as exc:
+                self.add_error("new", exc)
+        return data

@@ -1,8 +1,31 @@
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from accounts import identification
+
+
+class SecurityImage(models.Model):
+    """The catalog of security images (Billete, Sombrero, Mapa…)."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField("nombre", max_length=40)
+    position = models.PositiveSmallIntegerField("orden", default=0)
+
+    class Meta:
+        verbose_name = "imagen de seguridad"
+        verbose_name_plural = "imágenes de seguridad"
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def static_path(self) -> str:
+        return f"img/security/{self.slug}.svg"
 
 
 class User(AbstractUser):
@@ -10,6 +33,32 @@ class User(AbstractUser):
 
     last_login_device = models.CharField(
         "dispositivo de la última conexión", max_length=120, blank=True
+    )
+    must_personalize = models.BooleanField(
+        "debe personalizar sus credenciales",
+        default=False,
+        help_text="Credenciales temporales: al ingresar debe elegir usuario, preguntas, "
+        "imagen y contraseña.",
+    )
+    credentials_expire_at = models.DateTimeField(
+        "las credenciales temporales vencen", null=True, blank=True
+    )
+    failed_login_count = models.PositiveSmallIntegerField("intentos fallidos", default=0)
+    locked_at = models.DateTimeField("bloqueado desde", null=True, blank=True)
+    security_image = models.ForeignKey(
+        SecurityImage,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="imagen de seguridad",
+    )
+    security_image_name = models.CharField("nombre de la imagen", max_length=40, blank=True)
+    password_changed_at = models.DateTimeField("cambio de contraseña", null=True, blank=True)
+    transaction_pin = models.CharField(
+        "PIN transaccional",
+        max_length=128,
+        blank=True,
+        help_text="Solo el hash; perfiles que confirman operaciones con PIN.",
     )
 
     class Meta:
@@ -23,6 +72,10 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
 
 
 class Member(models.Model):
@@ -71,3 +124,141 @@ class Member(models.Model):
                 )
             except ValidationError as exc:
                 raise ValidationError({"id_number": exc.messages}) from exc
+
+
+class PasswordHistory(models.Model):
+    """Earlier password hashes, so a new password is not one of the last ones."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%d/%m/%Y}"
+
+
+class SecurityQuestion(models.Model):
+    text = models.CharField("pregunta", max_length=160, unique=True)
+    is_active = models.BooleanField("activa", default=True)
+
+    class Meta:
+        verbose_name = "pregunta de seguridad"
+        verbose_name_plural = "preguntas de seguridad"
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SecurityAnswer(models.Model):
+    """A member's answer, stored only as a password hash of its normalized form."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_answers")
+    question = models.ForeignKey(SecurityQuestion, on_delete=models.PROTECT)
+    answer_hash = models.CharField(max_length=128)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="one_answer_per_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.question}"
+
+
+class Device(models.Model):
+    """A browser a member chose to register ("Sí, guardar")."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices")
+    token_hash = models.CharField(max_length=64, unique=True)
+    alias = models.CharField("alias", max_length=40)
+    browser = models.CharField("navegador", max_length=60, blank=True)
+    system = models.CharField("sistema", max_length=60, blank=True)
+    version = models.CharField("versión", max_length=30, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField("fecha activo", default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "dispositivo"
+        verbose_name_plural = "dispositivos"
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.alias} ({self.browser} · {self.system})"
+
+
+class Challenge(models.Model):
+    """A second-factor challenge bound to a user, a purpose and one exact operation.
+
+    OTP codes are stored only as an HMAC; transaction PINs and security answers are
+    compared with the user's stored hashes. Single use, three attempts, short life.
+    """
+
+    class Method(models.TextChoices):
+        OTP = "otp", "Código OTP"
+        PIN = "pin", "PIN transaccional"
+        QUESTION = "question", "Pregunta de seguridad"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="challenges")
+    purpose = models.CharField(max_length=40)
+    payload_digest = models.CharField(max_length=64)
+    method = models.CharField(max_length=10, choices=Method, default=Method.OTP)
+    code_hmac = models.CharField(max_length=64, blank=True)
+    question = models.ForeignKey(SecurityQuestion, null=True, blank=True, on_delete=models.PROTECT)
+    summary = models.CharField("operación", max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    sends = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "purpose", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class AuditEvent(models.Model):
+    """A tamper-evident security log: each entry carries the hash of the previous one."""
+
+    seq = models.BigIntegerField(unique=True)
+    created_at = models.DateTimeField()
+    event = models.CharField("evento", max_length=40)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="realizado por",
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        db_table = "accounts_audit_event"
+        verbose_name = "evento de seguridad"
+        verbose_name_plural = "bitácora de seguridad"
+        ordering = ["-seq"]
+        indexes = [models.Index(fields=["user", "-seq"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%d/%m/%Y %H:%M} {self.event}"

@@ -5,6 +5,14 @@ from accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("ingresar/", views.LoginView.as_view(), name="login"),
-    path("salir/", views.LogoutView.as_view(), name="logout"),
+    path("ingresar/", views.login_username, name="login"),
+    path("ingresar/clave/", views.login_password, name="login_password"),
+    path("ingresar/dispositivo/", views.login_device, name="login_device"),
+    path("ingresar/verificacion/", views.login_challenge, name="login_challenge"),
+    path("ingresar/verificacion/reenviar/", views.login_resend, name="login_resend"),
+    path("ingresar/cancelar/", views.login_cancel, name="login_cancel"),
+    path("ingresar/personalizar/", views.personalize, name="personalize"),
+    path("ingresar/personalizar/reenviar/", views.personalize_resend, name="personalize_resend"),
+    path("salir/", views.logout, name="logout"),
+    path("sesion/extender/", views.keepalive, name="keepalive"),
 ]

@@ -1,6 +1,7 @@
 from datetime import datetime
 
-from cooprogreso.navigation import menu_for
+from accounts.middleware import idle_limit
+from cooprogreso.navigation import menu_for, support_links
 from cooprogreso.profile import NoActiveCooperative, cooperative_current
 
 
@@ -12,8 +13,11 @@ def portal(request) -> dict:
         cooperative = None
     context = {"coop": cooperative, "csp_nonce": getattr(request, "csp_nonce", "")}
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
+    if user is None or not user.is_authenticated:
+        context["support_links"] = support_links()
+    else:
         context["menu"] = menu_for(user.portal_audience)
+        context["idle_seconds"] = idle_limit(request)
         context["previous_login"] = _previous_login(request.session.get("previous_login"))
     return context
 

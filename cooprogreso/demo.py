@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from accounts.models import Member, User
+from accounts.models import Member, SecurityImage, User
 from cooprogreso.profile import cooperative_current, cooperatives_load_ready
 from ledger.books import books_open
 from ledger.models import Tariff
@@ -29,6 +29,7 @@ STAFF = DemoLogin("Personal de agencia", "agencia01", "Agencia#2026", "/admin/")
 MEMBERS = (
     (
         DemoLogin("Socia", "mariaperez", "Progreso#2026", "/"),
+        "estrella",
         {
             "member_number": "100245",
             "id_type": Member.IdType.CEDULA,
@@ -42,7 +43,7 @@ MEMBERS = (
         },
     ),
 )
-DEMO_LOGINS = (STAFF, *(login for login, _ in MEMBERS))
+DEMO_LOGINS = (STAFF, *(login for login, _, _ in MEMBERS))
 
 
 @dataclass
@@ -81,7 +82,7 @@ def _load_staff(summary: DemoSummary) -> None:
 
 
 def _load_members(summary: DemoSummary) -> None:
-    for login, data in MEMBERS:
+    for login, image, data in MEMBERS:
         member = Member.objects.filter(member_number=data["member_number"]).first()
         if member is None:
             user = User(
@@ -89,6 +90,7 @@ def _load_members(summary: DemoSummary) -> None:
                 first_name=data["first_names"].split()[0],
                 last_name=data["last_names"].split()[0],
                 email=data["email"],
+                security_image=SecurityImage.objects.get(slug=image),
             )
             user.set_password(login.password)
             user.save()

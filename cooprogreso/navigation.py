@@ -52,3 +52,17 @@ def _resolved(entry: MenuEntry) -> MenuLink | None:
 def menu_for(audience: str) -> list[MenuLink]:
     links = (_resolved(e) for e in MENU if audience in e.audience)
     return [link for link in links if link is not None]
+
+
+# The credential-support links under the sign-in form, as the manuals list them.
+SUPPORT = (
+    MenuEntry("Olvidé mi usuario", "accounts:forgot_username", EVERYONE),
+    MenuEntry("Desbloquear tu usuario", "accounts:unlock", EVERYONE),
+    MenuEntry("Olvidé mi contraseña", "accounts:forgot_password", EVERYONE),
+    MenuEntry("Regístrate aquí", "accounts:enroll", EVERYONE),
+)
+
+
+def support_links() -> list[MenuLink]:
+    links = (_resolved(e) for e in SUPPORT)
+    return [link for link in links if link is not None]

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cooprogreso.middleware.ActiveCooperativeMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "cooprogreso.middleware.PrivateCacheMiddleware",
 ]
 
@@ -208,6 +209,8 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env.int("SESSION_ABSOLUTE_SECONDS", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_IDLE_MEMBER = env.int("SESSION_IDLE_SECONDS", default=5 * 60)
+SESSION_IDLE_STAFF = env.int("SESSION_IDLE_STAFF_SECONDS", default=15 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

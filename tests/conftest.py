@@ -2,7 +2,9 @@
 
 import pytest
 from django.core.cache import cache
+from django.test import Client, TestCase
 
+from accounts.catalogs import catalogs_load
 from cooprogreso.models import Cooperative
 from cooprogreso.profile import cooperatives_load_ready
 from tests.factories import PASSWORD, MemberFactory, UserFactory
@@ -10,16 +12,34 @@ from tests.factories import PASSWORD, MemberFactory, UserFactory
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 
+class CommittingClient(Client):
+    """A test client whose requests run their on-commit callbacks (e-mails, SMS, tasks),
+    as a real request's would once its transaction commits."""
+
+    def request(self, **request):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**request)
+
+
+@pytest.fixture
+def client():
+    return CommittingClient()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    from cooprogreso.notifications import LocmemSmsBackend
+
     cache.clear()
+    LocmemSmsBackend.outbox.clear()
     yield
     cache.clear()
 
 
 @pytest.fixture(autouse=True)
 def _active_cooperative(request):
-    """Every test that touches the database sees the Cooprogreso profile active."""
+    """Every test that touches the database sees the Cooprogreso profile active and the
+    catalogs the migrations load (a transactional test's flush empties them)."""
     if request.node.get_closest_marker("django_db") or DB_FIXTURES & set(request.fixturenames):
         request.getfixturevalue("cooperative")
 
@@ -28,6 +48,7 @@ def _active_cooperative(request):
 def cooperative(request):
     request.getfixturevalue("transactional_db" if "live_server" in request.fixturenames else "db")
     cooperatives_load_ready()
+    catalogs_load()
     return Cooperative.objects.get(is_active=True)
 
 

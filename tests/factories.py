@@ -3,7 +3,7 @@ from datetime import date
 import factory
 from factory.django import DjangoModelFactory
 
-from accounts.models import Member, User
+from accounts.models import Member, SecurityImage, User
 
 PASSWORD = "Clave#Segura2026"
 
@@ -18,6 +18,7 @@ class UserFactory(DjangoModelFactory):
     first_name = "Gabriel"
     last_name = "Silva"
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    security_image = factory.LazyFunction(lambda: SecurityImage.objects.get(slug="estrella"))
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

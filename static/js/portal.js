@@ -44,7 +44,65 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", labelThemeButtons);
+  // "El código expira en 02:58": counts down any [data-countdown] element.
+  function startCountdowns(scope) {
+    (scope || document).querySelectorAll("[data-countdown]").forEach(function (el) {
+      if (el.dataset.countdownStarted) return;
+      el.dataset.countdownStarted = "1";
+      var left = parseInt(el.getAttribute("data-countdown"), 10) || 0;
+      var value = el.querySelector("[data-countdown-value]");
+      function render() {
+        var m = Math.floor(left / 60), s = left % 60;
+        value.textContent = (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+        if (left <= 0) {
+          el.textContent = "El código expiró. Solicita uno nuevo.";
+          return;
+        }
+        left -= 1;
+        setTimeout(render, 1000);
+      }
+      render();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    labelThemeButtons();
+    startCountdowns();
+  });
+  document.addEventListener("htmx:afterSwap", function (event) { startCountdowns(event.target); });
+
+  // Idle timeout: warn a minute before the server ends the session; "Continuar
+  // conectado" renews it, any HTMX request counts as activity.
+  (function idleTimer() {
+    var idle = parseInt(root.getAttribute("data-idle-seconds"), 10);
+    if (!idle) return;
+    var dialog, warnTimer, endTimer, tick;
+    function arm() {
+      clearTimeout(warnTimer); clearTimeout(endTimer); clearInterval(tick);
+      if (dialog && dialog.open) dialog.close();
+      warnTimer = setTimeout(warn, Math.max(0, (idle - 60) * 1000));
+      endTimer = setTimeout(function () {
+        window.location.assign(root.getAttribute("data-login-url"));
+      }, idle * 1000);
+    }
+    function warn() {
+      dialog = document.querySelector("[data-idle-dialog]");
+      if (!dialog) return;
+      var left = 60, out = dialog.querySelector("[data-idle-left]");
+      out.textContent = left;
+      tick = setInterval(function () { left = Math.max(0, left - 1); out.textContent = left; }, 1000);
+      dialog.showModal();
+    }
+    document.addEventListener("submit", function (event) {
+      var form = event.target.closest("[data-keepalive]");
+      if (!form) return;
+      event.preventDefault();
+      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+        .then(function (r) { if (r.ok) arm(); else window.location.assign(root.getAttribute("data-login-url")); });
+    });
+    document.addEventListener("htmx:afterRequest", arm);
+    document.addEventListener("DOMContentLoaded", arm);
+  })();
 
   if ("serviceWorker" in navigator && root.hasAttribute("data-sw")) {
     window.addEventListener("load", function () {

@@ -1,0 +1,108 @@
+"""Rules for what members choose: usernames, passwords, security answers.
+
+The manuals tell members: usernames of 8 to 15 lowercase letters and digits
+("usuario01"); passwords of 8 to 15 characters with upper and lower case, a digit and a
+special character ("Password11$"). Beyond the manual (OWASP ASVS / NIST 800-63B): no
+common password, none containing the username or the identification number, none of the
+last five, and never truncated — a sixteenth character is refused, not cut.
+"""
+
+import re
+import secrets
+import string
+import unicodedata
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import CommonPasswordValidator
+from django.core.exceptions import ValidationError
+
+from accounts.models import PasswordHistory, User
+
+USERNAME_RULE = re.compile(r"^[a-z0-9]{8,15}$")
+PASSWORD_MIN, PASSWORD_MAX = 8, 15
+SPECIALS = "$@#!%*?&.,;:_-+=/()[]{}<>|~^"
+HISTORY = 5
+
+USERNAME_HINTS = [
+    "El usuario debe contener solo letras minúsculas y números, ej: usuario01",
+    "El nombre de usuario debe de tener un mínimo de 8 caracteres y un máximo de 15 caracteres",
+]
+PASSWORD_HINTS = [
+    "La contraseña debe contener letras mayúsculas y minúsculas, números y caracteres "
+    "especiales como: $@#!%*?&, ej: Password11$",
+    "La longitud permitida es de 8 a 15 caracteres",
+]
+
+
+def validate_username(username: str, *, user: User | None = None) -> str:
+    if not USERNAME_RULE.match(username or ""):
+        raise ValidationError(
+            "El usuario debe tener entre 8 y 15 letras minúsculas o números, ej: usuario01."
+        )
+    taken = User.objects.filter(username__iexact=username)
+    if user is not None:
+        taken = taken.exclude(pk=user.pk)
+    if taken.exists():
+        raise ValidationError("Ese nombre de usuario no está disponible. Elige otro.")
+    return username
+
+
+def validate_password(password: str, *, user: User, id_number: str = "") -> str:
+    problems = []
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        problems.append("La longitud permitida es de 8 a 15 caracteres.")
+    if not re.search(r"[A-Z]", password) or not re.search(r"[a-z]", password):
+        problems.append("Debe contener letras mayúsculas y minúsculas.")
+    if not re.search(r"\d", password):
+        problems.append("Debe contener al menos un número.")
+    if not any(c in SPECIALS for c in password):
+        problems.append("Debe contener un carácter especial como $@#!%*?&.")
+    lowered = password.lower()
+    if user.username and user.username.lower() in lowered:
+        problems.append("No puede contener tu nombre de usuario.")
+    if id_number and id_number in password:
+        problems.append("No puede contener tu número de identificación.")
+    try:
+        CommonPasswordValidator().validate(password)
+    except ValidationError:
+        problems.append("Es una contraseña demasiado común.")
+    if problems:
+        raise ValidationError(problems)
+    recent = [user.password, *user.password_history.values_list("password", flat=True)[:HISTORY]]
+    if any(h and check_password(password, h) for h in recent):
+        raise ValidationError("No puedes repetir ninguna de tus últimas contraseñas.")
+    return password
+
+
+def remember_password(user: User) -> None:
+    """Keeps the current hash so the next passwords cannot repeat it."""
+    if user.password:
+        PasswordHistory.objects.create(user=user, password=user.password)
+        stale = user.password_history.values_list("pk", flat=True)[HISTORY:]
+        PasswordHistory.objects.filter(pk__in=list(stale)).delete()
+
+
+def normalize_answer(answer: str) -> str:
+    """Security answers compare case- and accent-insensitively: "  Bombéro " = "bombero"."""
+    decomposed = unicodedata.normalize("NFKD", answer or "")
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+def hash_answer(answer: str) -> str:
+    return make_password(normalize_answer(answer))
+
+
+def temporary_username() -> str:
+    """A random 10-character username to replace at first login."""
+    return "tmp" + "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(7))
+
+
+def temporary_password() -> str:
+    """Random, meeting the rules, to be changed at first login."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        core = "".join(secrets.choice(alphabet) for _ in range(10))
+        candidate = core + secrets.choice("$@#!%*?&") + secrets.choice(string.digits)
+        if re.search(r"[A-Z]", candidate) and re.search(r"[a-z]", candidate):
+            return candidate

@@ -1,0 +1,45 @@
+from cooprogreso.errors import DomainError
+
+
+class ChallengeError(DomainError):
+    message = "No pudimos validar el factor de seguridad."
+
+
+class WrongAnswer(ChallengeError):
+    message = "El código ingresado es incorrecto."
+
+
+class ChallengeExpired(ChallengeError):
+    message = "El código expiró. Solicita uno nuevo con «Reenviar»."
+
+
+class ChallengeExhausted(ChallengeError):
+    message = "Superaste el número de intentos permitidos. Vuelve a iniciar la operación."
+
+
+class ChallengeMismatch(ChallengeError):
+    message = "El código no corresponde a esta operación. Vuelve a iniciarla."
+
+
+class ChallengeUsed(ChallengeError):
+    message = "Este código ya fue utilizado."
+
+
+class ResendTooSoon(ChallengeError):
+    message = "Espera unos segundos antes de solicitar otro código."
+
+
+class TooManySends(ChallengeError):
+    message = "Solicitaste demasiados códigos. Inténtalo nuevamente en unos minutos."
+
+
+class LoginFailed(DomainError):
+    # The same words for an unknown user, a wrong password, a locked or inactive user.
+    message = (
+        "Usuario o contraseña incorrectos. Por tu seguridad, al tercer intento fallido el "
+        "usuario se bloquea; puedes desbloquearlo con «Desbloquear tu usuario»."
+    )
+
+
+class CredentialRuleError(DomainError):
+    message = "Los datos ingresados no cumplen las indicaciones."

@@ -1,0 +1,144 @@
+"""Signing in: the password check with lockout, the decoy image, registered devices.
+
+The sequence (views.py) is username → the member's security image → password → "¿Deseas
+registrarlo?" for a new browser → factor de seguridad → home. Before the last step the
+person is not signed in: the progress lives in the session and only the next step is
+reachable.
+"""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core import signing
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.audit import audit_log, client_ip
+from accounts.devices import parse_device
+from accounts.exceptions import LoginFailed
+from accounts.models import Device, SecurityImage, User
+from cooprogreso.notifications import send_email
+from cooprogreso.profile import cooperative_current
+
+LOCK_AFTER = 3
+DEVICE_COOKIE = "cp_device"
+DEVICE_COOKIE_AGE = 400 * 24 * 3600
+_DEVICE_SALT = "accounts.device"
+
+
+def user_for_username(username: str) -> User | None:
+    return (
+        User.objects.select_related("security_image", "member")
+        .filter(username__iexact=(username or "").strip())
+        .first()
+    )
+
+
+def decoy_image(username: str) -> SecurityImage | None:
+    """The same image every time for the same unknown username, so the page never tells
+    whether a username exists."""
+    images = list(SecurityImage.objects.order_by("position"))
+    if not images:
+        return None
+    key = hashlib.sha256(("decoy:" + settings.SECRET_KEY).encode()).digest()
+    digest = hmac.new(key, (username or "").strip().lower().encode(), hashlib.sha256).digest()
+    return images[int.from_bytes(digest[:4], "big") % len(images)]
+
+
+def _notify_locked(user_id: int) -> None:
+    user = User.objects.select_related("member").get(pk=user_id)
+    email = getattr(getattr(user, "member", None), "email", None) or user.email
+    if email:
+        coop = cooperative_current()
+        send_email(
+            to=[email],
+            subject=f"{coop.short_name}: tu usuario fue bloqueado",
+            body=(
+                "Tu usuario fue bloqueado tras tres intentos fallidos de contraseña. "
+                "Si fuiste tú, desbloquéalo con «Desbloquear tu usuario»; si no, "
+                f"comunícate con el centro de llamadas {coop.call_center_phone}."
+            ),
+        )
+
+
+def login_check_password(*, username: str, password: str, request) -> User:
+    """The user, if ``password`` is right and the user may sign in; ``LoginFailed``
+    otherwise, with the same words and comparable time for every reason.
+
+    The third consecutive wrong password locks the username from any address; after
+    that even the right password is refused until it is unlocked. A success resets the
+    count.
+    """
+    user = user_for_username(username)
+    if user is None:
+        make_password(password)  # spend the same time as a real check
+        raise LoginFailed
+    password_ok = check_password(password, user.password)
+    expired = user.credentials_expire_at is not None and user.credentials_expire_at < timezone.now()
+    if not user.is_active or user.is_locked or expired:
+        audit_log(event="login_failed", user=user, request=request, reason="not_allowed")
+        raise LoginFailed
+    if not password_ok:
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
+            user.refresh_from_db(fields=["failed_login_count"])
+            audit_log(event="login_failed", user=user, request=request, reason="password")
+            if user.failed_login_count >= LOCK_AFTER:
+                User.objects.filter(pk=user.pk).update(locked_at=timezone.now())
+                audit_log(event="locked", user=user, request=request)
+                transaction.on_commit(partial(_notify_locked, user.pk))
+        raise LoginFailed
+    if user.failed_login_count:
+        User.objects.filter(pk=user.pk).update(failed_login_count=0)
+    return user
+
+
+# --- registered devices ---------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def device_from_request(request, user: User) -> Device | None:
+    signed = request.COOKIES.get(DEVICE_COOKIE)
+    if not signed:
+        return None
+    try:
+        token = signing.loads(signed, salt=_DEVICE_SALT)
+    except signing.BadSignature:
+        return None
+    return Device.objects.filter(
+        user=user, token_hash=_token_hash(token), removed_at__isnull=True
+    ).first()
+
+
+def device_register(*, user: User, request, alias: str) -> tuple[Device, str]:
+    """Registers this browser; returns the device and the signed cookie value to set."""
+    token = secrets.token_urlsafe(32)
+    info = parse_device(request.headers.get("User-Agent", ""))
+    device = Device.objects.create(
+        user=user,
+        token_hash=_token_hash(token),
+        alias=alias[:40],
+        browser=info.browser,
+        system=info.system,
+        version=info.version,
+        ip=client_ip(request),
+    )
+    audit_log(event="device_added", user=user, request=request, alias=device.alias)
+    return device, signing.dumps(token, salt=_DEVICE_SALT)
+
+
+def device_seen(device: Device, request) -> None:
+    Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now(), ip=client_ip(request))
+
+
+def credentials_lifetime() -> timedelta:
+    return timedelta(days=3)

@@ -1,0 +1,39 @@
+"""Fixed-window rate limits in the shared cache (Redis in production).
+
+Login, unlock, credential recovery, OTP and enrollment are limited per address and per
+username; a view answers 429 with a Spanish page when ``rate_limited`` says so.
+"""
+
+import hashlib
+
+from django.core.cache import cache
+
+WINDOW_SECONDS = 15 * 60
+
+
+def _hit(name: str, limit: int, window: int) -> bool:
+    key = "ratelimit:" + hashlib.sha256(name.encode()).hexdigest()
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count > limit
+
+
+def rate_limited(
+    request,
+    scope: str,
+    *,
+    per_ip: int,
+    key: str | None = None,
+    per_key: int | None = None,
+    window: int = WINDOW_SECONDS,
+) -> bool:
+    """Counts this request and tells whether it exceeds a limit for ``scope``."""
+    ip = request.META.get("REMOTE_ADDR", "")
+    over = _hit(f"{scope}:ip:{ip}", per_ip, window)
+    if key is not None and per_key is not None:
+        over = _hit(f"{scope}:key:{key.lower()}", per_key, window) or over
+    return over

@@ -1,0 +1,193 @@
+"""The factor de seguridad: bound to one operation, single use, short life, few tries."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connections
+from django.utils import timezone
+
+from accounts import challenges
+from accounts.credentials import hash_answer
+from accounts.exceptions import (
+    ChallengeExhausted,
+    ChallengeExpired,
+    ChallengeMismatch,
+    ChallengeUsed,
+    TooManySends,
+    WrongAnswer,
+)
+from accounts.models import Challenge, SecurityAnswer, SecurityQuestion
+from cooprogreso.models import Cooperative
+from cooprogreso.notifications import LocmemSmsBackend
+from tests.auth import last_code
+
+TRANSFER = {"source": "410112060750", "target": "410112060999", "amount": "25.00"}
+
+
+@pytest.fixture
+def start(django_capture_on_commit_callbacks):
+    """challenge_start, with the code delivered as it is once the transaction commits."""
+
+    def start_(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return challenges.challenge_start(**kwargs)
+
+    return start_
+
+
+@pytest.fixture
+def challenge(member, start):
+    return start(
+        user=member.user,
+        purpose="transfer",
+        payload=TRANSFER,
+        summary="Transferencia de $25.00 a la cuenta ****0999",
+        method=Challenge.Method.OTP,
+    )
+
+
+def verify(member, challenge, answer, *, purpose="transfer", payload=TRANSFER):
+    return challenges.challenge_verify(
+        user=member.user,
+        public_id=challenge.public_id,
+        purpose=purpose,
+        payload=payload,
+        answer=answer,
+    )
+
+
+def test_the_code_is_six_digits_and_names_the_operation(challenge):
+    message = LocmemSmsBackend.outbox[-1]
+    assert message.to == "+593991234567"
+    assert "Transferencia de $25.00 a la cuenta ****0999" in message.body
+    assert len(last_code()) == 6 and last_code().isdigit()
+
+
+def test_the_code_is_stored_only_as_an_hmac(challenge):
+    stored = Challenge.objects.get(pk=challenge.pk)
+    assert last_code() not in str(stored.__dict__)
+    assert len(stored.code_hmac) == 64
+
+
+def test_the_right_code_confirms_once(member, challenge):
+    code = last_code()
+    assert verify(member, challenge, code).used_at is not None
+    with pytest.raises(ChallengeUsed):
+        verify(member, challenge, code)
+
+
+def test_a_code_cannot_confirm_another_operation(member, challenge):
+    code = last_code()
+    with pytest.raises(ChallengeMismatch):
+        verify(member, challenge, code, payload={**TRANSFER, "amount": "2500.00"})
+    with pytest.raises(ChallengeMismatch):
+        verify(member, challenge, code, purpose="beneficiary")
+
+
+def test_another_members_code_is_refused(member, other_member, challenge):
+    with pytest.raises(ChallengeMismatch):
+        challenges.challenge_verify(
+            user=other_member.user,
+            public_id=challenge.public_id,
+            purpose="transfer",
+            payload=TRANSFER,
+            answer=last_code(),
+        )
+
+
+def test_three_wrong_codes_end_the_challenge_even_with_resends(
+    member, challenge, django_capture_on_commit_callbacks
+):
+    with pytest.raises(WrongAnswer, match="Te quedan 2 intentos"):
+        verify(member, challenge, "000000")
+    with time_machine.travel(timezone.now() + timedelta(seconds=31)):
+        with django_capture_on_commit_callbacks(execute=True):
+            challenges.challenge_resend(user=member.user, public_id=challenge.public_id)
+        with pytest.raises(WrongAnswer, match="Te queda 1 intento"):
+            verify(member, challenge, "000001")
+        with pytest.raises(ChallengeExhausted):
+            verify(member, challenge, "000002")
+        with pytest.raises(ChallengeExhausted):
+            verify(member, challenge, last_code())
+
+
+def test_a_wrong_code_counts_even_though_it_is_refused(member, challenge):
+    with pytest.raises(WrongAnswer):
+        verify(member, challenge, "999999")
+    assert Challenge.objects.get(pk=challenge.pk).attempts == 1
+
+
+def test_codes_expire_after_three_minutes(member, challenge):
+    code = last_code()
+    later = timezone.now() + timedelta(minutes=3, seconds=1)
+    with time_machine.travel(later), pytest.raises(ChallengeExpired):
+        verify(member, challenge, code)
+
+
+def test_a_new_challenge_voids_the_previous_one_for_the_same_purpose(member, challenge, start):
+    code = last_code()
+    start(user=member.user, purpose="transfer", payload=TRANSFER, method="otp")
+    with pytest.raises(ChallengeExhausted):
+        verify(member, challenge, code)
+
+
+def test_sends_are_capped_per_quarter_hour(member, start):
+    for n in range(5):
+        start(user=member.user, purpose=f"p{n}", payload={}, method="otp")
+    with pytest.raises(TooManySends):
+        start(user=member.user, purpose="p6", payload={}, method="otp")
+
+
+def test_a_transaction_pin_confirms_in_the_bolivian_profile(member, cooperative):
+    from django.contrib.auth.hashers import make_password
+
+    Cooperative.objects.filter(pk=cooperative.pk).update(is_active=False)
+    Cooperative.objects.filter(slug="progreso-bo").update(is_active=True)
+    member.user.transaction_pin = make_password("4826")
+    member.user.save()
+    pin_challenge = challenges.challenge_start(
+        user=member.user, purpose="transfer", payload=TRANSFER
+    )
+    assert pin_challenge.method == Challenge.Method.PIN
+    with pytest.raises(WrongAnswer, match="La respuesta no es correcta"):
+        verify(member, pin_challenge, "1111")
+    assert verify(member, pin_challenge, "4826").used_at
+
+
+def test_a_security_question_confirms_in_the_panamanian_profile(member, cooperative):
+    Cooperative.objects.filter(pk=cooperative.pk).update(is_active=False)
+    Cooperative.objects.filter(slug="cooprofesionales-pa").update(is_active=True)
+    question = SecurityQuestion.objects.first()
+    SecurityAnswer.objects.create(
+        user=member.user, question=question, answer_hash=hash_answer("Bombero")
+    )
+    asked = challenges.challenge_start(user=member.user, purpose="transfer", payload=TRANSFER)
+    assert (asked.method, asked.question) == (Challenge.Method.QUESTION, question)
+    assert verify(member, asked, "  bombéro ").used_at
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submissions_of_one_code_confirm_once(member):
+    challenge = challenges.challenge_start(
+        user=member.user, purpose="transfer", payload=TRANSFER, method="otp"
+    )
+    code = last_code()
+    barrier = threading.Barrier(6)
+
+    def submit(_):
+        barrier.wait()
+        try:
+            verify(member, challenge, code)
+            return "ok"
+        except ChallengeUsed:
+            return "used"
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(submit, range(6)))
+    assert outcomes.count("ok") == 1
