@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.template.response import TemplateResponse
 
 from accounts.models import AuditEvent, Device, Member, SecurityImage, SecurityQuestion, User
+from accounts.services import member_issue_credentials, staff_unlock, user_set_active
 
 
 @admin.register(User)
@@ -47,12 +50,81 @@ class PortalUserAdmin(UserAdmin):
     )
 
 
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Motivo", max_length=200, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def with_reason(description: str):
+    """An admin action that first asks the employee for the reason, then records it."""
+
+    def decorator(apply):
+        def action(modeladmin, request, queryset):
+            form = ReasonForm(request.POST if "reason" in request.POST else None)
+            if form.is_valid():
+                done = 0
+                for obj in queryset:
+                    apply(obj, request=request, reason=form.cleaned_data["reason"])
+                    done += 1
+                modeladmin.message_user(
+                    request, f"{description}: {done} socio(s).", messages.SUCCESS
+                )
+                return None
+            return TemplateResponse(
+                request,
+                "admin/accounts/reason.html",
+                {
+                    **modeladmin.admin_site.each_context(request),
+                    "title": description,
+                    "form": form,
+                    "queryset": queryset,
+                    "action": action.__name__,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    "opts": modeladmin.model._meta,
+                },
+            )
+
+        action.__name__ = apply.__name__
+        return admin.action(description=description)(action)
+
+    return decorator
+
+
+@with_reason("Habilitar acceso web (envía credenciales temporales)")
+def issue_credentials(member, *, request, reason):
+    member_issue_credentials(member=member, actor=request.user, reason=reason, request=request)
+
+
+@with_reason("Desbloquear usuario")
+def unlock(member, *, request, reason):
+    if member.user:
+        staff_unlock(user=member.user, actor=request.user, reason=reason, request=request)
+
+
+@with_reason("Bloquear usuario")
+def block(member, *, request, reason):
+    if member.user:
+        user_set_active(
+            user=member.user, active=False, actor=request.user, reason=reason, request=request
+        )
+
+
+@with_reason("Activar usuario")
+def activate(member, *, request, reason):
+    if member.user:
+        user_set_active(
+            user=member.user, active=True, actor=request.user, reason=reason, request=request
+        )
+
+
 @admin.register(Member)
 class MemberAdmin(admin.ModelAdmin):
     list_display = ("member_number", "last_names", "first_names", "id_type", "id_number", "user")
     search_fields = ("member_number", "id_number", "last_names", "first_names", "email")
     list_filter = ("id_type",)
-    raw_id_fields = ("user",)
+    readonly_fields = ("user", "created_at")
+    actions = [issue_credentials, unlock, block, activate]
 
 
 @admin.register(SecurityImage)

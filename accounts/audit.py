@@ -33,6 +33,7 @@ EVENTS = {
     "device_removed": "Dispositivo eliminado",
     "password_changed": "Contraseña actualizada",
     "username_changed": "Usuario personalizado",
+    "username_sent": "Usuario enviado por correo",
     "credentials_personalized": "Credenciales configuradas",
     "logout": "Salida del portal",
     "session_expired": "Sesión expirada por inactividad",

@@ -27,6 +27,9 @@ from cooprogreso.notifications import send_email
 from cooprogreso.profile import cooperative_current
 
 LOCK_AFTER = 3
+# Branch staff (the admin): lockout after at most ten failures, lifted after 30 minutes.
+STAFF_LOCK_AFTER = 10
+STAFF_LOCK_DURATION = timedelta(minutes=30)
 DEVICE_COOKIE = "cp_device"
 DEVICE_COOKIE_AGE = 400 * 24 * 3600
 _DEVICE_SALT = "accounts.device"
@@ -80,7 +83,11 @@ def login_check_password(*, username: str, password: str, request) -> User:
         make_password(password)  # spend the same time as a real check
         raise LoginFailed
     password_ok = check_password(password, user.password)
-    expired = user.credentials_expire_at is not None and user.credentials_expire_at < timezone.now()
+    now = timezone.now()
+    if user.is_staff and user.locked_at and now - user.locked_at > STAFF_LOCK_DURATION:
+        User.objects.filter(pk=user.pk).update(locked_at=None, failed_login_count=0)
+        user.locked_at, user.failed_login_count = None, 0
+    expired = user.credentials_expire_at is not None and user.credentials_expire_at < now
     if not user.is_active or user.is_locked or expired:
         audit_log(event="login_failed", user=user, request=request, reason="not_allowed")
         raise LoginFailed
@@ -89,7 +96,7 @@ def login_check_password(*, username: str, password: str, request) -> User:
             User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
             user.refresh_from_db(fields=["failed_login_count"])
             audit_log(event="login_failed", user=user, request=request, reason="password")
-            if user.failed_login_count >= LOCK_AFTER:
+            if user.failed_login_count >= (STAFF_LOCK_AFTER if user.is_staff else LOCK_AFTER):
                 User.objects.filter(pk=user.pk).update(locked_at=timezone.now())
                 audit_log(event="locked", user=user, request=request)
                 transaction.on_commit(partial(_notify_locked, user.pk))

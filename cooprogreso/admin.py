@@ -25,6 +25,7 @@ class CooperativeAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     "registration_mode",
+                    "self_service_unlock",
                     "confirmation_method",
                     "funds_origin_threshold",
                     "funds_origin_window_days",

@@ -101,6 +101,11 @@ class Cooperative(models.Model):
         choices=RegistrationMode,
         default=RegistrationMode.SELF_SERVICE,
     )
+    self_service_unlock = models.BooleanField(
+        "desbloqueo en línea",
+        default=True,
+        help_text="Si no, el socio desbloquea su usuario en una agencia.",
+    )
     confirmation_method = models.CharField(
         "confirmación de operaciones",
         max_length=20,

@@ -1,10 +1,15 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth.views import redirect_to_login
+from django.urls import include, path, reverse
 from django.views.generic import RedirectView
 
 from cooprogreso import views
 
 admin.site.site_header = "Cooprogreso · Agencia"
+# Staff sign in through the portal's own steps: password, then the factor de seguridad.
+admin.site.login = lambda request, extra_context=None: redirect_to_login(
+    request.GET.get("next") or reverse("admin:index"), login_url=reverse("accounts:login")
+)
 admin.site.site_title = "Cooprogreso · Agencia"
 admin.site.index_title = "Administración de la cooperativa"
 

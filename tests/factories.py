@@ -5,7 +5,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import Member, SecurityImage, User
 
-PASSWORD = "Clave#Segura2026"
+PASSWORD = "Clave#Segura26"
 
 
 class UserFactory(DjangoModelFactory):

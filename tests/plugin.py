@@ -6,15 +6,20 @@ suite still runs on SQLite and skips the tests marked ``postgres`` / ``redis`` â
 says so loudly at the end. With ``CI=true`` an unreachable service is a failure.
 """
 
+import hashlib
 import os
 import shutil
 import socket
 import tempfile
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/cooprogreso"
+# One database name per checkout, so two clones tested at once on one server (a CI run
+# beside a developer's) never share a test database.
+_CHECKOUT = hashlib.sha256(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:8]
+LOCAL_POSTGRES = f"postgres://postgres@127.0.0.1:5432/cooprogreso_{_CHECKOUT}"
 LOCAL_REDIS = "redis://127.0.0.1:6379/15"
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

@@ -1,0 +1,100 @@
+"""Credential support: "Olvidé mi usuario", "Desbloquear tu usuario", "Olvidé mi contraseña".
+
+Each flow identifies the member (identification, plus the username where the manual asks
+for it), then confirms with a code sent to the member's registered channels. When the
+data match nobody, the flow goes on exactly the same way with a *decoy* challenge that
+sends nothing and accepts nothing, so the pages never reveal whether an account exists.
+"""
+
+import re
+from functools import partial
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_log
+from accounts.credentials import remember_password
+from accounts.models import Member, User
+from cooprogreso.notifications import send_email
+from cooprogreso.profile import cooperative_current
+
+
+def member_for_identification(id_number: str) -> Member | None:
+    compact = re.sub(r"[\s.-]", "", id_number or "").upper()
+    if not compact:
+        return None
+    return Member.objects.select_related("user").filter(id_number=compact).first()
+
+
+def recovery_subject(*, id_number: str, username: str | None = None) -> User | None:
+    """The user these data point to, or ``None`` — for any reason, told to nobody."""
+    member = member_for_identification(id_number)
+    user = member.user if member else None
+    if user is None or not user.is_active or user.must_personalize:
+        return None
+    if username is not None and user.username.lower() != (username or "").strip().lower():
+        return None
+    return user
+
+
+def _email_of(user: User) -> str | None:
+    member = getattr(user, "member", None)
+    return (member.email if member else None) or user.email or None
+
+
+def _send_username(user_id: int) -> None:
+    user = User.objects.select_related("member").get(pk=user_id)
+    coop = cooperative_current()
+    if email := _email_of(user):
+        send_email(
+            to=[email],
+            subject=f"{coop.short_name}: tu usuario",
+            body=f"Tu usuario de {coop.channel_name} es: {user.username}",
+        )
+
+
+def username_send(*, user: User, request=None) -> None:
+    transaction.on_commit(partial(_send_username, user.pk))
+    audit_log(event="username_sent", user=user, request=request)
+
+
+def user_unlock(*, user: User, request=None, actor=None, reason: str = "") -> User:
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(locked_at=None, failed_login_count=0)
+        audit_log(event="unlocked", user=user, actor=actor, request=request, reason=reason)
+    user.refresh_from_db()
+    return user
+
+
+def _notify_password_changed(user_id: int) -> None:
+    user = User.objects.select_related("member").get(pk=user_id)
+    coop = cooperative_current()
+    if email := _email_of(user):
+        send_email(
+            to=[email],
+            subject=f"{coop.short_name}: tu contraseña fue actualizada",
+            body=(
+                f"La contraseña de tu usuario {user.username} fue actualizada el "
+                f"{timezone.localtime():%d/%m/%Y a las %H:%M}. Si no fuiste tú, comunícate "
+                f"de inmediato con el centro de llamadas {coop.call_center_phone}."
+            ),
+        )
+
+
+def password_set(*, user: User, password: str, request=None) -> User:
+    """A new password (already validated): it unlocks the user and, because the session
+    hash depends on it, ends every other session of the user."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        remember_password(locked)
+        locked.password = make_password(password)
+        locked.password_changed_at = timezone.now()
+        locked.failed_login_count = 0
+        locked.locked_at = None
+        locked.save(
+            update_fields=["password", "password_changed_at", "failed_login_count", "locked_at"]
+        )
+        audit_log(event="password_changed", user=locked, request=request)
+        transaction.on_commit(partial(_notify_password_changed, locked.pk))
+    return locked

@@ -1,0 +1,93 @@
+"""What branch staff do for members, each with a recorded reason."""
+
+from datetime import timedelta
+from functools import partial
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_log
+from accounts.credentials import temporary_password, temporary_username
+from accounts.models import Member, User
+from accounts.recovery import user_unlock
+from cooprogreso.notifications import send_email
+from cooprogreso.profile import cooperative_current
+
+TEMPORARY_CREDENTIALS_LIFETIME = timedelta(days=3)
+
+
+def _send_credentials(member_id: int, username: str, password: str) -> None:
+    member = Member.objects.get(pk=member_id)
+    coop = cooperative_current()
+    send_email(
+        to=[member.email],
+        subject=f"{coop.short_name}: tus credenciales temporales",
+        body=(
+            f"Estimado(a) {member.full_name}:\n\n"
+            f"Tu usuario temporal para {coop.channel_name} es: {username}\n"
+            f"Tu contraseña temporal es: {password}\n\n"
+            "Vencen en 3 días. Al ingresar te pediremos personalizar tu usuario, tus "
+            "preguntas e imagen de seguridad y tu contraseña."
+        ),
+    )
+
+
+def member_issue_credentials(
+    *, member: Member, actor: User | None, reason: str, request=None
+) -> User:
+    """Creates the member's user, or resets it, with temporary credentials sent by e-mail.
+
+    The password exists in clear only in the e-mail queued after commit.
+    """
+    username = temporary_username()
+    password = temporary_password()
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(member=member).first()
+        if user is None:
+            user = User.objects.create(
+                username=username,
+                first_name=member.first_names.split()[0],
+                last_name=member.last_names.split()[0],
+                email=member.email,
+            )
+            Member.objects.filter(pk=member.pk).update(user=user)
+        user.password = make_password(password)
+        user.must_personalize = True
+        user.credentials_expire_at = timezone.now() + TEMPORARY_CREDENTIALS_LIFETIME
+        user.locked_at = None
+        user.failed_login_count = 0
+        user.is_active = True
+        user.save()
+        audit_log(
+            event="staff_action",
+            user=user,
+            actor=actor,
+            request=request,
+            action="issue_credentials",
+            reason=reason,
+        )
+        transaction.on_commit(partial(_send_credentials, member.pk, user.username, password))
+    return user
+
+
+def user_set_active(
+    *, user: User, active: bool, actor: User | None, reason: str, request=None
+) -> User:
+    """ "Bloquear" / "Activar": a blocked user cannot sign in until staff activate it."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=active)
+        audit_log(
+            event="staff_action",
+            user=user,
+            actor=actor,
+            request=request,
+            action="activate" if active else "block",
+            reason=reason,
+        )
+    user.refresh_from_db()
+    return user
+
+
+def staff_unlock(*, user: User, actor: User, reason: str, request=None) -> User:
+    return user_unlock(user=user, actor=actor, reason=reason, request=request)
