@@ -38,6 +38,8 @@ EVENTS = {
     "logout": "Salida del portal",
     "session_expired": "Sesión expirada por inactividad",
     "staff_action": "Gestión de agencia",
+    "personal_data_changed": "Datos personales actualizados",
+    "questions_changed": "Preguntas de seguridad actualizadas",
 }
 
 

@@ -31,6 +31,11 @@ class SecurityImage(models.Model):
 class User(AbstractUser):
     """A person who signs in: a member, an enterprise user or branch staff."""
 
+    class Theme(models.TextChoices):
+        SYSTEM = "system", "Según el dispositivo"
+        LIGHT = "light", "Claro"
+        DARK = "dark", "Oscuro"
+
     last_login_device = models.CharField(
         "dispositivo de la última conexión", max_length=120, blank=True
     )
@@ -54,6 +59,10 @@ class User(AbstractUser):
     )
     security_image_name = models.CharField("nombre de la imagen", max_length=40, blank=True)
     password_changed_at = models.DateTimeField("cambio de contraseña", null=True, blank=True)
+    theme = models.CharField("tema", max_length=10, choices=Theme, default=Theme.SYSTEM)
+    subscribed_news = models.BooleanField("novedades de la cooperativa", default=False)
+    subscribed_statement = models.BooleanField("estado de cuenta mensual", default=False)
+    subscribed_card_statement = models.BooleanField("estado de cuenta de tarjeta", default=False)
     transaction_pin = models.CharField(
         "PIN transaccional",
         max_length=128,

@@ -82,13 +82,13 @@ def _notify_password_changed(user_id: int) -> None:
         )
 
 
-def password_set(*, user: User, password: str, request=None) -> User:
-    """A new password (already validated): it unlocks the user and, because the session
-    hash depends on it, ends every other session of the user."""
+def password_set(*, user: User, password: str = "", password_hash: str = "", request=None) -> User:
+    """A new password (already validated), or its hash: it unlocks the user and, because
+    the session hash depends on it, ends every other session of the user."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         remember_password(locked)
-        locked.password = make_password(password)
+        locked.password = password_hash or make_password(password)
         locked.password_changed_at = timezone.now()
         locked.failed_login_count = 0
         locked.locked_at = None

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from accounts.views import login as views
-from accounts.views import recovery
+from accounts.views import profile, recovery
 
 app_name = "accounts"
 
@@ -25,6 +25,21 @@ urlpatterns = [
     path(
         "ingresar/recuperar/nueva-contrasena/", recovery.recovery_password, name="recovery_password"
     ),
+    path("perfil/", profile.profile, name="profile"),
+    path("perfil/contrasena/", profile.password_change, name="password_change"),
+    path("perfil/usuario/", profile.username_change, name="username_change"),
+    path("perfil/preguntas/", profile.questions_change, name="questions_change"),
+    path("perfil/datos/", profile.personal_data_change, name="personal_data"),
+    path("perfil/dispositivos/", profile.devices, name="devices"),
+    path(
+        "perfil/dispositivos/<uuid:public_id>/eliminar/",
+        profile.device_remove,
+        name="device_remove",
+    ),
+    path("perfil/notificaciones/", profile.subscriptions, name="subscriptions"),
+    path("perfil/tema/", profile.theme, name="theme"),
+    path("perfil/actividad/", profile.activity, name="activity"),
+    path("perfil/soporte/", profile.support, name="support"),
     path("salir/", views.logout, name="logout"),
     path("sesion/extender/", views.keepalive, name="keepalive"),
 ]

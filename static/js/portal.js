@@ -23,6 +23,14 @@
       var theme = currentTheme() === "dark" ? "light" : "dark";
       root.setAttribute("data-theme", theme);
       try { localStorage.setItem("cooprogreso-theme", theme); } catch (e) { /* ignore */ }
+      var url = root.getAttribute("data-theme-url");
+      var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+      if (url && token) {  // remember it on the member's profile too
+        var body = new FormData();
+        body.append("theme", theme);
+        body.append("csrfmiddlewaretoken", token.value);
+        fetch(url, { method: "POST", body: body, credentials: "same-origin", redirect: "manual" });
+      }
       labelThemeButtons();
       return;
     }

@@ -1,0 +1,239 @@
+"""The portal's one confirmation dialog: form → review → factor de seguridad → done.
+
+Every operation that needs a second factor — changing a password, removing a device, a
+transfer, a beneficiary — is an ``Operation`` with a form, a ``prepare`` that validates
+and describes it, and an ``execute`` that does it. ``OperationView`` drives the steps:
+
+1. the form (``step-form``): shape checks only;
+2. ``prepare`` checks the operation against the member's data and returns its payload,
+   the review lines ("Verifica que todos los datos estén correctos") and a summary for
+   the code message; a challenge bound to that payload is opened;
+3. the code (``step-confirm``): ``challenge_verify`` uses the code up — a second
+   submission of the same dialog cannot run the operation again;
+4. ``execute`` runs once and its result is kept, so a double click or a back-button
+   replay shows the same receipt (``step-done``).
+
+The prepared payload lives on the server (in the session, or in the operation's own
+model): nothing that matters travels in hidden fields. With HTMX each step swaps only
+the dialog (``flow/steps.html#step-…``); without JavaScript the same steps are whole
+pages.
+"""
+
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views import View
+
+from accounts import challenges
+from accounts.exceptions import ChallengeError, ChallengeExhausted, ChallengeUsed
+from accounts.views.login import challenge_context
+from cooprogreso.errors import DomainError
+
+SESSION_KEY = "operations"
+KEEP = 10  # prepared operations kept per session
+
+
+@dataclass
+class Prepared:
+    payload: dict
+    review: list[tuple[str, str]] = field(default_factory=list)
+    summary: str = ""
+
+
+class Operation(ABC):
+    purpose: str = ""
+    title: str = ""
+    intro: str = ""
+    form_class = None
+    form_template: str = ""
+    done_template: str = ""
+    review_first: bool = True
+    submit_label: str = "Continuar"
+    done_title: str = "El proceso se realizó correctamente."
+    back_url_name: str = ""
+
+    def form_kwargs(self, request) -> dict:
+        return {}
+
+    def initial(self, request) -> dict:
+        return {}
+
+    @abstractmethod
+    def prepare(self, request, form) -> Prepared:
+        """Checks the operation against the member's data; raises a DomainError or
+        returns what the code will be bound to and what the member reviews."""
+
+    @abstractmethod
+    def execute(self, request, payload: dict) -> dict:
+        """Does it — once — and returns what the done step shows."""
+
+
+class OperationView(View):
+    operation: Operation
+
+    def _ops(self, request) -> dict:
+        return request.session.setdefault(SESSION_KEY, {})
+
+    def _store(self, request, op_id: str, record: dict) -> None:
+        ops = self._ops(request)
+        ops[op_id] = record
+        for stale in list(ops)[:-KEEP]:
+            ops.pop(stale, None)
+        request.session.modified = True
+
+    def _context(self, request, **extra) -> dict:
+        op = self.operation
+        back = reverse(op.back_url_name) if op.back_url_name else ""
+        return {
+            "op": op,
+            "action_url": request.path,
+            "back_url": back,
+            **extra,
+        }
+
+    def _render(self, request, step: str, **extra):
+        context = self._context(request, step=step, **extra)
+        template = "flow/steps.html#step-" + step if request.htmx else "flow/page.html"
+        context["step_template"] = "flow/steps.html#step-" + step
+        response = render(request, template, context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+
+    def get(self, request, *args, **kwargs):
+        form = self.operation.form_class(
+            initial=self.operation.initial(request), **self.operation.form_kwargs(request)
+        )
+        return self._render(request, "form", form=form)
+
+    def post(self, request, *args, **kwargs):
+        step = request.POST.get("step", "form")
+        if step == "form":
+            return self._submit_form(request)
+        op_id = request.POST.get("op", "")
+        record = self._ops(request).get(op_id)
+        if record is None or record["purpose"] != self.operation.purpose:
+            raise Http404
+        if record.get("done") is not None:
+            return self._render(request, "done", op_id=op_id, result=record["done"])
+        if step == "resend":
+            return self._resend(request, op_id, record)
+        if step == "cancel":
+            self._ops(request).pop(op_id, None)
+            request.session.modified = True
+            return self.get(request)
+        return self._confirm(request, op_id, record)
+
+    def _submit_form(self, request):
+        op = self.operation
+        form = op.form_class(request.POST, request.FILES or None, **op.form_kwargs(request))
+        if not form.is_valid():
+            return self._render(request, "form", form=form)
+        try:
+            prepared = op.prepare(request, form)
+            challenge = challenges.challenge_start(
+                user=request.user,
+                purpose=op.purpose,
+                payload=prepared.payload,
+                summary=prepared.summary,
+                request=request,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return self._render(request, "form", form=form)
+        op_id = uuid.uuid4().hex
+        self._store(
+            request,
+            op_id,
+            {
+                "purpose": op.purpose,
+                "payload": prepared.payload,
+                "review": prepared.review,
+                "challenge": str(challenge.public_id),
+                "done": None,
+            },
+        )
+        return self._confirm_page(request, op_id, challenge, prepared.review)
+
+    def _confirm_page(self, request, op_id, challenge, review, *, form=None, error=None, **extra):
+        from accounts.forms import ChallengeForm
+
+        form = form or ChallengeForm()
+        if error:
+            form.add_error("answer", error)
+        resend = request.path
+        return self._render(
+            request,
+            "confirm",
+            op_id=op_id,
+            review=review,
+            form=form,
+            **challenge_context(challenge, resend_url=resend),
+            **extra,
+        )
+
+    def _confirm(self, request, op_id: str, record: dict):
+        from accounts.forms import ChallengeForm
+
+        op = self.operation
+        challenge = challenges.challenge_get(user=request.user, public_id=record["challenge"])
+        form = ChallengeForm(request.POST)
+        if not form.is_valid():
+            return self._confirm_page(request, op_id, challenge, record["review"], form=form)
+        try:
+            challenges.challenge_verify(
+                user=request.user,
+                public_id=challenge.public_id,
+                purpose=op.purpose,
+                payload=record["payload"],
+                answer=form.cleaned_data["answer"],
+                request=request,
+            )
+        except ChallengeUsed:
+            record = self._ops(request).get(op_id, record)
+            if record.get("done") is not None:
+                return self._render(request, "done", op_id=op_id, result=record["done"])
+            return self._failed(request, ChallengeUsed.message)
+        except ChallengeExhausted as exc:
+            self._ops(request).pop(op_id, None)
+            request.session.modified = True
+            return self._failed(request, exc.message)
+        except ChallengeError as exc:
+            return self._confirm_page(
+                request, op_id, challenge, record["review"], error=exc.message
+            )
+        try:
+            result = op.execute(request, record["payload"])
+        except DomainError as exc:
+            self._ops(request).pop(op_id, None)
+            request.session.modified = True
+            return self._failed(request, exc.message)
+        record["done"] = result
+        self._store(request, op_id, record)
+        return self._render(request, "done", op_id=op_id, result=result)
+
+    def _resend(self, request, op_id: str, record: dict):
+        challenge = challenges.challenge_get(user=request.user, public_id=record["challenge"])
+        error = None
+        try:
+            challenge = challenges.challenge_resend(
+                user=request.user, public_id=challenge.public_id, request=request
+            )
+        except ChallengeExhausted as exc:
+            return self._failed(request, exc.message)
+        except ChallengeError as exc:
+            error = exc.message
+        return self._confirm_page(
+            request, op_id, challenge, record["review"], error=error, resent=error is None
+        )
+
+    def _failed(self, request, message: str):
+        form = self.operation.form_class(
+            initial=self.operation.initial(request), **self.operation.form_kwargs(request)
+        )
+        form.add_error(None, message)
+        return self._render(request, "form", form=form)

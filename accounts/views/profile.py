@@ -1,0 +1,382 @@
+""" "Mi perfil": the member's own credentials, devices, data and preferences.
+
+Everything that changes how the member signs in or is reached goes through the
+confirmation dialog (``accounts.confirm``): form → factor de seguridad → done.
+"""
+
+from functools import partial
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts import credentials
+from accounts.audit import EVENTS, audit_log
+from accounts.confirm import Operation, OperationView, Prepared
+from accounts.exceptions import CredentialRuleError
+from accounts.forms import MAX_SECRET, NewUsernameForm, SecurityQuestionsForm
+from accounts.models import AuditEvent, Device, Member, SecurityAnswer, User
+from accounts.recovery import password_set
+from cooprogreso.notifications import send_email, send_sms
+from cooprogreso.profile import cooperative_current
+
+
+@login_required
+@require_safe
+def profile(request):
+    return render(request, "accounts/profile/index.html")
+
+
+# --- Cambiar contraseña ---------------------------------------------------------------
+
+
+class PasswordChangeForm(forms.Form):
+    current = forms.CharField(
+        label=_("Ingresa tu contraseña actual"),
+        strip=False,
+        max_length=MAX_SECRET,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new = forms.CharField(
+        label=_("Nueva contraseña"),
+        strip=False,
+        max_length=MAX_SECRET,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    confirm = forms.CharField(
+        label=_("Confirmar contraseña"),
+        strip=False,
+        max_length=MAX_SECRET,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_current(self):
+        if not self.user.check_password(self.cleaned_data["current"]):
+            raise forms.ValidationError(_("La contraseña actual no es correcta."))
+        return self.cleaned_data["current"]
+
+    def clean(self):
+        data = super().clean()
+        new, confirm = data.get("new"), data.get("confirm")
+        if new and confirm and new != confirm:
+            self.add_error("confirm", _("Las contraseñas no coinciden."))
+        elif new:
+            member = getattr(self.user, "member", None)
+            try:
+                credentials.validate_password(
+                    new, user=self.user, id_number=member.id_number if member else ""
+                )
+            except forms.ValidationError as exc:
+                self.add_error("new", exc)
+        return data
+
+
+class PasswordChange(Operation):
+    purpose = "password_change"
+    title = _("Actualizar contraseña")
+    form_class = PasswordChangeForm
+    form_template = "accounts/profile/password_form.html"
+    review_first = False
+    submit_label = _("Confirmar")
+    done_title = _("Contraseña actualizada")
+    back_url_name = "accounts:profile"
+
+    def form_kwargs(self, request):
+        return {"user": request.user}
+
+    def prepare(self, request, form):
+        return Prepared(
+            payload={"password_hash": make_password(form.cleaned_data["new"])},
+            summary="Cambio de contraseña",
+        )
+
+    def execute(self, request, payload):
+        user = password_set(
+            user=request.user, password_hash=payload["password_hash"], request=request
+        )
+        update_session_auth_hash(request, user)  # this session stays; the others end
+        return {"message": "Se ha cambiado la contraseña correctamente."}
+
+
+# --- Personalizar usuario -------------------------------------------------------------
+
+
+class UsernameChange(Operation):
+    purpose = "username_change"
+    title = _("Personalización de usuario")
+    form_class = NewUsernameForm
+    form_template = "accounts/profile/username_form.html"
+    review_first = True
+    submit_label = _("Aceptar")
+    done_title = _("Usuario actualizado")
+    back_url_name = "accounts:profile"
+
+    def form_kwargs(self, request):
+        return {"user": request.user}
+
+    def prepare(self, request, form):
+        username = form.cleaned_data["username"]
+        return Prepared(
+            payload={"username": username},
+            review=[("Usuario actual", request.user.username), ("Nuevo usuario", username)],
+            summary="Cambio de nombre de usuario",
+        )
+
+    def execute(self, request, payload):
+        with transaction.atomic():
+            user = User.objects.select_for_update().get(pk=request.user.pk)
+            try:
+                credentials.validate_username(payload["username"], user=user)
+            except forms.ValidationError as exc:
+                raise CredentialRuleError(exc.messages[0]) from exc
+            old = user.username
+            user.username = payload["username"]
+            user.save(update_fields=["username"])
+            audit_log(
+                event="username_changed", user=user, request=request, old=old, new=user.username
+            )
+        return {"message": f"Tu nuevo usuario es {payload['username']}."}
+
+
+# --- Preguntas de seguridad ----------------------------------------------------------
+
+
+class QuestionsChange(Operation):
+    purpose = "questions_change"
+    title = _("Preguntas de seguridad")
+    intro = _("Elige tres preguntas y responde algo que solo tú sepas.")
+    form_class = SecurityQuestionsForm
+    form_template = "accounts/profile/fields_form.html"
+    review_first = True
+    back_url_name = "accounts:profile"
+
+    def prepare(self, request, form):
+        pairs = form.pairs()
+        return Prepared(
+            payload={"answers": [[q.pk, credentials.hash_answer(a)] for q, a in pairs]},
+            review=[(f"Pregunta {n}", q.text) for n, (q, _a) in enumerate(pairs, 1)],
+            summary="Cambio de preguntas de seguridad",
+        )
+
+    def execute(self, request, payload):
+        with transaction.atomic():
+            SecurityAnswer.objects.filter(user=request.user).delete()
+            SecurityAnswer.objects.bulk_create(
+                SecurityAnswer(user=request.user, question_id=q, answer_hash=h)
+                for q, h in payload["answers"]
+            )
+            audit_log(event="questions_changed", user=request.user, request=request)
+        return {}
+
+
+# --- Datos personales --------------------------------------------------------------------
+
+
+class PersonalDataForm(forms.Form):
+    email = forms.EmailField(label=_("Correo electrónico"), max_length=254)
+    mobile_phone = forms.RegexField(
+        label=_("Celular"),
+        regex=r"^\+?\d{9,15}$",
+        max_length=16,
+        error_messages={
+            "invalid": _("Escribe el número con 9 a 15 dígitos, por ejemplo 0991234567.")
+        },
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    address = forms.CharField(label=_("Dirección"), max_length=255)
+
+
+class PersonalDataChange(Operation):
+    purpose = "personal_data"
+    title = _("Cambiar datos personales")
+    intro = _("Te enviaremos un código a tus medios de notificación actuales para confirmar.")
+    form_class = PersonalDataForm
+    form_template = "accounts/profile/fields_form.html"
+    back_url_name = "accounts:profile"
+
+    def initial(self, request):
+        member = _member(request)
+        return {
+            "email": member.email,
+            "mobile_phone": member.mobile_phone,
+            "address": member.address,
+        }
+
+    def prepare(self, request, form):
+        data = {k: form.cleaned_data[k] for k in ("email", "mobile_phone", "address")}
+        labels = {"email": "Correo electrónico", "mobile_phone": "Celular", "address": "Dirección"}
+        return Prepared(
+            payload=data,
+            review=[(labels[k], v) for k, v in data.items()],
+            summary="Cambio de datos personales",
+        )
+
+    def execute(self, request, payload):
+        member = _member(request)
+        old_email, old_phone = member.email, member.mobile_phone
+        with transaction.atomic():
+            Member.objects.filter(pk=member.pk).update(**payload)
+            User.objects.filter(pk=request.user.pk).update(email=payload["email"])
+            audit_log(event="personal_data_changed", user=request.user, request=request)
+            transaction.on_commit(partial(_notify_old_channels, old_email, old_phone))
+        return {"message": "Tus datos fueron actualizados."}
+
+
+def _notify_old_channels(email: str, phone: str) -> None:
+    coop = cooperative_current()
+    text = (
+        f"{coop.short_name}: los datos de contacto de tu usuario fueron actualizados. "
+        f"Si no fuiste tú, llama al {coop.call_center_phone}."
+    )
+    if email:
+        send_email(to=[email], subject=f"{coop.short_name}: datos actualizados", body=text)
+    if phone:
+        send_sms(to=phone, body=text)
+
+
+def _member(request) -> Member:
+    member = getattr(request.user, "member", None)
+    if member is None:
+        from django.http import Http404
+
+        raise Http404
+    return member
+
+
+# --- Dispositivos -------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def devices(request):
+    items = Device.objects.filter(user=request.user, removed_at__isnull=True)
+    return render(request, "accounts/profile/devices.html", {"devices": items})
+
+
+class DeviceRemoveForm(forms.Form):
+    reason = forms.CharField(label=_("Motivo"), max_length=200)
+
+
+class DeviceRemove(Operation):
+    purpose = "device_remove"
+    title = _("Eliminar dispositivo")
+    form_class = DeviceRemoveForm
+    form_template = "accounts/profile/fields_form.html"
+    submit_label = _("Sí, eliminar")
+    done_title = _("El proceso se ha realizado con éxito.")
+    back_url_name = "accounts:devices"
+
+    def initial(self, request):
+        self.device(request)  # another member's device, or a removed one: 404
+        return {}
+
+    def device(self, request) -> Device:
+        return get_object_or_404(
+            Device,
+            user=request.user,
+            public_id=request.resolver_match.kwargs["public_id"],
+            removed_at__isnull=True,
+        )
+
+    def prepare(self, request, form):
+        device = self.device(request)
+        return Prepared(
+            payload={"device": str(device.public_id), "reason": form.cleaned_data["reason"]},
+            review=[("Dispositivo", device.alias), ("Motivo", form.cleaned_data["reason"])],
+            summary=f"Eliminar el dispositivo {device.alias}",
+        )
+
+    def execute(self, request, payload):
+        from django.utils import timezone
+
+        with transaction.atomic():
+            removed = Device.objects.filter(
+                user=request.user, public_id=payload["device"], removed_at__isnull=True
+            ).update(removed_at=timezone.now(), removed_reason=payload["reason"])
+            if removed:
+                audit_log(
+                    event="device_removed",
+                    user=request.user,
+                    request=request,
+                    reason=payload["reason"],
+                )
+        return {}
+
+
+# --- Notificaciones, tema, actividad -----------------------------------------------------
+
+
+class SubscriptionsForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["subscribed_news", "subscribed_statement", "subscribed_card_statement"]
+        labels = {
+            "subscribed_news": _(
+                "Publicidad de la Cooperativa: información de interés y promociones"
+            ),
+            "subscribed_statement": _(
+                "Estado de Cuenta Cooperativa: recibirá un correo los primeros días del mes"
+            ),
+            "subscribed_card_statement": _(
+                "Estado de Cuenta Tarjeta de Crédito: recibirá un correo posterior a la "
+                "fecha de corte"
+            ),
+        }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def subscriptions(request):
+    form = SubscriptionsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "El proceso se realizó correctamente.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile/subscriptions.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["POST"])
+def theme(request):
+    choice = request.POST.get("theme")
+    if choice in User.Theme.values:
+        User.objects.filter(pk=request.user.pk).update(theme=choice)
+    return redirect(request.POST.get("next") or "accounts:profile")
+
+
+@login_required
+@require_safe
+def activity(request):
+    events = AuditEvent.objects.filter(user=request.user).order_by("-seq")[:30]
+    rows = [(e, EVENTS.get(e.event, e.event)) for e in events]
+    return render(request, "accounts/profile/activity.html", {"rows": rows})
+
+
+@login_required
+@require_safe
+def support(request):
+    return render(request, "accounts/profile/support.html")
+
+
+def operation_view(operation: Operation):
+    return method_decorator(login_required, name="dispatch")(
+        type(f"{type(operation).__name__}View", (OperationView,), {"operation": operation})
+    ).as_view()
+
+
+password_change = operation_view(PasswordChange())
+username_change = operation_view(UsernameChange())
+questions_change = operation_view(QuestionsChange())
+personal_data_change = operation_view(PersonalDataChange())
+device_remove = operation_view(DeviceRemove())
