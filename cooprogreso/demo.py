@@ -15,6 +15,9 @@ from accounts.models import Member, SecurityImage, User
 from cooprogreso.profile import cooperative_current, cooperatives_load_ready
 from ledger.books import books_open
 from ledger.models import Tariff
+from products.catalog import product_types_load
+from products.models import DepositAccount, ProductType
+from products.services import cash_deposit, deposit_account_open
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ MEMBERS = (
     (
         DemoLogin("Socia", "mariaperez", "Progreso#2026", "/"),
         "estrella",
+        [("AHO", "295.65"), ("CER", "432.90")],
         {
             "member_number": "100245",
             "id_type": Member.IdType.CEDULA,
@@ -43,7 +47,7 @@ MEMBERS = (
         },
     ),
 )
-DEMO_LOGINS = (STAFF, *(login for login, _, _ in MEMBERS))
+DEMO_LOGINS = (STAFF, *(login for login, *_ in MEMBERS))
 
 
 @dataclass
@@ -82,7 +86,7 @@ def _load_staff(summary: DemoSummary) -> None:
 
 
 def _load_members(summary: DemoSummary) -> None:
-    for login, image, data in MEMBERS:
+    for login, image, _products, data in MEMBERS:
         member = Member.objects.filter(member_number=data["member_number"]).first()
         if member is None:
             user = User(
@@ -135,7 +139,28 @@ def _load_ledger(summary: DemoSummary) -> None:
         )
 
 
-STEPS = [_load_cooperatives, _load_ledger, _load_staff, _load_members]
+def _load_products(summary: DemoSummary) -> None:
+    """Each demo member's accounts, funded at the branch window through the ledger."""
+    product_types_load(cooperative_slug=cooperative_current().slug)
+    for _login, _image, products, data in MEMBERS:
+        member = Member.objects.get(member_number=data["member_number"])
+        for code, opening in products:
+            product_type = ProductType.objects.get(code=code)
+            account = DepositAccount.objects.filter(
+                member=member, product_type=product_type
+            ).first()
+            if account is None:
+                account = deposit_account_open(
+                    member=member, product_type=product_type, reason="Cuenta de demostración"
+                )
+            cash_deposit(
+                account=account,
+                amount=Decimal(opening),
+                key=f"demo:{data['member_number']}:{code}:opening",
+            )
+
+
+STEPS = [_load_cooperatives, _load_ledger, _load_staff, _load_members, _load_products]
 
 
 def demo_load() -> DemoSummary:

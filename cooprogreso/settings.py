@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.templatetags.i18n",
                 "django.templatetags.static",
                 "template_partials.templatetags.partials",
+                "ledger.templatetags.money",
             ],
             "context_processors": [
                 "django.template.context_processors.request",
