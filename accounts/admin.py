@@ -3,7 +3,18 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.template.response import TemplateResponse
 
-from accounts.models import AuditEvent, Device, Member, SecurityImage, SecurityQuestion, User
+from accounts.enrollment import enrollment_decide
+from accounts.models import (
+    AuditEvent,
+    Device,
+    Enrollment,
+    Member,
+    SecurityImage,
+    SecurityQuestion,
+    TermsAcceptance,
+    TermsDocument,
+    User,
+)
 from accounts.services import member_issue_credentials, staff_unlock, user_set_active
 
 
@@ -158,6 +169,59 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "ip", "request_id")
     date_hierarchy = "created_at"
     list_select_related = ("user", "actor")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@with_reason("Aprobar afiliación (envía credenciales temporales)")
+def approve(enrollment, *, request, reason):
+    enrollment_decide(
+        enrollment=enrollment, approve=True, actor=request.user, reason=reason, request=request
+    )
+
+
+@with_reason("Rechazar afiliación")
+def reject(enrollment, *, request, reason):
+    enrollment_decide(
+        enrollment=enrollment, approve=False, actor=request.user, reason=reason, request=request
+    )
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ("member", "status", "created_at", "decided_by", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("member__id_number", "member__last_names", "member__member_number")
+    readonly_fields = ("member", "status", "created_at", "decided_at", "decided_by", "reason")
+    actions = [approve, reject]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TermsDocument)
+class TermsDocumentAdmin(admin.ModelAdmin):
+    """Staff publish a new version; members accept the newest of each kind."""
+
+    list_display = ("kind", "version", "title", "published_at")
+    list_filter = ("kind",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A published text others accepted is never edited: publish a new version.
+        return ("kind", "version", "title", "body", "published_at") if obj else ()
+
+
+@admin.register(TermsAcceptance)
+class TermsAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ("member", "document", "accepted_at", "ip")
+    list_select_related = ("member", "document")
 
     def has_add_permission(self, request):
         return False

@@ -38,6 +38,7 @@ EVENTS = {
     "logout": "Salida del portal",
     "session_expired": "Sesión expirada por inactividad",
     "staff_action": "Gestión de agencia",
+    "enrollment_requested": "Registro en proceso de aprobación",
     "personal_data_changed": "Datos personales actualizados",
     "questions_changed": "Preguntas de seguridad actualizadas",
 }

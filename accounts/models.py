@@ -178,6 +178,74 @@ class SecurityAnswer(models.Model):
         return f"{self.user}: {self.question}"
 
 
+class TermsDocument(models.Model):
+    """A versioned legal text members accept (terms, data treatment, service contract)."""
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", "Términos y Condiciones Canales Digitales"
+        DATA = "data", "Tratamiento de datos"
+        CONTRACT = "contract", "Contrato de Servicios"
+
+    kind = models.CharField("documento", max_length=10, choices=Kind)
+    version = models.CharField("versión", max_length=20)
+    title = models.CharField("título", max_length=160)
+    body = models.TextField("texto")
+    published_at = models.DateTimeField("publicado", default=timezone.now)
+
+    class Meta:
+        verbose_name = "documento legal"
+        verbose_name_plural = "documentos legales"
+        ordering = ["kind", "-published_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="unique_terms_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"
+
+
+class TermsAcceptance(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="acceptances")
+    document = models.ForeignKey(TermsDocument, on_delete=models.PROTECT)
+    accepted_at = models.DateTimeField(auto_now_add=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "aceptación"
+        verbose_name_plural = "aceptaciones"
+        ordering = ["-accepted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.document}"
+
+
+class Enrollment(models.Model):
+    """A member's request for web access where a branch must approve it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En proceso de aprobación"
+        APPROVED = "approved", "Aprobada"
+        REJECTED = "rejected", "Rechazada"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="enrollments")
+    status = models.CharField("estado", max_length=10, choices=Status, default=Status.PENDING)
+    created_at = models.DateTimeField("solicitada", auto_now_add=True)
+    decided_at = models.DateTimeField("resuelta", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField("motivo", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "solicitud de afiliación"
+        verbose_name_plural = "solicitudes de afiliación"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_status_display()}"
+
+
 class Device(models.Model):
     """A browser a member chose to register ("Sí, guardar")."""
 

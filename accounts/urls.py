@@ -1,7 +1,7 @@
 from django.urls import path
 
+from accounts.views import enrollment, profile, recovery
 from accounts.views import login as views
-from accounts.views import profile, recovery
 
 app_name = "accounts"
 
@@ -25,6 +25,10 @@ urlpatterns = [
     path(
         "ingresar/recuperar/nueva-contrasena/", recovery.recovery_password, name="recovery_password"
     ),
+    path("registro/", enrollment.enroll, name="enroll"),
+    path("registro/documento/<int:index>/", enrollment.enroll_document, name="enroll_document"),
+    path("registro/verificacion/", enrollment.enroll_code, name="enroll_code"),
+    path("registro/verificacion/reenviar/", enrollment.enroll_resend, name="enroll_resend"),
     path("perfil/", profile.profile, name="profile"),
     path("perfil/contrasena/", profile.password_change, name="password_change"),
     path("perfil/usuario/", profile.username_change, name="username_change"),
@@ -40,6 +44,7 @@ urlpatterns = [
     path("perfil/tema/", profile.theme, name="theme"),
     path("perfil/actividad/", profile.activity, name="activity"),
     path("perfil/soporte/", profile.support, name="support"),
+    path("perfil/terminos/", profile.terms, name="terms"),
     path("salir/", views.logout, name="logout"),
     path("sesion/extender/", views.keepalive, name="keepalive"),
 ]

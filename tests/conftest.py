@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client, TestCase
 
-from accounts.catalogs import catalogs_load
+from accounts.catalogs import catalogs_load, legal_documents_load
 from cooprogreso.models import Cooperative
 from cooprogreso.profile import cooperatives_load_ready
 from tests.factories import PASSWORD, MemberFactory, UserFactory
@@ -49,6 +49,7 @@ def cooperative(request):
     request.getfixturevalue("transactional_db" if "live_server" in request.fixturenames else "db")
     cooperatives_load_ready()
     catalogs_load()
+    legal_documents_load()
     return Cooperative.objects.get(is_active=True)
 
 

@@ -39,9 +39,11 @@ class MemberFactory(DjangoModelFactory):
     member_number = factory.Sequence(lambda n: f"{200000 + n}")
     id_type = Member.IdType.CEDULA
     id_number = factory.Sequence(lambda n: CEDULAS[n % len(CEDULAS)])
-    first_names = factory.LazyAttribute(lambda m: m.user.first_name)
-    last_names = factory.LazyAttribute(lambda m: m.user.last_name)
-    email = factory.LazyAttribute(lambda m: m.user.email)
+    first_names = factory.LazyAttribute(lambda m: m.user.first_name if m.user else "Rosa")
+    last_names = factory.LazyAttribute(lambda m: m.user.last_name if m.user else "Quishpe")
+    email = factory.LazyAttribute(
+        lambda m: m.user.email if m.user else f"socio{m.member_number}@example.com"
+    )
     mobile_phone = "+593991234567"
     birth_date = date(1990, 5, 17)
     address = "Av. Amazonas N24-03, Quito"

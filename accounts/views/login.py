@@ -93,7 +93,7 @@ def _safe_next(request, candidate: str | None) -> str:
 def login_username(request):
     if request.user.is_authenticated:
         return redirect("products:position")
-    form = UsernameForm(request.POST or None)
+    form = UsernameForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if rate_limited(request, "login", per_ip=30, key=form.cleaned_data["username"], per_key=10):
             return render(request, "429.html", status=429)
@@ -125,7 +125,7 @@ def login_password(request):
     user = user_for_username(state["username"]) if state.get("user_id") else None
     image = user.security_image if user and user.security_image else decoy_image(state["username"])
     image_name = user.security_image_name if user else ""
-    form = PasswordForm(request.POST or None)
+    form = PasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if rate_limited(request, "password", per_ip=30, key=state["username"], per_key=10):
             return render(request, "429.html", status=429)
@@ -161,7 +161,7 @@ def login_device(request):
     user = _pending_user(request, "device")
     if user is None:
         return redirect("accounts:login")
-    form = DeviceForm(request.POST or None)
+    form = DeviceForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         remember = form.cleaned_data["save"] == "yes"
         _save_state(request, remember=remember, alias=form.cleaned_data["alias"].strip())
@@ -199,7 +199,7 @@ def login_challenge(request):
     if user is None or not state.get("challenge"):
         return redirect("accounts:login")
     challenge = challenges.challenge_get(user=user, public_id=state["challenge"])
-    form = ChallengeForm(request.POST or None)
+    form = ChallengeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             challenges.challenge_verify(
@@ -319,19 +319,21 @@ def personalize(request):
     context = {"step": step, "steps": PERSONALIZE_STEPS}
 
     if step == "username":
-        form = NewUsernameForm(request.POST or None, user=user)
+        form = NewUsernameForm(request.POST if request.method == "POST" else None, user=user)
         if request.method == "POST" and form.is_valid():
             return _personalize_next(request, progress, username=form.cleaned_data["username"])
         context.update(form=form, hints=USERNAME_HINTS, current_username=user.username)
     elif step == "questions":
-        form = SecurityQuestionsForm(request.POST or None)
+        form = SecurityQuestionsForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             answers = [[q.pk, hash_answer(a)] for q, a in form.pairs()]
             return _personalize_next(request, progress, questions=answers)
         context.update(form=form)
     elif step == "image":
         ask_name = coop.confirmation_method == Cooperative.ConfirmationMethod.SECURITY_QUESTION
-        form = SecurityImageForm(request.POST or None, ask_name=ask_name)
+        form = SecurityImageForm(
+            request.POST if request.method == "POST" else None, ask_name=ask_name
+        )
         if request.method == "POST" and form.is_valid():
             return _personalize_next(
                 request,

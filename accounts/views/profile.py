@@ -22,7 +22,7 @@ from accounts.audit import EVENTS, audit_log
 from accounts.confirm import Operation, OperationView, Prepared
 from accounts.exceptions import CredentialRuleError
 from accounts.forms import MAX_SECRET, NewUsernameForm, SecurityQuestionsForm
-from accounts.models import AuditEvent, Device, Member, SecurityAnswer, User
+from accounts.models import AuditEvent, Device, Member, SecurityAnswer, TermsAcceptance, User
 from accounts.recovery import password_set
 from cooprogreso.notifications import send_email, send_sms
 from cooprogreso.profile import cooperative_current
@@ -338,7 +338,9 @@ class SubscriptionsForm(forms.ModelForm):
 @login_required
 @require_http_methods(["GET", "POST"])
 def subscriptions(request):
-    form = SubscriptionsForm(request.POST or None, instance=request.user)
+    form = SubscriptionsForm(
+        request.POST if request.method == "POST" else None, instance=request.user
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "El proceso se realizó correctamente.")
@@ -361,6 +363,17 @@ def activity(request):
     events = AuditEvent.objects.filter(user=request.user).order_by("-seq")[:30]
     rows = [(e, EVENTS.get(e.event, e.event)) for e in events]
     return render(request, "accounts/profile/activity.html", {"rows": rows})
+
+
+@login_required
+@require_safe
+def terms(request):
+    """The contract texts the member accepted, with version and date."""
+    member = getattr(request.user, "member", None)
+    acceptances = (
+        TermsAcceptance.objects.filter(member=member).select_related("document") if member else []
+    )
+    return render(request, "accounts/profile/terms.html", {"acceptances": acceptances})
 
 
 @login_required

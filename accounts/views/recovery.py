@@ -134,7 +134,7 @@ def _limited(request, scope: str, key: str) -> bool:
 
 @require_http_methods(["GET", "POST"])
 def forgot_username(request):
-    form = IdentificationForm(request.POST or None)
+    form = IdentificationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if _limited(request, "forgot_username", form.cleaned_data["id_number"]):
             return render(request, "429.html", status=429)
@@ -147,7 +147,7 @@ def forgot_username(request):
 @require_http_methods(["GET", "POST"])
 def unlock(request):
     coop = cooperative_current()
-    form = IdentificationUsernameForm(request.POST or None)
+    form = IdentificationUsernameForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "title": TITLES["unlock"], "branch_only": not coop.self_service_unlock}
     if request.method == "POST" and form.is_valid() and coop.self_service_unlock:
         data = form.cleaned_data
@@ -163,7 +163,7 @@ def unlock(request):
 
 @require_http_methods(["GET", "POST"])
 def forgot_password(request):
-    form = IdentificationUsernameForm(request.POST or None)
+    form = IdentificationUsernameForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _limited(request, "forgot_password", data["username"]):
@@ -180,7 +180,7 @@ def recovery_image(request):
     state = _state(request)
     if state.get("step") != "image":
         return redirect("accounts:forgot_password")
-    form = SecurityImageForm(request.POST or None)
+    form = SecurityImageForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = (
             User.objects.filter(pk=state.get("user_id")).first() if state.get("user_id") else None
@@ -202,7 +202,7 @@ def recovery_challenge(request):
         return redirect("accounts:login")
     kind = state["kind"]
     user = User.objects.filter(pk=state.get("user_id")).first() if state.get("user_id") else None
-    form = ChallengeForm(request.POST or None)
+    form = ChallengeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             if user is None:
@@ -275,7 +275,7 @@ def recovery_password(request):
     if state.get("step") != "new_password" or not state.get("user_id"):
         return redirect("accounts:forgot_password")
     user = User.objects.select_related("member").get(pk=state["user_id"])
-    form = NewPasswordOnlyForm(request.POST or None, user=user)
+    form = NewPasswordOnlyForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         password_set(user=user, password=form.cleaned_data["new"], request=request)
         request.session.pop(STATE, None)
