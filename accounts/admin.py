@@ -2,12 +2,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.enrollment import enrollment_decide
 from accounts.models import (
     AuditEvent,
+    Complaint,
     Device,
     Enrollment,
+    FaqEntry,
     Member,
     SecurityImage,
     SecurityQuestion,
@@ -231,3 +235,43 @@ class TermsAcceptanceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    list_display = ("pk", "created_at", "full_name", "product", "claim_amount", "status")
+    list_filter = ("status", "product")
+    search_fields = ("full_name", "id_number", "email")
+    fields = (
+        "status",
+        "member",
+        "product",
+        "product_number",
+        "full_name",
+        "id_number",
+        "phone",
+        "email",
+        "detail",
+        "claim_amount",
+        "returned_amount",
+        "data_consent",
+        "download",
+        "created_at",
+    )
+    readonly_fields = tuple(f for f in fields if f != "status")
+
+    @admin.display(description="adjunto")
+    def download(self, obj):
+        if not obj.attachment:
+            return "—"
+        url = reverse("accounts:complaint_attachment", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.attachment_name or "Descargar")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(FaqEntry)
+class FaqEntryAdmin(admin.ModelAdmin):
+    list_display = ("question", "position", "is_active")
+    list_editable = ("position", "is_active")

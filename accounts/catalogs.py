@@ -56,3 +56,41 @@ def legal_documents_load(terms_document_model=None) -> None:
         title, _, body = (LEGAL_DIR / f"{kind}.txt").read_text(encoding="utf-8").partition("\n\n")
         if not terms_document_model.objects.filter(kind=kind).exists():
             terms_document_model.objects.create(kind=kind, version="1", title=title, body=body)
+
+
+FAQ = [
+    (
+        "¿Cómo bloqueo mi cuenta de ahorros si fui víctima de fraude?",
+        "Comunícate de inmediato a nuestra línea de atención telefónica y elige la opción "
+        "BLOQUEOS. También puedes acercarte a cualquiera de nuestras agencias.",
+    ),
+    (
+        "¿Qué hago si no me llega el código de seguridad?",
+        "Espera unos segundos y presiona «Reenviar». El código llega a tu celular y a tu "
+        "correo registrados; si cambiaste de número, actualízalo en una agencia.",
+    ),
+    (
+        "¿Por qué mi transferencia interbancaria se acreditará al día siguiente?",
+        "Las transferencias a otras instituciones realizadas después de las 15h00, en fines de "
+        "semana o feriados se procesan el siguiente día laborable.",
+    ),
+    (
+        "¿Puedo transferir desde una cuenta con firma conjunta?",
+        "No. Las cuentas con firma conjunta se muestran en tu posición consolidada, pero no "
+        "pueden transaccionar desde los canales digitales.",
+    ),
+    (
+        "Olvidé mi usuario o mi contraseña, ¿qué hago?",
+        "En la página de ingreso usa «Olvidé mi usuario» u «Olvidé mi contraseña». Si tu "
+        "usuario se bloqueó, usa «Desbloquear tu usuario».",
+    ),
+]
+
+
+def faq_load(faq_model=None) -> None:
+    """The first questions, if the cooperative has published none."""
+    if faq_model is None:
+        from accounts.models import FaqEntry as faq_model
+    if not faq_model.objects.exists():
+        for position, (question, answer) in enumerate(FAQ):
+            faq_model.objects.create(question=question, answer=answer, position=position)

@@ -339,3 +339,70 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%d/%m/%Y %H:%M} {self.event}"
+
+
+def _private_storage():
+    from django.conf import settings
+    from django.core.files.storage import FileSystemStorage
+
+    # Outside the web root and without a URL: files are served only through views that
+    # check who is asking.
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+def _complaint_upload_to(instance, filename: str) -> str:
+    """A random name: nothing the member typed becomes part of a path."""
+    extension = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg"}.get(
+        getattr(instance, "_sniffed_type", ""), ""
+    )
+    return f"complaints/{uuid.uuid4().hex}{extension}"
+
+
+class Complaint(models.Model):
+    """ "Quejas y reclamos": stored for staff to follow up."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Recibido"
+        IN_PROGRESS = "in_progress", "En atención"
+        CLOSED = "closed", "Cerrado"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="complaints")
+    product = models.CharField("producto", max_length=60)
+    product_number = models.CharField("número de cuenta o tarjeta", max_length=30, blank=True)
+    full_name = models.CharField("nombre y apellido", max_length=120)
+    id_number = models.CharField("número de cédula o pasaporte", max_length=20)
+    phone = models.CharField("celular", max_length=20)
+    email = models.EmailField("correo")
+    detail = models.TextField("detalle", max_length=2000)
+    claim_amount = models.DecimalField("monto del reclamo", max_digits=18, decimal_places=2)
+    returned_amount = models.DecimalField("monto devuelto", max_digits=18, decimal_places=2)
+    attachment = models.FileField(
+        "adjunto", upload_to=_complaint_upload_to, blank=True, storage=_private_storage
+    )
+    attachment_name = models.CharField("nombre original del adjunto", max_length=120, blank=True)
+    data_consent = models.BooleanField("acepta el tratamiento de sus datos", default=False)
+    status = models.CharField("estado", max_length=12, choices=Status, default=Status.RECEIVED)
+    created_at = models.DateTimeField("recibido", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "queja o reclamo"
+        verbose_name_plural = "quejas y reclamos"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"N.º {self.pk} · {self.full_name} · {self.get_status_display()}"
+
+
+class FaqEntry(models.Model):
+    question = models.CharField("pregunta", max_length=200)
+    answer = models.TextField("respuesta")
+    position = models.PositiveSmallIntegerField("orden", default=0)
+    is_active = models.BooleanField("publicada", default=True)
+
+    class Meta:
+        verbose_name = "pregunta frecuente"
+        verbose_name_plural = "preguntas frecuentes"
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.question

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.views import enrollment, profile, recovery
+from accounts.views import enrollment, profile, recovery, staff
 from accounts.views import login as views
 
 app_name = "accounts"
@@ -45,6 +45,13 @@ urlpatterns = [
     path("perfil/actividad/", profile.activity, name="activity"),
     path("perfil/soporte/", profile.support, name="support"),
     path("perfil/terminos/", profile.terms, name="terms"),
+    path("perfil/soporte/reclamo/", profile.complaint, name="complaint"),
+    path("preguntas-frecuentes/", profile.faq, name="faq"),
+    path(
+        "agencia/reclamos/<int:pk>/adjunto/",
+        staff.complaint_attachment,
+        name="complaint_attachment",
+    ),
     path("salir/", views.logout, name="logout"),
     path("sesion/extender/", views.keepalive, name="keepalive"),
 ]

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client, TestCase
 
-from accounts.catalogs import catalogs_load, legal_documents_load
+from accounts.catalogs import catalogs_load, faq_load, legal_documents_load
 from cooprogreso.models import Cooperative
 from cooprogreso.profile import cooperatives_load_ready
 from tests.factories import PASSWORD, MemberFactory, UserFactory
@@ -50,6 +50,7 @@ def cooperative(request):
     cooperatives_load_ready()
     catalogs_load()
     legal_documents_load()
+    faq_load()
     return Cooperative.objects.get(is_active=True)
 
 

@@ -4,6 +4,7 @@ Everything that changes how the member signs in or is reached goes through the
 confirmation dialog (``accounts.confirm``): form → factor de seguridad → done.
 """
 
+import re
 from functools import partial
 
 from django import forms
@@ -19,10 +20,19 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import credentials
 from accounts.audit import EVENTS, audit_log
+from accounts.complaints import complaint_file, sniff_attachment
 from accounts.confirm import Operation, OperationView, Prepared
 from accounts.exceptions import CredentialRuleError
 from accounts.forms import MAX_SECRET, NewUsernameForm, SecurityQuestionsForm
-from accounts.models import AuditEvent, Device, Member, SecurityAnswer, TermsAcceptance, User
+from accounts.models import (
+    AuditEvent,
+    Device,
+    FaqEntry,
+    Member,
+    SecurityAnswer,
+    TermsAcceptance,
+    User,
+)
 from accounts.recovery import password_set
 from cooprogreso.notifications import send_email, send_sms
 from cooprogreso.profile import cooperative_current
@@ -380,6 +390,90 @@ def terms(request):
 @require_safe
 def support(request):
     return render(request, "accounts/profile/support.html")
+
+
+class ComplaintForm(forms.Form):
+    product = forms.ChoiceField(
+        label=_("Producto (*)"),
+        choices=[
+            ("", _("Elige")),
+            ("Cuenta de ahorros", _("Cuenta de ahorros")),
+            ("Certificado de aportación", _("Certificado de aportación")),
+            ("Crédito", _("Crédito")),
+            ("Inversión", _("Inversión")),
+            ("Tarjeta de débito", _("Tarjeta de débito")),
+            ("Tarjeta de crédito", _("Tarjeta de crédito")),
+            ("Banca en línea", _("Banca en línea")),
+        ],
+    )
+    product_number = forms.CharField(
+        label=_("Número de cuenta o tarjeta"), max_length=30, required=False
+    )
+    full_name = forms.CharField(label=_("Nombre y Apellido (*)"), max_length=120)
+    id_number = forms.CharField(label=_("Número de cédula o Pasaporte (*)"), max_length=20)
+    phone = forms.CharField(label=_("Celular (*)"), max_length=20)
+    email = forms.EmailField(label=_("Correo (*)"))
+    detail = forms.CharField(
+        label=_("Detalle del reclamo (*)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    claim_amount = forms.DecimalField(
+        label=_("Monto del Reclamo (*)"), min_value=0, max_digits=18, decimal_places=2
+    )
+    returned_amount = forms.DecimalField(
+        label=_("Monto Devuelto (*)"), min_value=0, max_digits=18, decimal_places=2
+    )
+    attachment = forms.FileField(label=_("¿Deseas adjuntar un archivo? (Opcional)"), required=False)
+    data_consent = forms.BooleanField(
+        label=_("Acepto las condiciones para el tratamiento de mis datos")
+    )
+
+    def clean_product_number(self):
+        number = self.cleaned_data["product_number"]
+        if re.search(r"\d{13,19}", number):
+            raise forms.ValidationError(_("Escribe solo los últimos cuatro dígitos de la tarjeta."))
+        return number
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if upload:
+            sniff_attachment(upload)
+        return upload
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def complaint(request):
+    member = _member(request)
+    initial = {
+        "full_name": member.full_name,
+        "id_number": member.id_number,
+        "phone": member.mobile_phone,
+        "email": member.email,
+    }
+    form = ComplaintForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "attachment"}
+        filed = complaint_file(
+            member=member, data=data, attachment=form.cleaned_data.get("attachment")
+        )
+        messages.success(
+            request, f"Recibimos tu reclamo N.º {filed.pk}. Te enviamos la constancia a tu correo."
+        )
+        return redirect("accounts:support")
+    return render(request, "accounts/profile/complaint.html", {"form": form})
+
+
+@require_safe
+def faq(request):
+    return render(
+        request, "accounts/faq.html", {"entries": FaqEntry.objects.filter(is_active=True)}
+    )
 
 
 def operation_view(operation: Operation):
