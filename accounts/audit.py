@@ -41,6 +41,7 @@ EVENTS = {
     "enrollment_requested": "Registro en proceso de aprobación",
     "personal_data_changed": "Datos personales actualizados",
     "questions_changed": "Preguntas de seguridad actualizadas",
+    "pin_changed": "PIN transaccional actualizado",
 }
 
 

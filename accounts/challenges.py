@@ -74,7 +74,15 @@ def method_for(purpose: str) -> str:
     something the person could have lost with the password); operations follow the
     profile.
     """
-    if purpose in {"login", "personalize", "unlock", "forgot_username", "forgot_password"}:
+    if purpose in {
+        "login",
+        "personalize",
+        "unlock",
+        "forgot_username",
+        "forgot_password",
+        "enrollment",
+        "pin_change",
+    }:
         profile_method = cooperative_current().confirmation_method
         if (
             purpose == "login"

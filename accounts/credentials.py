@@ -7,6 +7,7 @@ common password, none containing the username or the identification number, none
 last five, and never truncated — a sixteenth character is refused, not cut.
 """
 
+import itertools
 import re
 import secrets
 import string
@@ -106,3 +107,28 @@ def temporary_password() -> str:
         candidate = core + secrets.choice("$@#!%*?&") + secrets.choice(string.digits)
         if re.search(r"[A-Z]", candidate) and re.search(r"[a-z]", candidate):
             return candidate
+
+
+PIN_RULE = re.compile(r"^\d{4}$")
+
+
+def validate_pin(pin: str, *, birth_date=None) -> str:
+    """A transaction PIN: four digits, not sequential, not repeated, not the birth date."""
+    if not PIN_RULE.match(pin or ""):
+        raise ValidationError("El PIN debe tener exactamente 4 dígitos.")
+    digits = [int(c) for c in pin]
+    steps = {b - a for a, b in itertools.pairwise(digits)}
+    if len(set(digits)) == 1:
+        raise ValidationError("Evita utilizar dígitos repetidos.")
+    if steps in ({1}, {-1}):
+        raise ValidationError("Evita utilizar dígitos consecutivos.")
+    if birth_date is not None:
+        forms_of_birth = {
+            f"{birth_date:%d%m}",
+            f"{birth_date:%m%d}",
+            f"{birth_date:%Y}",
+            f"{birth_date:%y}{birth_date:%m}",
+        }
+        if pin in forms_of_birth:
+            raise ValidationError("Evita utilizar tu fecha de nacimiento.")
+    return pin

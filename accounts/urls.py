@@ -32,6 +32,7 @@ urlpatterns = [
     path("perfil/", profile.profile, name="profile"),
     path("perfil/contrasena/", profile.password_change, name="password_change"),
     path("perfil/usuario/", profile.username_change, name="username_change"),
+    path("perfil/pin/", profile.pin_change, name="pin_change"),
     path("perfil/preguntas/", profile.questions_change, name="questions_change"),
     path("perfil/datos/", profile.personal_data_change, name="personal_data"),
     path("perfil/dispositivos/", profile.devices, name="devices"),

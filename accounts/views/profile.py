@@ -264,6 +264,66 @@ def _member(request) -> Member:
     return member
 
 
+# --- PIN transaccional (profiles that confirm operations with a PIN) -----------------------
+
+
+class PinForm(forms.Form):
+    pin = forms.CharField(
+        label=_("Nuevo PIN"),
+        max_length=4,
+        min_length=4,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("Se recomienda no colocar su número de carnet ni su fecha de nacimiento."),
+    )
+    confirm = forms.CharField(
+        label=_("Confirmar PIN"),
+        max_length=4,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, birth_date=None, **kwargs):
+        self.birth_date = birth_date
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        pin, confirm = data.get("pin"), data.get("confirm")
+        if pin and confirm and pin != confirm:
+            self.add_error("confirm", _("Los PIN no coinciden."))
+        elif pin:
+            try:
+                credentials.validate_pin(pin, birth_date=self.birth_date)
+            except forms.ValidationError as exc:
+                self.add_error("pin", exc)
+        return data
+
+
+class PinChange(Operation):
+    purpose = "pin_change"
+    title = _("Cambiar PIN")
+    intro = _("El PIN transaccional confirma tus transferencias y pagos.")
+    form_class = PinForm
+    form_template = "accounts/profile/fields_form.html"
+    review_first = False
+    submit_label = _("Confirmar")
+    done_title = _("PIN actualizado")
+    back_url_name = "accounts:profile"
+
+    def form_kwargs(self, request):
+        member = getattr(request.user, "member", None)
+        return {"birth_date": member.birth_date if member else None}
+
+    def prepare(self, request, form):
+        return Prepared(
+            payload={"pin_hash": make_password(form.cleaned_data["pin"])}, summary="Cambio de PIN"
+        )
+
+    def execute(self, request, payload):
+        User.objects.filter(pk=request.user.pk).update(transaction_pin=payload["pin_hash"])
+        audit_log(event="pin_changed", user=request.user, request=request)
+        return {"message": "¡Listo! Sus datos han sido modificados."}
+
+
 # --- Dispositivos -------------------------------------------------------------------
 
 
@@ -483,6 +543,7 @@ def operation_view(operation: Operation):
 
 
 password_change = operation_view(PasswordChange())
+pin_change = operation_view(PinChange())
 username_change = operation_view(UsernameChange())
 questions_change = operation_view(QuestionsChange())
 personal_data_change = operation_view(PersonalDataChange())

@@ -22,6 +22,7 @@ from accounts.exceptions import (
 from accounts.models import Challenge, SecurityAnswer, SecurityQuestion
 from cooprogreso.models import Cooperative
 from cooprogreso.notifications import LocmemSmsBackend
+from cooprogreso.profile import cooperative_activate
 from tests.auth import last_code
 
 TRANSFER = {"source": "410112060750", "target": "410112060999", "amount": "25.00"}
@@ -144,8 +145,7 @@ def test_sends_are_capped_per_quarter_hour(member, start):
 def test_a_transaction_pin_confirms_in_the_bolivian_profile(member, cooperative):
     from django.contrib.auth.hashers import make_password
 
-    Cooperative.objects.filter(pk=cooperative.pk).update(is_active=False)
-    Cooperative.objects.filter(slug="progreso-bo").update(is_active=True)
+    cooperative_activate(cooperative=Cooperative.objects.get(slug="progreso-bo"))
     member.user.transaction_pin = make_password("4826")
     member.user.save()
     pin_challenge = challenges.challenge_start(
@@ -158,8 +158,7 @@ def test_a_transaction_pin_confirms_in_the_bolivian_profile(member, cooperative)
 
 
 def test_a_security_question_confirms_in_the_panamanian_profile(member, cooperative):
-    Cooperative.objects.filter(pk=cooperative.pk).update(is_active=False)
-    Cooperative.objects.filter(slug="cooprofesionales-pa").update(is_active=True)
+    cooperative_activate(cooperative=Cooperative.objects.get(slug="cooprofesionales-pa"))
     question = SecurityQuestion.objects.first()
     SecurityAnswer.objects.create(
         user=member.user, question=question, answer_hash=hash_answer("Bombero")

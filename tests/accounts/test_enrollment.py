@@ -8,6 +8,7 @@ from django.core import mail
 from accounts.models import Enrollment, TermsAcceptance, User
 from cooprogreso.models import Cooperative
 from cooprogreso.notifications import LocmemSmsBackend
+from cooprogreso.profile import cooperative_activate
 from ledger.books import books_open
 from products.catalog import product_types_load
 from products.models import ProductType
@@ -35,8 +36,7 @@ def new_member(db):
 
 
 def switch_profile(cooperative, slug):
-    Cooperative.objects.filter(pk=cooperative.pk).update(is_active=False)
-    Cooperative.objects.filter(slug=slug).update(is_active=True)
+    cooperative_activate(cooperative=Cooperative.objects.get(slug=slug))
 
 
 def walk(client, identification: dict):

@@ -185,3 +185,32 @@ def test_the_security_activity_shows_the_members_own_events(me, member, other_me
 def test_the_profile_needs_a_signed_in_member(client, db):
     for path in ("/perfil/", "/perfil/contrasena/", "/perfil/dispositivos/", "/perfil/actividad/"):
         assert client.get(path).status_code == 302
+
+
+def test_the_bolivian_profile_sets_a_transaction_pin_with_a_code(me, member, cooperative):
+    from datetime import date
+
+    from cooprogreso.models import Cooperative
+    from cooprogreso.profile import cooperative_activate
+
+    cooperative_activate(cooperative=Cooperative.objects.get(slug="progreso-bo"))
+    assert "Cambiar PIN" in me.get("/perfil/").content.decode()
+    member.birth_date = date(1990, 5, 17)
+    member.save()
+    for bad, message in (
+        ("1234", "consecutivos"),
+        ("7777", "repetidos"),
+        ("1705", "fecha de nacimiento"),
+        ("12a4", "4 dígitos"),
+    ):
+        response = me.post("/perfil/pin/", {"step": "form", "pin": bad, "confirm": bad})
+        assert message in response.content.decode(), bad
+    step = me.post("/perfil/pin/", {"step": "form", "pin": "4826", "confirm": "4826"})
+    me.post("/perfil/pin/", {"step": "confirm", "op": op_id(step), "answer": last_code()})
+    user = User.objects.get(pk=member.user.pk)
+    assert user.transaction_pin and "4826" not in user.transaction_pin
+    # Operations now confirm with the PIN instead of a sent code.
+    step = me.post("/perfil/usuario/", {"step": "form", "username": "mariafer26"})
+    assert "Ingresa tu PIN transaccional" in step.content.decode()
+    done = me.post("/perfil/usuario/", {"step": "confirm", "op": op_id(step), "answer": "4826"})
+    assert "Tu nuevo usuario es mariafer26." in done.content.decode()

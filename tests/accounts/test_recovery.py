@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, SecurityImage, User
 from cooprogreso.models import Cooperative
 from cooprogreso.notifications import LocmemSmsBackend
+from cooprogreso.profile import cooperative_activate
 from tests.auth import last_code, sign_in
 
 
@@ -85,8 +86,7 @@ def test_unlock_with_a_mismatched_username_goes_to_a_decoy(client, locked_member
 
 
 def test_the_bolivian_profile_unlocks_at_the_branch(client, locked_member, cooperative):
-    Cooperative.objects.filter(pk=cooperative.pk).update(is_active=False)
-    Cooperative.objects.filter(slug="progreso-bo").update(is_active=True)
+    cooperative_activate(cooperative=Cooperative.objects.get(slug="progreso-bo"))
     response = client.get("/ingresar/desbloquear/")
     assert "acércate a una de nuestras oficinas" in response.content.decode()
     client.post(

@@ -1,6 +1,5 @@
 """Soporte: complaints with a checked attachment, and the FAQ."""
 
-
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
