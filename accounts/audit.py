@@ -42,6 +42,10 @@ EVENTS = {
     "personal_data_changed": "Datos personales actualizados",
     "questions_changed": "Preguntas de seguridad actualizadas",
     "pin_changed": "PIN transaccional actualizado",
+    "authenticator_added": "App de autenticación activada",
+    "authenticator_removed": "App de autenticación desactivada",
+    "passkey_added": "Passkey registrada",
+    "passkey_removed": "Passkey eliminada",
 }
 
 

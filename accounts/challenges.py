@@ -30,6 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.audit import audit_log
+from accounts.authenticator import authenticator_accepts
 from accounts.credentials import normalize_answer
 from accounts.exceptions import (
     ChallengeExhausted,
@@ -212,7 +213,9 @@ def challenge_resend(*, user: User, public_id, request=None) -> Challenge:
 def _answer_matches(challenge: Challenge, answer: str) -> bool:
     answer = (answer or "").strip()
     if challenge.method == Challenge.Method.OTP:
-        return hmac.compare_digest(challenge.code_hmac, _code_hmac(challenge, answer))
+        if hmac.compare_digest(challenge.code_hmac, _code_hmac(challenge, answer)):
+            return True
+        return authenticator_accepts(user=challenge.user, code=answer)
     if challenge.method == Challenge.Method.PIN:
         return bool(challenge.user.transaction_pin) and check_password(
             answer, challenge.user.transaction_pin

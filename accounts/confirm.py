@@ -60,6 +60,10 @@ class Operation(ABC):
     def form_kwargs(self, request) -> dict:
         return {}
 
+    def extra_context(self, request) -> dict:
+        """More for the form step's template (a QR code, the item concerned…)."""
+        return {}
+
     def initial(self, request) -> dict:
         return {}
 
@@ -98,6 +102,8 @@ class OperationView(View):
 
     def _render(self, request, step: str, **extra):
         context = self._context(request, step=step, **extra)
+        if step == "form":
+            context.update(self.operation.extra_context(request))
         template = "flow/steps.html#step-" + step if request.htmx else "flow/page.html"
         context["step_template"] = "flow/steps.html#step-" + step
         response = render(request, template, context)

@@ -406,3 +406,41 @@ class FaqEntry(models.Model):
 
     def __str__(self) -> str:
         return self.question
+
+
+class AuthenticatorApp(models.Model):
+    """An authenticator app (TOTP) as a second way to answer a code challenge."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="authenticator")
+    secret_encrypted = models.TextField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "app de autenticación"
+        verbose_name_plural = "apps de autenticación"
+
+    def __str__(self) -> str:
+        return f"{self.user} ({'activa' if self.confirmed_at else 'pendiente'})"
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential ("Registro biométrico"): sign in with the device's lock."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    credential_id = models.CharField(max_length=512, unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.BigIntegerField(default=0)
+    name = models.CharField("nombre", max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "passkey"
+        verbose_name_plural = "passkeys"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.user}"

@@ -33,6 +33,12 @@ urlpatterns = [
     path("perfil/contrasena/", profile.password_change, name="password_change"),
     path("perfil/usuario/", profile.username_change, name="username_change"),
     path("perfil/pin/", profile.pin_change, name="pin_change"),
+    path("perfil/autenticador/", profile.authenticator_add, name="authenticator_add"),
+    path(
+        "perfil/autenticador/desactivar/",
+        profile.authenticator_remove_view,
+        name="authenticator_remove",
+    ),
     path("perfil/preguntas/", profile.questions_change, name="questions_change"),
     path("perfil/datos/", profile.personal_data_change, name="personal_data"),
     path("perfil/dispositivos/", profile.devices, name="devices"),

@@ -20,6 +20,11 @@ def last_code() -> str:
     raise AssertionError("no code was sent")
 
 
+def op_id(response) -> str:
+    """The confirmation dialog's operation id in a rendered step."""
+    return re.search(r'name="op" value="([0-9a-f]{32})"', response.content.decode()).group(1)
+
+
 def sign_in(client, username: str, password: str, *, remember: bool = False, **headers):
     """Username → password → device → code; returns the final response (followed)."""
     client.post("/ingresar/", {"username": username}, **headers)

@@ -20,12 +20,20 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import credentials
 from accounts.audit import EVENTS, audit_log
+from accounts.authenticator import (
+    authenticator_check_setup,
+    authenticator_confirm,
+    authenticator_pending,
+    authenticator_qr,
+    authenticator_remove,
+)
 from accounts.complaints import complaint_file, sniff_attachment
 from accounts.confirm import Operation, OperationView, Prepared
 from accounts.exceptions import CredentialRuleError
 from accounts.forms import MAX_SECRET, NewUsernameForm, SecurityQuestionsForm
 from accounts.models import (
     AuditEvent,
+    AuthenticatorApp,
     Device,
     FaqEntry,
     Member,
@@ -324,6 +332,73 @@ class PinChange(Operation):
         return {"message": "¡Listo! Sus datos han sido modificados."}
 
 
+# --- App de autenticación ---------------------------------------------------------------
+
+
+class AuthenticatorCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Código que muestra tu app"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class AuthenticatorAdd(Operation):
+    purpose = "authenticator_add"
+    title = _("App de autenticación")
+    intro = _(
+        "Escanea el código QR con tu app de autenticación (Google Authenticator, Microsoft "
+        "Authenticator, FreeOTP…) y escribe el código de seis dígitos que te muestra. Después "
+        "podrás usar esos códigos cuando te pidamos el factor de seguridad."
+    )
+    form_class = AuthenticatorCodeForm
+    form_template = "accounts/profile/authenticator_form.html"
+    review_first = False
+    submit_label = _("Activar")
+    done_title = _("App de autenticación activada")
+    back_url_name = "accounts:profile"
+
+    def extra_context(self, request):
+        if AuthenticatorApp.objects.filter(user=request.user, confirmed_at__isnull=False).exists():
+            return {"already_active": True}
+        qr, secret = authenticator_qr(authenticator_pending(user=request.user))
+        return {"qr": qr, "secret": secret}
+
+    def prepare(self, request, form):
+        app = AuthenticatorApp.objects.filter(user=request.user, confirmed_at__isnull=True).first()
+        if app is None or not authenticator_check_setup(app, form.cleaned_data["code"]):
+            raise CredentialRuleError(
+                "El código de la app no es correcto. Revisa la hora de tu teléfono."
+            )
+        return Prepared(payload={"app": app.pk}, summary="Activar app de autenticación")
+
+    def execute(self, request, payload):
+        authenticator_confirm(user=request.user, app_id=payload["app"], request=request)
+        return {}
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(label=_("Sí, deseo continuar"))
+
+
+class AuthenticatorRemove(Operation):
+    purpose = "authenticator_remove"
+    title = _("Desactivar app de autenticación")
+    form_class = ConfirmForm
+    form_template = "accounts/profile/fields_form.html"
+    review_first = False
+    submit_label = _("Desactivar")
+    back_url_name = "accounts:profile"
+
+    def prepare(self, request, form):
+        return Prepared(payload={"remove": True}, summary="Desactivar app de autenticación")
+
+    def execute(self, request, payload):
+        authenticator_remove(user=request.user, request=request)
+        return {}
+
+
 # --- Dispositivos -------------------------------------------------------------------
 
 
@@ -544,6 +619,8 @@ def operation_view(operation: Operation):
 
 password_change = operation_view(PasswordChange())
 pin_change = operation_view(PinChange())
+authenticator_add = operation_view(AuthenticatorAdd())
+authenticator_remove_view = operation_view(AuthenticatorRemove())
 username_change = operation_view(UsernameChange())
 questions_change = operation_view(QuestionsChange())
 personal_data_change = operation_view(PersonalDataChange())

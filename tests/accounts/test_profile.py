@@ -1,24 +1,11 @@
 """Mi perfil, through the one confirmation dialog: form → code → done, exactly once."""
 
-import re
-
-import pytest
 from django.core import mail
 
 from accounts.models import AuditEvent, Device, SecurityQuestion, User
 from cooprogreso.notifications import LocmemSmsBackend
-from tests.auth import last_code, sign_in
+from tests.auth import last_code, op_id, sign_in
 from tests.conftest import CommittingClient
-
-
-@pytest.fixture
-def me(client, member, password):
-    sign_in(client, "mariaperez", password)
-    return client
-
-
-def op_id(response) -> str:
-    return re.search(r'name="op" value="([0-9a-f]{32})"', response.content.decode()).group(1)
 
 
 def test_the_profile_lists_the_manuals_options(me):
