@@ -168,8 +168,12 @@ class OperationView(View):
     def _confirm_page(self, request, op_id, challenge, review, *, form=None, error=None, **extra):
         from accounts.forms import ChallengeForm
 
-        form = form or ChallengeForm()
-        if error:
+        if form is None:
+            form = ChallengeForm(data={"answer": ""}) if error else ChallengeForm()
+            if error:
+                form.is_valid()
+                form.errors["answer"] = form.error_class([error])
+        elif error:
             form.add_error("answer", error)
         resend = request.path
         return self._render(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.views import enrollment, profile, recovery, staff
+from accounts.views import enrollment, passkeys, profile, recovery, staff
 from accounts.views import login as views
 
 app_name = "accounts"
@@ -42,6 +42,17 @@ urlpatterns = [
     path("perfil/preguntas/", profile.questions_change, name="questions_change"),
     path("perfil/datos/", profile.personal_data_change, name="personal_data"),
     path("perfil/dispositivos/", profile.devices, name="devices"),
+    path("perfil/passkeys/", passkeys.passkeys, name="passkeys"),
+    path("perfil/passkeys/nueva/", passkeys.passkey_authorize, name="passkey_add"),
+    path("perfil/passkeys/opciones/", passkeys.register_options, name="passkey_options"),
+    path("perfil/passkeys/registrar/", passkeys.register, name="passkey_register"),
+    path(
+        "perfil/passkeys/<uuid:public_id>/eliminar/",
+        passkeys.passkey_remove_view,
+        name="passkey_remove",
+    ),
+    path("ingresar/passkey/opciones/", passkeys.login_options, name="passkey_login_options"),
+    path("ingresar/passkey/", passkeys.login, name="passkey_login"),
     path(
         "perfil/dispositivos/<uuid:public_id>/eliminar/",
         profile.device_remove,

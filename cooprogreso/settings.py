@@ -35,6 +35,9 @@ if not SECRET_KEY:
     SECRET_KEY = development_secret_key(VAR_DIR)
 
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
+# Passkeys: the relying party is this site's host unless set (behind a proxy, set both).
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="")
+WEBAUTHN_ORIGIN = env.str("WEBAUTHN_ORIGIN", default="")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -250,23 +250,28 @@ def challenge_context(challenge, *, resend_url: str) -> dict:
     }
 
 
-def _complete_login(request, user: User, state: dict):
+def sign_in_user(request, user: User, *, method: str) -> None:
+    """The last step of every way in: rotate the session, remember the previous login."""
     previous = {
         "at": user.last_login.isoformat() if user.last_login else None,
         "device": user.last_login_device,
     }
+    request.session.pop(STATE, None)
+    auth_login(request, user)  # rotates the session key again
+    request.session["previous_login"] = previous
+    user.last_login_device = describe_device(request.headers.get("User-Agent", ""))
+    user.save(update_fields=["last_login_device"])
+    audit_log(event="login_ok", user=user, request=request, method=method)
+
+
+def _complete_login(request, user: User, state: dict):
     cookie = None
     if state.get("remember"):
         _, cookie = device_register(
             user=user, request=request, alias=state.get("alias") or "Mi dispositivo"
         )
     next_url = state.get("next") or reverse("products:position")
-    request.session.pop(STATE, None)
-    auth_login(request, user)  # rotates the session key again
-    request.session["previous_login"] = previous
-    user.last_login_device = describe_device(request.headers.get("User-Agent", ""))
-    user.save(update_fields=["last_login_device"])
-    audit_log(event="login_ok", user=user, request=request)
+    sign_in_user(request, user, method="password+code")
     response = HttpResponseRedirect(next_url)
     if cookie:
         response.set_cookie(

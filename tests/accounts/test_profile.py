@@ -201,3 +201,19 @@ def test_the_bolivian_profile_sets_a_transaction_pin_with_a_code(me, member, coo
     assert "Ingresa tu PIN transaccional" in step.content.decode()
     done = me.post("/perfil/usuario/", {"step": "confirm", "op": op_id(step), "answer": "4826"})
     assert "Tu nuevo usuario es mariafer26." in done.content.decode()
+
+
+def test_a_wrong_code_in_the_dialog_says_so_and_allows_another_try(me, member):
+    step = me.post("/perfil/usuario/", {"step": "form", "username": "mariafer26"})
+    wrong = me.post("/perfil/usuario/", {"step": "confirm", "op": op_id(step), "answer": "000000"})
+    assert "El código ingresado es incorrecto. Te quedan 2 intentos." in wrong.content.decode()
+    done = me.post(
+        "/perfil/usuario/", {"step": "confirm", "op": op_id(step), "answer": last_code()}
+    )
+    assert "Tu nuevo usuario es mariafer26." in done.content.decode()
+
+
+def test_resending_too_soon_is_explained_in_the_dialog(me):
+    step = me.post("/perfil/usuario/", {"step": "form", "username": "mariafer26"})
+    again = me.post("/perfil/usuario/", {"step": "resend", "op": op_id(step)})
+    assert "Espera unos segundos" in again.content.decode()

@@ -12,6 +12,7 @@ def sign_in(page, password):
     page.get_by_role("button", name="Iniciar Sesión").click()
     page.get_by_label("No").check()
     page.get_by_role("button", name="Continuar").click()
+    page.wait_for_url("**/ingresar/verificacion/")
     page.get_by_label("Código de seguridad").fill(last_code())
     page.get_by_role("button", name="Validar").click()
     page.wait_for_url("**/posicion-consolidada/")
@@ -30,6 +31,7 @@ def test_personalizing_the_username_in_the_dialog(open_page, member, password):
     assert page.url.endswith("/perfil/usuario/")
     assert "true" in requests  # HTMX swapped the dialog, no full page load
     screenshot(page, "profile-username-confirm-360")
+    page.get_by_label("Código de seguridad").wait_for()
     page.get_by_label("Código de seguridad").fill(last_code())
     page.get_by_role("button", name="Validar").click()
     page.get_by_text("Tu nuevo usuario es mariafer26.").wait_for()
