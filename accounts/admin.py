@@ -111,6 +111,11 @@ def issue_credentials(member, *, request, reason):
     member_issue_credentials(member=member, actor=request.user, reason=reason, request=request)
 
 
+@with_reason("Restablecer contraseña (envía credenciales temporales)")
+def reset_credentials(member, *, request, reason):
+    member_issue_credentials(member=member, actor=request.user, reason=reason, request=request)
+
+
 @with_reason("Desbloquear usuario")
 def unlock(member, *, request, reason):
     if member.user:
@@ -139,7 +144,7 @@ class MemberAdmin(admin.ModelAdmin):
     search_fields = ("member_number", "id_number", "last_names", "first_names", "email")
     list_filter = ("id_type",)
     readonly_fields = ("user", "created_at")
-    actions = [issue_credentials, unlock, block, activate]
+    actions = [issue_credentials, reset_credentials, unlock, block, activate]
 
 
 @admin.register(SecurityImage)

@@ -42,6 +42,7 @@ EVENTS = {
     "personal_data_changed": "Datos personales actualizados",
     "questions_changed": "Preguntas de seguridad actualizadas",
     "pin_changed": "PIN transaccional actualizado",
+    "image_changed": "Imagen de seguridad actualizada",
     "authenticator_added": "App de autenticación activada",
     "authenticator_removed": "App de autenticación desactivada",
     "passkey_added": "Passkey registrada",

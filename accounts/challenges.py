@@ -45,12 +45,14 @@ from accounts.models import Challenge, SecurityAnswer, User
 from cooprogreso.models import Cooperative
 from cooprogreso.notifications import send_email, send_sms
 from cooprogreso.profile import cooperative_current
+from cooprogreso.ratelimit import hit_limit
 
 LIFETIME = timedelta(minutes=3)
 MAX_ATTEMPTS = 3
 RESEND_COOLDOWN = timedelta(seconds=30)
 SEND_WINDOW = timedelta(minutes=15)
 MAX_SENDS_PER_WINDOW = 5
+MAX_SENDS_PER_PHONE = 8
 
 
 def payload_digest(purpose: str, payload: dict) -> str:
@@ -131,7 +133,17 @@ def _deliver(user_id: int, code: str, summary: str) -> None:
         send_email(to=[email], subject=f"{coop.short_name}: código de seguridad", body=text)
 
 
+def _phone_capped(user: User) -> bool:
+    """At most ``MAX_SENDS_PER_PHONE`` codes per quarter hour to one phone, whoever asks."""
+    phone, _ = _recipients(user)
+    return bool(phone) and hit_limit(
+        f"otp:phone:{phone}", MAX_SENDS_PER_PHONE, int(SEND_WINDOW.total_seconds())
+    )
+
+
 def _send(challenge: Challenge, *, request=None) -> None:
+    if _phone_capped(challenge.user):
+        raise TooManySends
     code = _new_code()
     now = timezone.now()
     challenge.code_hmac = _code_hmac(challenge, code)

@@ -40,6 +40,7 @@ urlpatterns = [
         name="authenticator_remove",
     ),
     path("perfil/preguntas/", profile.questions_change, name="questions_change"),
+    path("perfil/imagen/", profile.image_change, name="image_change"),
     path("perfil/datos/", profile.personal_data_change, name="personal_data"),
     path("perfil/dispositivos/", profile.devices, name="devices"),
     path("perfil/passkeys/", passkeys.passkeys, name="passkeys"),

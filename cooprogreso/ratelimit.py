@@ -11,7 +11,8 @@ from django.core.cache import cache
 WINDOW_SECONDS = 15 * 60
 
 
-def _hit(name: str, limit: int, window: int) -> bool:
+def hit_limit(name: str, limit: int, window: int) -> bool:
+    """Counts one hit on ``name`` and tells whether it went over ``limit`` in ``window``."""
     key = "ratelimit:" + hashlib.sha256(name.encode()).hexdigest()
     cache.add(key, 0, timeout=window)
     try:
@@ -33,7 +34,7 @@ def rate_limited(
 ) -> bool:
     """Counts this request and tells whether it exceeds a limit for ``scope``."""
     ip = request.META.get("REMOTE_ADDR", "")
-    over = _hit(f"{scope}:ip:{ip}", per_ip, window)
+    over = hit_limit(f"{scope}:ip:{ip}", per_ip, window)
     if key is not None and per_key is not None:
-        over = _hit(f"{scope}:key:{key.lower()}", per_key, window) or over
+        over = hit_limit(f"{scope}:key:{key.lower()}", per_key, window) or over
     return over

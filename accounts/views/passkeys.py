@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.confirm import Operation, Prepared
 from accounts.models import Passkey
+from accounts.notices import security_change_notify
 from accounts.passkeys import (
     PasskeyRefused,
     authentication_options,
@@ -94,6 +95,7 @@ class PasskeyRemove(Operation):
 
     def execute(self, request, payload):
         passkey_remove(request=request, user=request.user, public_id=payload["passkey"])
+        security_change_notify(user=request.user, what="se eliminó una passkey")
         return {}
 
 

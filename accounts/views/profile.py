@@ -30,7 +30,7 @@ from accounts.authenticator import (
 from accounts.complaints import complaint_file, sniff_attachment
 from accounts.confirm import Operation, OperationView, Prepared
 from accounts.exceptions import CredentialRuleError
-from accounts.forms import MAX_SECRET, NewUsernameForm, SecurityQuestionsForm
+from accounts.forms import MAX_SECRET, NewUsernameForm, SecurityImageForm, SecurityQuestionsForm
 from accounts.models import (
     AuditEvent,
     AuthenticatorApp,
@@ -41,7 +41,9 @@ from accounts.models import (
     TermsAcceptance,
     User,
 )
+from accounts.notices import security_change_notify
 from accounts.recovery import password_set
+from cooprogreso.models import Cooperative
 from cooprogreso.notifications import send_email, send_sms
 from cooprogreso.profile import cooperative_current
 
@@ -195,6 +197,49 @@ class QuestionsChange(Operation):
                 for q, h in payload["answers"]
             )
             audit_log(event="questions_changed", user=request.user, request=request)
+            security_change_notify(user=request.user, what="tus preguntas de seguridad cambiaron")
+        return {}
+
+
+# --- Imagen de seguridad ------------------------------------------------------------
+
+
+class ImageChange(Operation):
+    purpose = "image_change"
+    title = _("Imagen de seguridad")
+    intro = _("La imagen que verás cada vez que ingreses, antes de escribir tu contraseña.")
+    form_class = SecurityImageForm
+    form_template = "accounts/profile/image_form.html"
+    back_url_name = "accounts:profile"
+
+    def form_kwargs(self, request):
+        ask_name = (
+            cooperative_current().confirmation_method
+            == Cooperative.ConfirmationMethod.SECURITY_QUESTION
+        )
+        return {"ask_name": ask_name}
+
+    def initial(self, request):
+        return {
+            "image": request.user.security_image_id,
+            "image_name": request.user.security_image_name,
+        }
+
+    def prepare(self, request, form):
+        image = form.cleaned_data["image"]
+        name = form.cleaned_data.get("image_name", "")
+        return Prepared(
+            payload={"image": image.pk, "name": name},
+            review=[("Nueva imagen", image.name)],
+            summary="Cambio de imagen de seguridad",
+        )
+
+    def execute(self, request, payload):
+        User.objects.filter(pk=request.user.pk).update(
+            security_image_id=payload["image"], security_image_name=payload["name"]
+        )
+        audit_log(event="image_changed", user=request.user, request=request)
+        security_change_notify(user=request.user, what="tu imagen de seguridad fue cambiada")
         return {}
 
 
@@ -329,6 +374,7 @@ class PinChange(Operation):
     def execute(self, request, payload):
         User.objects.filter(pk=request.user.pk).update(transaction_pin=payload["pin_hash"])
         audit_log(event="pin_changed", user=request.user, request=request)
+        security_change_notify(user=request.user, what="tu PIN transaccional fue cambiado")
         return {"message": "¡Listo! Sus datos han sido modificados."}
 
 
@@ -375,6 +421,7 @@ class AuthenticatorAdd(Operation):
 
     def execute(self, request, payload):
         authenticator_confirm(user=request.user, app_id=payload["app"], request=request)
+        security_change_notify(user=request.user, what="se activó una app de autenticación")
         return {}
 
 
@@ -396,6 +443,7 @@ class AuthenticatorRemove(Operation):
 
     def execute(self, request, payload):
         authenticator_remove(user=request.user, request=request)
+        security_change_notify(user=request.user, what="se desactivó tu app de autenticación")
         return {}
 
 
@@ -623,5 +671,6 @@ authenticator_add = operation_view(AuthenticatorAdd())
 authenticator_remove_view = operation_view(AuthenticatorRemove())
 username_change = operation_view(UsernameChange())
 questions_change = operation_view(QuestionsChange())
+image_change = operation_view(ImageChange())
 personal_data_change = operation_view(PersonalDataChange())
 device_remove = operation_view(DeviceRemove())

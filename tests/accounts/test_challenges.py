@@ -190,3 +190,18 @@ def test_two_simultaneous_submissions_of_one_code_confirm_once(member):
     with ThreadPoolExecutor(6) as pool:
         outcomes = list(pool.map(submit, range(6)))
     assert outcomes.count("ok") == 1
+
+
+def test_one_phone_gets_at_most_eight_codes_a_quarter_hour_whoever_asks(member, start):
+    from tests.factories import MemberFactory
+
+    twins = [MemberFactory(mobile_phone=member.mobile_phone) for _ in range(2)]
+    sent = 0
+    for who in [member, *twins]:
+        for n in range(4):
+            try:
+                start(user=who.user, purpose=f"p{n}", payload={}, method="otp")
+                sent += 1
+            except TooManySends:
+                pass
+    assert sent == 8

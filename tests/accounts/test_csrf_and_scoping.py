@@ -29,6 +29,7 @@ POSTS = [
     "/perfil/usuario/",
     "/perfil/pin/",
     "/perfil/preguntas/",
+    "/perfil/imagen/",
     "/perfil/datos/",
     "/perfil/autenticador/",
     "/perfil/notificaciones/",

@@ -217,3 +217,13 @@ def test_resending_too_soon_is_explained_in_the_dialog(me):
     step = me.post("/perfil/usuario/", {"step": "form", "username": "mariafer26"})
     again = me.post("/perfil/usuario/", {"step": "resend", "op": op_id(step)})
     assert "Espera unos segundos" in again.content.decode()
+
+
+def test_changing_the_security_image_takes_a_code_and_tells_the_member(me, member):
+    from accounts.models import SecurityImage
+
+    cafe = SecurityImage.objects.get(slug="cafe")
+    step = me.post("/perfil/imagen/", {"step": "form", "image": cafe.pk})
+    me.post("/perfil/imagen/", {"step": "confirm", "op": op_id(step), "answer": last_code()})
+    assert User.objects.get(pk=member.user.pk).security_image == cafe
+    assert "tu imagen de seguridad fue cambiada" in LocmemSmsBackend.outbox[-1].body

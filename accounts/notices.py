@@ -1,0 +1,30 @@
+"""Telling members about changes to how they sign in, on the channels they had."""
+
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from cooprogreso.notifications import send_email, send_sms
+from cooprogreso.profile import cooperative_current
+
+
+def _send(user_id: int, what: str) -> None:
+    user = User.objects.select_related("member").get(pk=user_id)
+    member = getattr(user, "member", None)
+    coop = cooperative_current()
+    text = (
+        f"{coop.short_name}: {what} el {timezone.localtime():%d/%m/%Y a las %H:%M}. Si no "
+        f"fuiste tú, llama de inmediato al {coop.call_center_phone}."
+    )
+    email = (member.email if member else None) or user.email
+    if email:
+        send_email(to=[email], subject=f"{coop.short_name}: cambio en tu seguridad", body=text)
+    if member and member.mobile_phone:
+        send_sms(to=member.mobile_phone, body=text)
+
+
+def security_change_notify(*, user: User, what: str) -> None:
+    """After commit, e-mail and SMS: "{what} el 22/11/2026 a las 10:15. Si no fuiste tú…"."""
+    transaction.on_commit(partial(_send, user.pk, what))
