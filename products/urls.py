@@ -6,4 +6,5 @@ app_name = "products"
 
 urlpatterns = [
     path("posicion-consolidada/", views.position, name="position"),
+    path("cuentas/<uuid:public_id>/", views.account_detail, name="account"),
 ]

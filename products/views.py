@@ -2,7 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from products.selectors import member_deposit_accounts
+from ledger.selectors import movements
+from products.movements import MovementFilterForm, movement_query, movement_type
+from products.selectors import member_deposit_account, member_deposit_accounts
 
 
 @login_required
@@ -12,3 +14,49 @@ def position(request):
     member = getattr(request.user, "member", None)
     accounts = member_deposit_accounts(member=member) if member else []
     return render(request, "products/position.html", {"accounts": accounts})
+
+
+def _member_or_404(request):
+    from django.http import Http404
+
+    member = getattr(request.user, "member", None)
+    if member is None:
+        raise Http404
+    return member
+
+
+@login_required
+@require_safe
+def account_detail(request, public_id):
+    """Detalle de cuenta and its movements, newest first, with the manual's filters."""
+    account = member_deposit_account(member=_member_or_404(request), public_id=public_id)
+    form = MovementFilterForm(request.GET or None)
+    query = movement_query(form)
+    try:
+        page = movements(
+            account=account.ledger_account,
+            date_from=query.date_from,
+            date_to=query.date_to,
+            direction=query.direction,
+            cursor=request.GET.get("cursor") or None,
+            limit=10,
+        )
+    except ValueError:
+        from django.http import Http404
+
+        raise Http404 from None
+    rows = [(m, movement_type(m)) for m in page.items]
+    more = request.GET.copy()
+    if page.next_cursor:
+        more["cursor"] = page.next_cursor
+    return render(
+        request,
+        "products/account_detail.html",
+        {
+            "account": account,
+            "form": form,
+            "query": query,
+            "rows": rows,
+            "next_query": more.urlencode() if page.next_cursor else "",
+        },
+    )

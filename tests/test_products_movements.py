@@ -1,0 +1,139 @@
+"""Account detail and movements: owner only, the manual's filters, keyset pages."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ledger.books import books_open
+from ledger.models import Kind
+from ledger.services import Line, journal_post
+from products.catalog import product_types_load
+from products.models import ProductType
+from products.services import cash_deposit, cash_withdrawal, deposit_account_open
+
+
+@pytest.fixture
+def savings(member):
+    books_open(currency="USD")
+    product_types_load(cooperative_slug="cooprogreso")
+    return deposit_account_open(member=member, product_type=ProductType.objects.get(code="AHO"))
+
+
+def url(account, query=""):
+    return f"/cuentas/{account.public_id}/{query}"
+
+
+def test_the_detail_shows_balances_and_typed_movements(member_client, savings, other_member):
+    cash_deposit(account=savings, amount=Decimal("100.00"), key="d1")
+    cash_withdrawal(account=savings, amount=Decimal("5.50"), key="w1")
+    target = deposit_account_open(
+        member=other_member, product_type=ProductType.objects.get(code="AHO")
+    )
+    journal_post(
+        key="t1",
+        kind=Kind.TRANSFER_INTERNAL,
+        lines=[
+            Line.debit(savings.ledger_account, Decimal("6.00"), "TRANSFERENCIA A CUENTA TERCEROS"),
+            Line.credit(target.ledger_account, Decimal("6.00"), "TRANSFERENCIA DE CUENTA TERCEROS"),
+        ],
+    )
+    html = member_client.get(url(savings)).content.decode()
+    assert "$88.50" in html
+    assert "DEPÓSITO" in html and "RETIRO" in html and "NOTA DE DÉBITO" in html
+    assert "TRANSFERENCIA A CUENTA TERCEROS" in html and "-$6.00" in html
+
+
+def test_another_members_account_is_404(member_client, other_member, savings):
+    foreign = deposit_account_open(
+        member=other_member, product_type=ProductType.objects.get(code="AHO")
+    )
+    assert member_client.get(url(foreign)).status_code == 404
+
+
+def test_ten_at_a_time_with_ver_mas(member_client, savings):
+    for n in range(23):
+        cash_deposit(account=savings, amount=Decimal("1.00"), key=f"d{n}")
+    first = member_client.get(url(savings)).content.decode()
+    assert first.count("DEPÓSITO AHORROS") == 10
+    assert "Ver más" in first
+    cursor = first.split("cursor=")[1].split('"')[0]
+    second = member_client.get(url(savings, f"?cursor={cursor}")).content.decode()
+    assert second.count("DEPÓSITO AHORROS") == 10
+
+
+def test_pages_cost_the_same_queries(member_client, savings):
+    for n in range(25):
+        cash_deposit(account=savings, amount=Decimal("1.00"), key=f"d{n}")
+    member_client.get(url(savings))
+
+    def count(query):
+        with CaptureQueriesContext(connection) as captured:
+            member_client.get(url(savings, query))
+        return len(captured)
+
+    first = member_client.get(url(savings)).content.decode()
+    cursor = first.split("cursor=")[1].split('"')[0]
+    assert count("") == count(f"?cursor={cursor}")
+
+
+def test_a_forged_cursor_is_404(member_client, savings):
+    assert member_client.get(url(savings, "?cursor=%%%")).status_code == 404
+
+
+def test_filters_today_yesterday_and_last_month(member_client, savings):
+    now = timezone.now()
+    with time_machine.travel(now - timedelta(days=40), tick=False):
+        cash_deposit(account=savings, amount=Decimal("40.00"), key="forty-days")
+    with time_machine.travel(now - timedelta(days=1), tick=False):
+        cash_deposit(account=savings, amount=Decimal("2.00"), key="yesterday")
+    cash_deposit(account=savings, amount=Decimal("3.00"), key="today")
+
+    def amounts(query):
+        html = member_client.get(url(savings, query)).content.decode()
+        table = html.split('id="movimientos"')[1]
+        return [
+            a for a in ("$40.00", "$2.00", "$3.00") if f'credit" data-label="Monto">{a}' in table
+        ]
+
+    assert amounts("?periodo=hoy") == ["$3.00"]
+    assert amounts("?periodo=ayer") == ["$2.00"]
+    first_of_month = timezone.localdate().replace(day=1)
+    expected = [
+        a
+        for a, d in (("$40.00", 40), ("$2.00", 1))
+        if (timezone.localdate() - timedelta(days=d)) < first_of_month
+        and (timezone.localdate() - timedelta(days=d))
+        >= (first_of_month - timedelta(days=1)).replace(day=1)
+    ]
+    assert amounts("?periodo=mes_anterior") == expected
+    assert amounts("") == ["$40.00", "$2.00", "$3.00"]
+
+
+def test_debits_and_credits_filter(member_client, savings):
+    cash_deposit(account=savings, amount=Decimal("10.00"), key="d")
+    cash_withdrawal(account=savings, amount=Decimal("1.00"), key="w")
+    debits = member_client.get(url(savings, "?tipo=debitos")).content.decode()
+    assert "RETIRO DE AHORROS" in debits and "DEPÓSITO AHORROS" not in debits
+    credits = member_client.get(url(savings, "?tipo=creditos")).content.decode()
+    assert "DEPÓSITO AHORROS" in credits and "RETIRO DE AHORROS" not in credits
+
+
+def test_a_custom_range_over_365_days_is_refused(member_client, savings):
+    today = timezone.localdate()
+    start = (today - timedelta(days=366)).isoformat()
+    response = member_client.get(
+        url(savings, f"?periodo=personalizado&desde={start}&hasta={today.isoformat()}")
+    )
+    assert "Fecha máximo de consulta 365 día(s)" in response.content.decode()
+    reversed_range = member_client.get(
+        url(
+            savings,
+            f"?periodo=personalizado&desde={today.isoformat()}&hasta={(today - timedelta(days=3)).isoformat()}",
+        )
+    )
+    assert "no puede ser posterior" in reversed_range.content.decode()
