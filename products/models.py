@@ -85,3 +85,25 @@ class DepositAccount(models.Model):
             and self.signature != self.Signature.JOINT
             and self.product_type.transactional
         )
+
+
+class VerifiedDocument(models.Model):
+    """A PDF the portal issued (receipt, statement, movements): its verification code and
+    the key figures a third party can check at /verificar/<code>/."""
+
+    class Kind(models.TextChoices):
+        MOVEMENTS = "movements", "Detalle de movimientos"
+        STATEMENT = "statement", "Estado de cuenta"
+        RECEIPT = "receipt", "Comprobante"
+
+    code = models.CharField("código de verificación", max_length=16, unique=True)
+    kind = models.CharField("documento", max_length=12, choices=Kind)
+    figures = models.JSONField("cifras clave")
+    issued_at = models.DateTimeField("emitido", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "documento verificable"
+        verbose_name_plural = "documentos verificables"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.code}"

@@ -7,4 +7,6 @@ app_name = "products"
 urlpatterns = [
     path("posicion-consolidada/", views.position, name="position"),
     path("cuentas/<uuid:public_id>/", views.account_detail, name="account"),
+    path("cuentas/<uuid:public_id>/descargar/", views.account_download, name="account_download"),
+    path("verificar/<str:code>/", views.verify, name="verify"),
 ]

@@ -16,6 +16,13 @@ def position(request):
     return render(request, "products/position.html", {"accounts": accounts})
 
 
+def _without(params, *names) -> str:
+    copy = params.copy()
+    for name in names:
+        copy.pop(name, None)
+    return copy.urlencode()
+
+
 def _member_or_404(request):
     from django.http import Http404
 
@@ -58,5 +65,49 @@ def account_detail(request, public_id):
             "query": query,
             "rows": rows,
             "next_query": more.urlencode() if page.next_cursor else "",
+            "download_query": _without(request.GET, "cursor", "formato"),
         },
+    )
+
+
+@login_required
+@require_safe
+def account_download(request, public_id):
+    """ "Descargar" the filtered movements as PDF or Excel."""
+    from django.http import HttpResponse
+
+    from cooprogreso.ratelimit import rate_limited
+    from products.documents import filename, movements_pdf, movements_report, movements_xlsx
+
+    account = member_deposit_account(member=_member_or_404(request), public_id=public_id)
+    form = MovementFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return account_detail(request, public_id)
+    if rate_limited(request, "export", per_ip=120, key=f"user:{request.user.pk}", per_key=30):
+        return render(request, "429.html", status=429)
+    report = movements_report(account=account, query=movement_query(form))
+    if request.GET.get("formato") == "xlsx":
+        body = movements_xlsx(report)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        name = filename("movimientos", account, "xlsx")
+    else:
+        body = movements_pdf(report, request=request)
+        content_type = "application/pdf"
+        name = filename("movimientos", account, "pdf")
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_safe
+def verify(request, code: str):
+    """Public: confirms a document the portal issued, with only its key figures."""
+    from products.models import VerifiedDocument
+
+    document = VerifiedDocument.objects.filter(code=code.upper()).first()
+    return render(
+        request,
+        "products/verify.html",
+        {"document": document, "code": code},
+        status=200 if document else 404,
     )

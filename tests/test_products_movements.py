@@ -137,3 +137,70 @@ def test_a_custom_range_over_365_days_is_refused(member_client, savings):
         )
     )
     assert "no puede ser posterior" in reversed_range.content.decode()
+
+
+def test_movements_download_as_excel_with_typed_cells(member_client, savings):
+    import io
+
+    from openpyxl import load_workbook
+
+    cash_deposit(account=savings, amount=Decimal("100.00"), key="d")
+    journal_post(
+        key="evil",
+        kind=Kind.TRANSFER_OWN,
+        lines=[
+            Line.debit(savings.ledger_account, Decimal("1.50"), '=HYPERLINK("http://x")'),
+            Line.credit(savings.ledger_account, Decimal("1.50"), "NC"),
+        ],
+    )
+    response = member_client.get(url(savings, "descargar/?formato=xlsx"))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet["B2"].value == savings.number
+    assert [c.value for c in sheet[5]] == [
+        "REFERENCIA",
+        "FECHA",
+        "TIPO",
+        "CONCEPTO",
+        "DÉBITOS",
+        "CRÉDITOS",
+        "SALDO",
+    ]
+    rows = list(sheet.iter_rows(min_row=6, values_only=True))
+    deposit = next(r for r in rows if r[3] == "DEPÓSITO AHORROS")
+    assert (
+        deposit[5] == 100
+        and deposit[4] == 0
+        and isinstance(deposit[1], __import__("datetime").datetime)
+    )
+    evil = next(r for r in rows if "HYPERLINK" in str(r[3]))
+    assert evil[3].startswith("'=")
+    assert all(
+        not str(c.value).startswith("=") for row in sheet.iter_rows() for c in row if c.value
+    )
+
+
+def test_movements_download_as_a_verifiable_pdf(member_client, savings, client):
+    import re
+
+    cash_deposit(account=savings, amount=Decimal("100.00"), key="d")
+    response = member_client.get(url(savings, "descargar/?formato=pdf"))
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    from products.models import VerifiedDocument
+
+    document = VerifiedDocument.objects.get()
+    assert document.figures["Cuenta"] == "*****" + savings.number[-4:]
+    assert document.figures["Total créditos"] == "100.00"
+    page = client.get(f"/verificar/{document.code}/").content.decode()
+    assert "Documento auténtico" in page and "100.00" in page
+    assert savings.number not in page
+    assert client.get("/verificar/NOPE-NOPE-NOPE/").status_code == 404
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", document.code)
+
+
+def test_another_members_download_is_404(member_client, other_member, savings):
+    foreign = deposit_account_open(
+        member=other_member, product_type=ProductType.objects.get(code="AHO")
+    )
+    assert member_client.get(url(foreign, "descargar/?formato=pdf")).status_code == 404
