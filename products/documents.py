@@ -99,7 +99,7 @@ def movements_xlsx(report: MovementsReport) -> bytes:
     sheet.append(header)
     for cell in sheet[5]:
         cell.font = Font(bold=True)
-    for movement, kind in report.rows:
+    for movement, _kind in report.rows:
         sheet.append(
             [
                 movement.journal_id,
