@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.db import transaction
 from django.db.models import F
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.audit import audit_log
@@ -38,6 +39,7 @@ from accounts.exceptions import (
     ChallengeMismatch,
     ChallengeUsed,
     ResendTooSoon,
+    SecretsLocked,
     TooManySends,
     WrongAnswer,
 )
@@ -51,8 +53,11 @@ LIFETIME = timedelta(minutes=3)
 MAX_ATTEMPTS = 3
 RESEND_COOLDOWN = timedelta(seconds=30)
 SEND_WINDOW = timedelta(minutes=15)
-MAX_SENDS_PER_WINDOW = 5
+MAX_SENDS_PER_WINDOW = 5  # per user and purpose group (sign-in, recovery, operations)
+MAX_SENDS_PER_CHALLENGE = 2  # the first code and one "Reenviar"
 MAX_SENDS_PER_PHONE = 8
+MAX_WRONG_SECRETS = 3  # wrong PINs or security answers, across challenges, then locked
+RECOVERY = frozenset({"unlock", "forgot_username", "forgot_password", "enrollment"})
 
 
 def payload_digest(purpose: str, payload: dict) -> str:
@@ -70,14 +75,11 @@ def _new_code() -> str:
     return pyotp.HOTP(pyotp.random_base32(), digits=6).at(0)
 
 
-def method_for(purpose: str) -> str:
-    """How this cooperative confirms: OTP, transaction PIN or a security question.
-
-    Signing in and recovering credentials always use OTP (a PIN or an answer is
-    something the person could have lost with the password); operations follow the
-    profile.
-    """
-    if purpose in {
+# Signing in, recovering credentials and changing how one signs in or is reached always
+# take a code sent to the registered channels: a PIN or a security answer is something
+# that could have been lost together with the password.
+ALWAYS_CODE = frozenset(
+    {
         "login",
         "personalize",
         "unlock",
@@ -85,19 +87,35 @@ def method_for(purpose: str) -> str:
         "forgot_password",
         "enrollment",
         "pin_change",
-    }:
-        profile_method = cooperative_current().confirmation_method
-        if (
-            purpose == "login"
-            and profile_method == Cooperative.ConfirmationMethod.SECURITY_QUESTION
-        ):
-            return Challenge.Method.QUESTION
+        "password_change",
+        "username_change",
+        "questions_change",
+        "image_change",
+        "personal_data",
+        "device_remove",
+        "authenticator_add",
+        "authenticator_remove",
+        "passkey_add",
+        "passkey_remove",
+    }
+)
+
+
+def method_for(purpose: str) -> str:
+    """How this cooperative confirms ``purpose``: a sent code, the transaction PIN or a
+    security question. Operations that move money follow the profile; everything in
+    ``ALWAYS_CODE`` takes a code — except that the Panamanian profile asks its security
+    question at sign-in, as its manual does."""
+    method = cooperative_current().confirmation_method
+    if purpose == "login" and method == Cooperative.ConfirmationMethod.SECURITY_QUESTION:
+        return Challenge.Method.QUESTION
+    if purpose in ALWAYS_CODE:
         return Challenge.Method.OTP
     return {
         Cooperative.ConfirmationMethod.OTP: Challenge.Method.OTP,
         Cooperative.ConfirmationMethod.TRANSACTION_PIN: Challenge.Method.PIN,
         Cooperative.ConfirmationMethod.SECURITY_QUESTION: Challenge.Method.QUESTION,
-    }[cooperative_current().confirmation_method]
+    }[method]
 
 
 def _recipients(user: User) -> tuple[str | None, str | None]:
@@ -133,16 +151,27 @@ def _deliver(user_id: int, code: str, summary: str) -> None:
         send_email(to=[email], subject=f"{coop.short_name}: código de seguridad", body=text)
 
 
-def _phone_capped(user: User) -> bool:
-    """At most ``MAX_SENDS_PER_PHONE`` codes per quarter hour to one phone, whoever asks."""
+def _group(purpose: str) -> str:
+    if purpose in {"login", "personalize"}:
+        return "signin"
+    return "recovery" if purpose in RECOVERY else "operations"
+
+
+def _over_budget(challenge: Challenge) -> bool:
+    """Send caps: per challenge, per user and purpose group (so recovery requests cannot
+    use up a member's sign-in codes), and per phone number whoever asks."""
+    if challenge.sends >= MAX_SENDS_PER_CHALLENGE:
+        return True
+    window = int(SEND_WINDOW.total_seconds())
+    user = challenge.user
+    if hit_limit(f"otp:user:{user.pk}:{_group(challenge.purpose)}", MAX_SENDS_PER_WINDOW, window):
+        return True
     phone, _ = _recipients(user)
-    return bool(phone) and hit_limit(
-        f"otp:phone:{phone}", MAX_SENDS_PER_PHONE, int(SEND_WINDOW.total_seconds())
-    )
+    return bool(phone) and hit_limit(f"otp:phone:{phone}", MAX_SENDS_PER_PHONE, window)
 
 
 def _send(challenge: Challenge, *, request=None) -> None:
-    if _phone_capped(challenge.user):
+    if _over_budget(challenge):
         raise TooManySends
     code = _new_code()
     now = timezone.now()
@@ -169,13 +198,6 @@ def challenge_start(
     method = method or method_for(purpose)
     now = timezone.now()
     with transaction.atomic():
-        recent_sends = (
-            Challenge.objects.filter(user=user, created_at__gte=now - SEND_WINDOW)
-            .filter(method=Challenge.Method.OTP)
-            .values_list("sends", flat=True)
-        )
-        if method == Challenge.Method.OTP and sum(recent_sends) >= MAX_SENDS_PER_WINDOW:
-            raise TooManySends
         Challenge.objects.filter(
             user=user, purpose=purpose, used_at__isnull=True, voided_at__isnull=True
         ).update(voided_at=now)
@@ -199,7 +221,9 @@ def challenge_start(
 
 
 def challenge_get(*, user: User, public_id) -> Challenge:
-    return Challenge.objects.select_related("question").get(user=user, public_id=public_id)
+    return get_object_or_404(
+        Challenge.objects.select_related("question"), user=user, public_id=public_id
+    )
 
 
 def challenge_resend(*, user: User, public_id, request=None) -> Challenge:
@@ -213,11 +237,6 @@ def challenge_resend(*, user: User, public_id, request=None) -> Challenge:
             return challenge
         if challenge.last_sent_at and now - challenge.last_sent_at < RESEND_COOLDOWN:
             raise ResendTooSoon
-        recent = Challenge.objects.filter(
-            user=user, method=Challenge.Method.OTP, created_at__gte=now - SEND_WINDOW
-        ).values_list("sends", flat=True)
-        if sum(recent) >= MAX_SENDS_PER_WINDOW:
-            raise TooManySends
         _send(challenge, request=request)
     return challenge
 
@@ -244,8 +263,13 @@ def challenge_verify(
     *, user: User, public_id, purpose: str, payload: dict, answer: str, request=None
 ) -> Challenge:
     """Checks ``answer`` for the challenge and uses it up; raises a ``ChallengeError``
-    (with a Spanish message) otherwise. A wrong answer is recorded — committed — before
-    the refusal is raised."""
+    (with a Spanish message) otherwise.
+
+    A try is claimed — committed — *before* the answer is compared, with a conditional
+    UPDATE, so parallel submissions cannot make more than three guesses; the right
+    answer then uses the challenge up with another conditional UPDATE (exactly one of
+    two simultaneous right answers wins).
+    """
     refusal = None
     with transaction.atomic(durable=True):
         challenge = (
@@ -259,25 +283,27 @@ def challenge_verify(
             raise ChallengeMismatch
         if challenge.used_at is not None:
             raise ChallengeUsed
-        if challenge.voided_at is not None or challenge.attempts >= MAX_ATTEMPTS:
-            raise ChallengeExhausted
         now = timezone.now()
+        if challenge.voided_at is not None:
+            raise ChallengeExhausted
+        claimed = Challenge.objects.filter(
+            pk=challenge.pk, used_at__isnull=True, attempts__lt=MAX_ATTEMPTS
+        ).update(attempts=F("attempts") + 1)
+        if not claimed:
+            raise ChallengeExhausted
+        attempt = Challenge.objects.values_list("attempts", flat=True).get(pk=challenge.pk)
         if challenge.expires_at <= now:
             audit_log(event="otp_expired", user=user, request=request, purpose=purpose)
             refusal = ChallengeExpired()
         elif not _answer_matches(challenge, answer):
-            Challenge.objects.filter(pk=challenge.pk, used_at__isnull=True).update(
-                attempts=F("attempts") + 1
-            )
             audit_log(event="otp_failed", user=user, request=request, purpose=purpose)
-            refusal = _wrong_answer(challenge, left=MAX_ATTEMPTS - challenge.attempts - 1)
+            if challenge.method != Challenge.Method.OTP and _wrong_secret_locks(user, request):
+                refusal = SecretsLocked()
+            else:
+                refusal = _wrong_answer(challenge, left=MAX_ATTEMPTS - attempt)
         else:
             used = Challenge.objects.filter(
-                pk=challenge.pk,
-                used_at__isnull=True,
-                voided_at__isnull=True,
-                attempts__lt=MAX_ATTEMPTS,
-                expires_at__gt=now,
+                pk=challenge.pk, used_at__isnull=True, voided_at__isnull=True
             ).update(used_at=now)
             if used != 1:  # a parallel request used it first
                 raise ChallengeUsed
@@ -286,6 +312,17 @@ def challenge_verify(
         raise refusal
     challenge.used_at = now
     return challenge
+
+
+def _wrong_secret_locks(user: User, request) -> bool:
+    """Wrong PINs and security answers count per user across challenges (starting a new
+    operation does not reset them); the third locks the user, as three wrong passwords
+    do."""
+    if not hit_limit(f"secret:wrong:{user.pk}", MAX_WRONG_SECRETS - 1, 3600):
+        return False
+    User.objects.filter(pk=user.pk).update(locked_at=timezone.now())
+    audit_log(event="locked", user=user, request=request, reason="secret")
+    return True
 
 
 def _wrong_answer(challenge: Challenge, *, left: int):

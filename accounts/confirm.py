@@ -30,7 +30,7 @@ from django.utils.cache import patch_vary_headers
 from django.views import View
 
 from accounts import challenges
-from accounts.exceptions import ChallengeError, ChallengeExhausted, ChallengeUsed
+from accounts.exceptions import ChallengeError, ChallengeExhausted, ChallengeUsed, SecretsLocked
 from accounts.views.login import challenge_context
 from cooprogreso.errors import DomainError
 
@@ -208,6 +208,14 @@ class OperationView(View):
             if record.get("done") is not None:
                 return self._render(request, "done", op_id=op_id, result=record["done"])
             return self._failed(request, ChallengeUsed.message)
+        except SecretsLocked as exc:
+            from django.contrib import messages
+            from django.contrib.auth import logout
+            from django.shortcuts import redirect
+
+            logout(request)
+            messages.error(request, exc.message)
+            return redirect("accounts:login")
         except ChallengeExhausted as exc:
             self._ops(request).pop(op_id, None)
             request.session.modified = True
@@ -242,8 +250,8 @@ class OperationView(View):
         )
 
     def _failed(self, request, message: str):
+        """Back to a fresh form, saying why the previous attempt ended."""
         form = self.operation.form_class(
             initial=self.operation.initial(request), **self.operation.form_kwargs(request)
         )
-        form.add_error(None, message)
-        return self._render(request, "form", form=form)
+        return self._render(request, "form", form=form, notice=message)

@@ -26,6 +26,7 @@ from accounts.services import member_issue_credentials
 from cooprogreso.models import Cooperative
 from cooprogreso.notifications import send_email, send_sms
 from cooprogreso.profile import cooperative_current
+from cooprogreso.ratelimit import hit_limit
 from products.selectors import member_has_active_products
 
 
@@ -54,6 +55,9 @@ def enrollment_find(
     ):
         return Eligibility(None)
     user = member.user
+    if user is not None and not user.is_active and user.has_usable_password():
+        # Blocked by a branch: only a branch lifts it, never a self-service enrollment.
+        return Eligibility(member, "tu usuario está bloqueado; acércate a una agencia")
     if user is not None and user.is_active and user.has_usable_password() and user.last_login:
         return Eligibility(
             member, "ya tienes un usuario; usa «Olvidé mi usuario» o «Olvidé mi contraseña»"
@@ -69,6 +73,8 @@ def enrollment_find(
 
 def _tell_why(member_id: int, problem: str) -> None:
     member = Member.objects.get(pk=member_id)
+    if hit_limit(f"enroll:explain:{member.pk}", 2, 3600):
+        return  # told twice this hour already: no flood of messages
     coop = cooperative_current()
     text = f"{coop.short_name}: no pudimos completar tu registro en {coop.channel_name}: {problem}."
     if member.mobile_phone:

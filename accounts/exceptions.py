@@ -17,6 +17,13 @@ class ChallengeExhausted(ChallengeError):
     message = "Superaste el número de intentos permitidos. Vuelve a iniciar la operación."
 
 
+class SecretsLocked(ChallengeExhausted):
+    message = (
+        "Por tu seguridad bloqueamos tu usuario tras varios intentos fallidos. Desbloquéalo "
+        "con «Desbloquear tu usuario» o en una agencia."
+    )
+
+
 class ChallengeMismatch(ChallengeError):
     message = "El código no corresponde a esta operación. Vuelve a iniciarla."
 

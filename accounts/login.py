@@ -23,6 +23,7 @@ from accounts.audit import audit_log, client_ip
 from accounts.devices import parse_device
 from accounts.exceptions import LoginFailed
 from accounts.models import Device, SecurityImage, User
+from accounts.notices import security_change_notify
 from cooprogreso.notifications import send_email
 from cooprogreso.profile import cooperative_current
 
@@ -63,7 +64,7 @@ def _notify_locked(user_id: int) -> None:
             to=[email],
             subject=f"{coop.short_name}: tu usuario fue bloqueado",
             body=(
-                "Tu usuario fue bloqueado tras tres intentos fallidos de contraseña. "
+                "Tu usuario fue bloqueado tras varios intentos fallidos de contraseña. "
                 "Si fuiste tú, desbloquéalo con «Desbloquear tu usuario»; si no, "
                 f"comunícate con el centro de llamadas {coop.call_center_phone}."
             ),
@@ -76,34 +77,45 @@ def login_check_password(*, username: str, password: str, request) -> User:
 
     The third consecutive wrong password locks the username from any address; after
     that even the right password is refused until it is unlocked. A success resets the
-    count.
+    count. Each try is *claimed* — the count raised by a conditional UPDATE that only
+    succeeds while the user is unlocked and under the limit — before the password is
+    compared, so parallel requests cannot make more guesses than the limit.
     """
     user = user_for_username(username)
     if user is None:
         make_password(password)  # spend the same time as a real check
         raise LoginFailed
-    password_ok = check_password(password, user.password)
     now = timezone.now()
     if user.is_staff and user.locked_at and now - user.locked_at > STAFF_LOCK_DURATION:
-        User.objects.filter(pk=user.pk).update(locked_at=None, failed_login_count=0)
+        User.objects.filter(pk=user.pk, locked_at=user.locked_at).update(
+            locked_at=None, failed_login_count=0
+        )
         user.locked_at, user.failed_login_count = None, 0
+    limit = STAFF_LOCK_AFTER if user.is_staff else LOCK_AFTER
     expired = user.credentials_expire_at is not None and user.credentials_expire_at < now
-    if not user.is_active or user.is_locked or expired:
+    claimed = (
+        user.is_active
+        and not expired
+        and User.objects.filter(
+            pk=user.pk, locked_at__isnull=True, failed_login_count__lt=limit
+        ).update(failed_login_count=F("failed_login_count") + 1)
+    )
+    password_ok = check_password(password, user.password)
+    if not claimed:
         audit_log(event="login_failed", user=user, request=request, reason="not_allowed")
         raise LoginFailed
-    if not password_ok:
-        with transaction.atomic():
-            User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
-            user.refresh_from_db(fields=["failed_login_count"])
-            audit_log(event="login_failed", user=user, request=request, reason="password")
-            if user.failed_login_count >= (STAFF_LOCK_AFTER if user.is_staff else LOCK_AFTER):
-                User.objects.filter(pk=user.pk).update(locked_at=timezone.now())
+    if password_ok:
+        User.objects.filter(pk=user.pk).update(failed_login_count=0)
+        return user
+    with transaction.atomic():
+        user.refresh_from_db(fields=["failed_login_count"])
+        audit_log(event="login_failed", user=user, request=request, reason="password")
+        if user.failed_login_count >= limit:
+            locked = User.objects.filter(pk=user.pk, locked_at__isnull=True).update(locked_at=now)
+            if locked:
                 audit_log(event="locked", user=user, request=request)
                 transaction.on_commit(partial(_notify_locked, user.pk))
-        raise LoginFailed
-    if user.failed_login_count:
-        User.objects.filter(pk=user.pk).update(failed_login_count=0)
-    return user
+    raise LoginFailed
 
 
 # --- registered devices ---------------------------------------------------------------
@@ -140,6 +152,7 @@ def device_register(*, user: User, request, alias: str) -> tuple[Device, str]:
         ip=client_ip(request),
     )
     audit_log(event="device_added", user=user, request=request, alias=device.alias)
+    security_change_notify(user=user, what=f"se registró el dispositivo «{device.alias}»")
     return device, signing.dumps(token, salt=_DEVICE_SALT)
 
 

@@ -3,6 +3,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts import identification
@@ -73,6 +74,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "usuario"
         verbose_name_plural = "usuarios"
+        constraints = [
+            # "MariaPerez" and "mariaperez" are one username: sign-in compares without case.
+            models.UniqueConstraint(Lower("username"), name="username_unique_ignoring_case")
+        ]
 
     @property
     def portal_audience(self) -> str:

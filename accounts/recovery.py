@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.audit import audit_log
 from accounts.credentials import remember_password
 from accounts.models import Member, User
+from accounts.notices import security_change_notify
 from cooprogreso.notifications import send_email
 from cooprogreso.profile import cooperative_current
 
@@ -67,21 +68,6 @@ def user_unlock(*, user: User, request=None, actor=None, reason: str = "") -> Us
     return user
 
 
-def _notify_password_changed(user_id: int) -> None:
-    user = User.objects.select_related("member").get(pk=user_id)
-    coop = cooperative_current()
-    if email := _email_of(user):
-        send_email(
-            to=[email],
-            subject=f"{coop.short_name}: tu contraseña fue actualizada",
-            body=(
-                f"La contraseña de tu usuario {user.username} fue actualizada el "
-                f"{timezone.localtime():%d/%m/%Y a las %H:%M}. Si no fuiste tú, comunícate "
-                f"de inmediato con el centro de llamadas {coop.call_center_phone}."
-            ),
-        )
-
-
 def password_set(*, user: User, password: str = "", password_hash: str = "", request=None) -> User:
     """A new password (already validated), or its hash: it unlocks the user and, because
     the session hash depends on it, ends every other session of the user."""
@@ -96,5 +82,5 @@ def password_set(*, user: User, password: str = "", password_hash: str = "", req
             update_fields=["password", "password_changed_at", "failed_login_count", "locked_at"]
         )
         audit_log(event="password_changed", user=locked, request=request)
-        transaction.on_commit(partial(_notify_password_changed, locked.pk))
+        security_change_notify(user=locked, what="la contraseña de tu usuario fue actualizada")
     return locked

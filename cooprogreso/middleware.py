@@ -62,3 +62,23 @@ class ActiveCooperativeMiddleware:
             except NoActiveCooperative:
                 return render(request, "unconfigured.html", status=503)
         return self.get_response(request)
+
+
+class ClientAddressMiddleware:
+    """Behind ``TRUSTED_PROXY_HOPS`` reverse proxies, the client is the address the
+    outermost trusted proxy saw: the N-th entry from the right of X-Forwarded-For. Rate
+    limits and the security log then see members, not the proxy."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.hops = settings.TRUSTED_PROXY_HOPS
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self.hops:
+            forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+            forwarded = [a for a in forwarded if a]
+            if len(forwarded) >= self.hops:
+                request.META["REMOTE_ADDR"] = forwarded[-self.hops]
+        return self.get_response(request)

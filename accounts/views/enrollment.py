@@ -1,6 +1,7 @@
 """ "Regístrate" (see accounts/enrollment.py): identification, legal texts, code, done."""
 
 import secrets
+import time
 
 from django import forms
 from django.shortcuts import redirect, render
@@ -20,9 +21,9 @@ from accounts.exceptions import ChallengeError, ChallengeExhausted, WrongAnswer
 from accounts.forms import ChallengeForm
 from accounts.models import Member, TermsDocument
 from accounts.views.login import challenge_context
+from accounts.views.recovery import decoy_resend, limited_by_identification
 from cooprogreso.models import Cooperative
 from cooprogreso.profile import cooperative_current
-from cooprogreso.ratelimit import rate_limited
 
 STATE = "enrollment"
 
@@ -77,7 +78,7 @@ def enroll(request):
     form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if rate_limited(request, "enroll", per_ip=20, key=data["id_number"], per_key=5):
+        if limited_by_identification(request, data["id_number"]):
             return render(request, "429.html", status=429)
         found = enrollment_find(
             id_number=data["id_number"],
@@ -135,7 +136,13 @@ def _start_code(request, state: dict):
         state = {**state, "user_id": user.pk, "challenge": str(challenge.public_id)}
     elif member is not None:
         enrollment_explain(member=member)
-    request.session[STATE] = {**state, "step": "code", "decoy_attempts": 0}
+    request.session[STATE] = {
+        **state,
+        "step": "code",
+        "decoy_attempts": 0,
+        "decoy_sent_at": time.time(),
+        "decoy_sends": 1,
+    }
     return redirect("accounts:enroll_code")
 
 
@@ -173,7 +180,11 @@ def enroll_code(request):
     if real:
         member = Member.objects.select_related("user").get(pk=state["member_id"])
         challenge = challenges.challenge_get(user=member.user, public_id=state["challenge"])
-        context.update(challenge_context(challenge, resend_url=reverse("accounts:enroll_resend")))
+        context.update(
+            challenge_context(
+                challenge, resend_url=reverse("accounts:enroll_resend"), show_channels=False
+            )
+        )
     else:
         context.update(
             {
@@ -202,16 +213,18 @@ def enroll_resend(request):
     state = _state(request)
     if state.get("step") != "code":
         return redirect("accounts:enroll")
-    if state.get("challenge"):
-        member = Member.objects.select_related("user").get(pk=state["member_id"])
-        try:
+    try:
+        if state.get("challenge"):
+            member = Member.objects.select_related("user").get(pk=state["member_id"])
             challenges.challenge_resend(
                 user=member.user, public_id=state["challenge"], request=request
             )
-        except ChallengeExhausted as exc:
-            return _restart(request, exc.message)
-        except ChallengeError as exc:
-            messages.error(request, exc.message)
-            return redirect("accounts:enroll_code")
+        else:
+            request.session[STATE] = decoy_resend(state)
+    except ChallengeExhausted as exc:
+        return _restart(request, exc.message)
+    except ChallengeError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:enroll_code")
     messages.success(request, "Te enviamos un nuevo código.")
     return redirect("accounts:enroll_code")

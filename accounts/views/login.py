@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -45,6 +45,7 @@ from accounts.login import (
     user_for_username,
 )
 from accounts.models import SecurityAnswer, SecurityImage, User
+from cooprogreso.crypto import decrypt, encrypt
 from cooprogreso.models import Cooperative
 from cooprogreso.profile import cooperative_current
 from cooprogreso.ratelimit import rate_limited
@@ -124,7 +125,13 @@ def login_password(request):
         return redirect("accounts:login")
     user = user_for_username(state["username"]) if state.get("user_id") else None
     image = user.security_image if user and user.security_image else decoy_image(state["username"])
-    image_name = user.security_image_name if user else ""
+    # The Panamanian profile names the image; an unknown username gets the image's name.
+    image_name = (user.security_image_name if user else "") or (image.name if image else "")
+    if (
+        cooperative_current().confirmation_method
+        != Cooperative.ConfirmationMethod.SECURITY_QUESTION
+    ):
+        image_name = ""
     form = PasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if rate_limited(request, "password", per_ip=30, key=state["username"], per_key=10):
@@ -239,11 +246,13 @@ def login_resend(request):
     return redirect("accounts:login_challenge")
 
 
-def challenge_context(challenge, *, resend_url: str) -> dict:
-    """What the "Factor de seguridad" partial needs, for any operation."""
+def challenge_context(challenge, *, resend_url: str, show_channels: bool = True) -> dict:
+    """What the "Factor de seguridad" partial needs, for any operation. Before anybody
+    is identified (recovery, enrollment) the channels are not named: a decoy step could
+    not name any."""
     return {
         "challenge": challenge,
-        "channels": challenges.masked_channels(challenge.user),
+        "channels": challenges.masked_channels(challenge.user) if show_channels else "",
         "expires_at": challenge.expires_at,
         "seconds_left": max(0, int((challenge.expires_at - timezone.now()).total_seconds())),
         "resend_url": resend_url,
@@ -356,7 +365,7 @@ def personalize(request):
         )
         if request.method == "POST" and form.is_valid():
             return _personalize_next(
-                request, progress, password=make_password(form.cleaned_data["new"])
+                request, progress, password=encrypt(make_password(form.cleaned_data["new"]))
             )
         context.update(form=form, hints=PASSWORD_HINTS)
     else:
@@ -416,7 +425,12 @@ def _personalize_confirm(request, user: User, progress: dict):
             except ChallengeError as exc:
                 form.add_error("answer", exc.message)
             else:
-                _apply_personalization(request, user, progress)
+                try:
+                    _apply_personalization(request, user, progress)
+                except IntegrityError:  # the username was taken meanwhile
+                    return _restart(
+                        request, "Ese nombre de usuario ya no está disponible. Vuelve a ingresar."
+                    )
                 request.session.pop(STATE, None)
                 request.session.cycle_key()
                 messages.success(
@@ -459,7 +473,7 @@ def _apply_personalization(request, user: User, progress: dict) -> None:
         remember_password(locked)
         old_username = locked.username
         locked.username = progress["username"]
-        locked.password = progress["password"]
+        locked.password = decrypt(progress["password"])
         locked.security_image_id = progress["image"]
         locked.security_image_name = progress.get("image_name", "")
         locked.must_personalize = False

@@ -14,7 +14,9 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -43,9 +45,11 @@ from accounts.models import (
 )
 from accounts.notices import security_change_notify
 from accounts.recovery import password_set
+from cooprogreso.crypto import decrypt, encrypt
 from cooprogreso.models import Cooperative
 from cooprogreso.notifications import send_email, send_sms
 from cooprogreso.profile import cooperative_current
+from cooprogreso.ratelimit import hit_limit
 
 
 @login_required
@@ -82,6 +86,8 @@ class PasswordChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_current(self):
+        if hit_limit(f"current-password:{self.user.pk}", 5, 900):
+            raise forms.ValidationError(_("Demasiados intentos. Inténtalo en unos minutos."))
         if not self.user.check_password(self.cleaned_data["current"]):
             raise forms.ValidationError(_("La contraseña actual no es correcta."))
         return self.cleaned_data["current"]
@@ -117,13 +123,13 @@ class PasswordChange(Operation):
 
     def prepare(self, request, form):
         return Prepared(
-            payload={"password_hash": make_password(form.cleaned_data["new"])},
+            payload={"password_hash": encrypt(make_password(form.cleaned_data["new"]))},
             summary="Cambio de contraseña",
         )
 
     def execute(self, request, payload):
         user = password_set(
-            user=request.user, password_hash=payload["password_hash"], request=request
+            user=request.user, password_hash=decrypt(payload["password_hash"]), request=request
         )
         update_session_auth_hash(request, user)  # this session stays; the others end
         return {"message": "Se ha cambiado la contraseña correctamente."}
@@ -166,6 +172,7 @@ class UsernameChange(Operation):
             audit_log(
                 event="username_changed", user=user, request=request, old=old, new=user.username
             )
+            security_change_notify(user=user, what="tu nombre de usuario fue cambiado")
         return {"message": f"Tu nuevo usuario es {payload['username']}."}
 
 
@@ -368,11 +375,12 @@ class PinChange(Operation):
 
     def prepare(self, request, form):
         return Prepared(
-            payload={"pin_hash": make_password(form.cleaned_data["pin"])}, summary="Cambio de PIN"
+            payload={"pin_hash": encrypt(make_password(form.cleaned_data["pin"]))},
+            summary="Cambio de PIN",
         )
 
     def execute(self, request, payload):
-        User.objects.filter(pk=request.user.pk).update(transaction_pin=payload["pin_hash"])
+        User.objects.filter(pk=request.user.pk).update(transaction_pin=decrypt(payload["pin_hash"]))
         audit_log(event="pin_changed", user=request.user, request=request)
         security_change_notify(user=request.user, what="tu PIN transaccional fue cambiado")
         return {"message": "¡Listo! Sus datos han sido modificados."}
@@ -504,6 +512,9 @@ class DeviceRemove(Operation):
                     request=request,
                     reason=payload["reason"],
                 )
+                security_change_notify(
+                    user=request.user, what="se eliminó un dispositivo registrado"
+                )
         return {}
 
 
@@ -547,7 +558,12 @@ def theme(request):
     choice = request.POST.get("theme")
     if choice in User.Theme.values:
         User.objects.filter(pk=request.user.pk).update(theme=choice)
-    return redirect(request.POST.get("next") or "accounts:profile")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("accounts:profile")
+    return redirect(target)
 
 
 @login_required

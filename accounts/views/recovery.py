@@ -1,6 +1,8 @@
 """The credential-support pages under the sign-in form (see accounts/recovery.py)."""
 
+import re
 import secrets
+import time
 
 from django import forms
 from django.contrib import messages
@@ -11,7 +13,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import challenges
 from accounts.credentials import PASSWORD_HINTS, validate_password
-from accounts.exceptions import ChallengeError, ChallengeExhausted, WrongAnswer
+from accounts.exceptions import (
+    ChallengeError,
+    ChallengeExhausted,
+    ResendTooSoon,
+    TooManySends,
+    WrongAnswer,
+)
 from accounts.forms import MAX_SECRET, ChallengeForm, SecurityImageForm
 from accounts.models import SecurityImage, User
 from accounts.recovery import (
@@ -103,7 +111,13 @@ def _begin(request, kind: str, user: User | None, *, step: str = "challenge"):
 def _start_challenge(request):
     state = _state(request)
     user = User.objects.filter(pk=state.get("user_id")).first() if state.get("user_id") else None
-    state = {**state, "step": "challenge", "decoy_attempts": 0}
+    state = {
+        **state,
+        "step": "challenge",
+        "decoy_attempts": 0,
+        "decoy_sent_at": time.time(),
+        "decoy_sends": 1,
+    }
     if user is not None:
         try:
             challenge = challenges.challenge_start(
@@ -128,15 +142,19 @@ def _restart(request, message: str | None = None, *, kind: str | None = None):
     return redirect(f"accounts:forgot_{kind}" if kind != "unlock" else "accounts:unlock")
 
 
-def _limited(request, scope: str, key: str) -> bool:
-    return rate_limited(request, scope, per_ip=20, key=key, per_key=5)
+def limited_by_identification(request, id_number: str) -> bool:
+    """Recovery and enrollment share one budget per identification (as the lookup reads
+    it) and per address: three starts per quarter hour, whichever flow."""
+    return rate_limited(
+        request, "recovery", per_ip=20, key=re.sub(r"[\s.-]", "", id_number).upper(), per_key=3
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def forgot_username(request):
     form = IdentificationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        if _limited(request, "forgot_username", form.cleaned_data["id_number"]):
+        if limited_by_identification(request, form.cleaned_data["id_number"]):
             return render(request, "429.html", status=429)
         return _begin(
             request, "username", recovery_subject(id_number=form.cleaned_data["id_number"])
@@ -151,12 +169,10 @@ def unlock(request):
     context = {"form": form, "title": TITLES["unlock"], "branch_only": not coop.self_service_unlock}
     if request.method == "POST" and form.is_valid() and coop.self_service_unlock:
         data = form.cleaned_data
-        if _limited(request, "unlock", data["username"]):
+        if limited_by_identification(request, data["id_number"]):
             return render(request, "429.html", status=429)
+        # Locked or not, the same code step: the answer comes only after the code.
         user = recovery_subject(id_number=data["id_number"], username=data["username"])
-        if user is not None and not user.is_locked:
-            context["not_locked"] = True
-            return render(request, "accounts/recovery.html", context)
         return _begin(request, "unlock", user)
     return render(request, "accounts/recovery.html", context)
 
@@ -166,7 +182,7 @@ def forgot_password(request):
     form = IdentificationUsernameForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _limited(request, "forgot_password", data["username"]):
+        if limited_by_identification(request, data["id_number"]):
             return render(request, "429.html", status=429)
         user = recovery_subject(id_number=data["id_number"], username=data["username"])
         return _begin(request, "password", user, step="image")
@@ -224,7 +240,11 @@ def recovery_challenge(request):
     context = {"form": form, "title": TITLES[kind]}
     if user is not None:
         challenge = challenges.challenge_get(user=user, public_id=state["challenge"])
-        context.update(challenge_context(challenge, resend_url=reverse("accounts:recovery_resend")))
+        context.update(
+            challenge_context(
+                challenge, resend_url=reverse("accounts:recovery_resend"), show_channels=False
+            )
+        )
     else:
         context.update(_decoy_context())
     return render(request, "accounts/recovery_challenge.html", context)
@@ -261,8 +281,11 @@ def _finish(request, kind: str, user: User):
         messages.success(request, "Te enviamos tu usuario a tu correo electrónico registrado.")
         return redirect("accounts:login")
     if kind == "unlock":
-        user_unlock(user=user, request=request)
         request.session.pop(STATE, None)
+        if not user.is_locked:
+            messages.info(request, "Su usuario no se encuentra bloqueado.")
+            return redirect("accounts:login")
+        user_unlock(user=user, request=request)
         messages.success(request, "Tu usuario fue desbloqueado. Ya puedes ingresar.")
         return redirect("accounts:login")
     request.session[STATE] = {**_state(request), "step": "new_password"}
@@ -293,17 +316,28 @@ def recovery_resend(request):
     state = _state(request)
     if state.get("step") != "challenge":
         return redirect("accounts:login")
-    if state.get("user_id"):
-        try:
+    try:
+        if state.get("user_id"):
             challenges.challenge_resend(
                 user=User.objects.get(pk=state["user_id"]),
                 public_id=state["challenge"],
                 request=request,
             )
-        except ChallengeExhausted as exc:
-            return _restart(request, exc.message)
-        except ChallengeError as exc:
-            messages.error(request, exc.message)
-            return redirect("accounts:recovery_challenge")
+        else:
+            request.session[STATE] = decoy_resend(state)
+    except ChallengeExhausted as exc:
+        return _restart(request, exc.message)
+    except ChallengeError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:recovery_challenge")
     messages.success(request, "Te enviamos un nuevo código.")
     return redirect("accounts:recovery_challenge")
+
+
+def decoy_resend(state: dict) -> dict:
+    """What "Reenviar" answers on a decoy step: the same cooldown and caps as a real one."""
+    if time.time() - state.get("decoy_sent_at", 0) < challenges.RESEND_COOLDOWN.total_seconds():
+        raise ResendTooSoon
+    if state.get("decoy_sends", 1) >= challenges.MAX_SENDS_PER_CHALLENGE:
+        raise TooManySends
+    return {**state, "decoy_sent_at": time.time(), "decoy_sends": state.get("decoy_sends", 1) + 1}

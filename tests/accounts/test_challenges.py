@@ -1,5 +1,6 @@
 """The factor de seguridad: bound to one operation, single use, short life, few tries."""
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -12,6 +13,7 @@ from django.utils import timezone
 from accounts import challenges
 from accounts.credentials import hash_answer
 from accounts.exceptions import (
+    ChallengeError,
     ChallengeExhausted,
     ChallengeExpired,
     ChallengeMismatch,
@@ -182,8 +184,8 @@ def test_two_simultaneous_submissions_of_one_code_confirm_once(member):
         try:
             verify(member, challenge, code)
             return "ok"
-        except ChallengeUsed:
-            return "used"
+        except (ChallengeUsed, ChallengeExhausted):
+            return "refused"
         finally:
             connections.close_all()
 
@@ -205,3 +207,55 @@ def test_one_phone_gets_at_most_eight_codes_a_quarter_hour_whoever_asks(member, 
             except TooManySends:
                 pass
     assert sent == 8
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_codes_get_no_more_than_three_tries(member):
+    challenge = challenges.challenge_start(
+        user=member.user, purpose="transfer", payload=TRANSFER, method="otp"
+    )
+    compared = []
+    original = challenges._answer_matches
+
+    def counting(*args):
+        compared.append(1)
+        return original(*args)
+
+    barrier = threading.Barrier(10)
+
+    def submit(n):
+        barrier.wait()
+        try:
+            with contextlib.suppress(ChallengeError):
+                verify(member, challenge, f"{n:06d}")
+        finally:
+            connections.close_all()
+
+    challenges._answer_matches = counting
+    try:
+        with ThreadPoolExecutor(10) as pool:
+            list(pool.map(submit, range(10)))
+    finally:
+        challenges._answer_matches = original
+    assert len(compared) <= 3
+
+
+def test_wrong_pins_across_new_operations_lock_the_user(member, cooperative):
+    from django.contrib.auth.hashers import make_password
+
+    cooperative_activate(cooperative=Cooperative.objects.get(slug="progreso-bo"))
+    member.user.transaction_pin = make_password("4826")
+    member.user.save()
+    from accounts.exceptions import SecretsLocked
+
+    for n in range(3):
+        fresh = challenges.challenge_start(user=member.user, purpose="transfer", payload={"n": n})
+        try:
+            verify(member, fresh, "1111", payload={"n": n})
+        except SecretsLocked:
+            break
+        except WrongAnswer:
+            continue
+    member.user.refresh_from_db()
+    assert member.user.is_locked

@@ -1,8 +1,5 @@
 """ "Regístrate": identification → legal texts → code → credentials (or branch approval)."""
 
-from decimal import Decimal
-
-import pytest
 from django.core import mail
 
 from accounts.models import Enrollment, TermsAcceptance, User
@@ -12,27 +9,9 @@ from cooprogreso.profile import cooperative_activate
 from ledger.books import books_open
 from products.catalog import product_types_load
 from products.models import ProductType
-from products.services import cash_deposit, deposit_account_open
+from products.services import deposit_account_open
 from tests.auth import last_code
 from tests.factories import MemberFactory
-
-
-@pytest.fixture
-def new_member(db):
-    """A socio with an account and both channels on file, never enrolled."""
-    member = MemberFactory(
-        user=None,
-        first_names="Ana Lucía",
-        last_names="Mora Vera",
-        email="ana.mora@example.com",
-        mobile_phone="+593987000111",
-        member_number="500123",
-    )
-    books_open(currency="USD")
-    product_types_load(cooperative_slug="cooprogreso")
-    account = deposit_account_open(member=member, product_type=ProductType.objects.get(code="AHO"))
-    cash_deposit(account=account, amount=Decimal("20.00"), key=f"open-{member.pk}")
-    return member
 
 
 def switch_profile(cooperative, slug):

@@ -31,7 +31,7 @@ def test_changing_the_password_takes_the_code_and_keeps_this_session(me, member,
     assert User.objects.get(pk=member.user.pk).check_password("Nueva#Clave26")
     assert me.get("/posicion-consolidada/").status_code == 200  # this session stays
     assert other.get("/posicion-consolidada/").status_code == 302  # the others end
-    assert "contraseña fue actualizada" in mail.outbox[-1].subject
+    assert "contraseña de tu usuario fue actualizada" in mail.outbox[-1].body
 
 
 def test_a_wrong_current_password_stops_at_the_form(me, member):
@@ -196,11 +196,12 @@ def test_the_bolivian_profile_sets_a_transaction_pin_with_a_code(me, member, coo
     me.post("/perfil/pin/", {"step": "confirm", "op": op_id(step), "answer": last_code()})
     user = User.objects.get(pk=member.user.pk)
     assert user.transaction_pin and "4826" not in user.transaction_pin
-    # Operations now confirm with the PIN instead of a sent code.
+    # Money operations now confirm with the PIN; changing the profile still takes a code.
+    from accounts import challenges
+
+    assert challenges.method_for("transfer") == "pin"
     step = me.post("/perfil/usuario/", {"step": "form", "username": "mariafer26"})
-    assert "Ingresa tu PIN transaccional" in step.content.decode()
-    done = me.post("/perfil/usuario/", {"step": "confirm", "op": op_id(step), "answer": "4826"})
-    assert "Tu nuevo usuario es mariafer26." in done.content.decode()
+    assert "Ingresa el código de verificación" in step.content.decode()
 
 
 def test_a_wrong_code_in_the_dialog_says_so_and_allows_another_try(me, member):
