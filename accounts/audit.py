@@ -47,6 +47,7 @@ EVENTS = {
     "authenticator_removed": "App de autenticación desactivada",
     "passkey_added": "Passkey registrada",
     "passkey_removed": "Passkey eliminada",
+    "product_request": "Solicitud de producto",
 }
 
 

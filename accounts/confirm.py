@@ -60,6 +60,10 @@ class Operation(ABC):
     def form_kwargs(self, request) -> dict:
         return {}
 
+    def back_url(self, request) -> str:
+        """Where "Cancelar" and "Cerrar" lead."""
+        return reverse(self.back_url_name) if self.back_url_name else ""
+
     def extra_context(self, request) -> dict:
         """More for the form step's template (a QR code, the item concerned…)."""
         return {}
@@ -92,11 +96,10 @@ class OperationView(View):
 
     def _context(self, request, **extra) -> dict:
         op = self.operation
-        back = reverse(op.back_url_name) if op.back_url_name else ""
         return {
             "op": op,
             "action_url": request.path,
-            "back_url": back,
+            "back_url": op.back_url(request),
             **extra,
         }
 
@@ -158,7 +161,7 @@ class OperationView(View):
             {
                 "purpose": op.purpose,
                 "payload": prepared.payload,
-                "review": prepared.review,
+                "review": [[str(label), str(value)] for label, value in prepared.review],
                 "challenge": str(challenge.public_id),
                 "done": None,
             },
@@ -255,3 +258,13 @@ class OperationView(View):
             initial=self.operation.initial(request), **self.operation.form_kwargs(request)
         )
         return self._render(request, "form", form=form, notice=message)
+
+
+def operation_view(operation: Operation):
+    """The view for ``operation``, for signed-in users only."""
+    from django.contrib.auth.decorators import login_required
+    from django.utils.decorators import method_decorator
+
+    return method_decorator(login_required, name="dispatch")(
+        type(f"{type(operation).__name__}View", (OperationView,), {"operation": operation})
+    ).as_view()

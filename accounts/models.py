@@ -61,6 +61,9 @@ class User(AbstractUser):
     security_image_name = models.CharField("nombre de la imagen", max_length=40, blank=True)
     password_changed_at = models.DateTimeField("cambio de contraseña", null=True, blank=True)
     theme = models.CharField("tema", max_length=10, choices=Theme, default=Theme.SYSTEM)
+    hide_amounts = models.BooleanField(
+        "ocultar montos", default=False, help_text="El ícono de ojo de la posición consolidada."
+    )
     subscribed_news = models.BooleanField("novedades de la cooperativa", default=False)
     subscribed_statement = models.BooleanField("estado de cuenta mensual", default=False)
     subscribed_card_statement = models.BooleanField("estado de cuenta de tarjeta", default=False)

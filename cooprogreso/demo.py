@@ -17,7 +17,7 @@ from ledger.books import books_open
 from ledger.models import Tariff
 from products.catalog import product_types_load
 from products.models import DepositAccount, ProductType
-from products.services import cash_deposit, deposit_account_open
+from products.services import cash_deposit, cash_withdrawal, deposit_account_open
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,13 @@ def _load_ledger(summary: DemoSummary) -> None:
 
 def _load_products(summary: DemoSummary) -> None:
     """Each demo member's accounts, funded at the branch window through the ledger."""
+    from django.utils import timezone
+
+    from ledger.services import booked_at
+    from products.amortization import add_months
+
     product_types_load(cooperative_slug=cooperative_current().slug)
+    opening_at = _at(add_months(timezone.localdate(), -HISTORY_MONTHS, on_day=1), 8, 0)
     for _login, _image, products, data in MEMBERS:
         member = Member.objects.get(member_number=data["member_number"])
         for code, opening in products:
@@ -153,14 +159,191 @@ def _load_products(summary: DemoSummary) -> None:
                 account = deposit_account_open(
                     member=member, product_type=product_type, reason="Cuenta de demostración"
                 )
-            cash_deposit(
-                account=account,
-                amount=Decimal(opening),
-                key=f"demo:{data['member_number']}:{code}:opening",
+            with booked_at(opening_at):
+                cash_deposit(
+                    account=account,
+                    amount=Decimal(opening),
+                    key=f"demo:{data['member_number']}:{code}:opening",
+                )
+
+
+# --- Twelve months of history -----------------------------------------------------------
+#
+# María's year at the cooperative, posted through the same services the branch and the
+# portal use, each journal booked on its day (``ledger.services.booked_at``): a monthly
+# salary deposit and a withdrawal at the window, a monthly contribution, the savings
+# interest of every month that has ended, a CONSUMO AGIL loan paid installment by
+# installment, and a póliza. Keys name calendar months, so a second load the same day
+# replays everything and a load a month later adds that month only.
+
+HISTORY_MONTHS = 12
+
+
+def _at(day: date, hour: int = 10, minute: int = 0):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+def _member_timeline(member: Member, today: date) -> list[tuple]:
+    """(moment, description, callable) for everything María did, oldest first."""
+    from ledger.calendar import business_day_on_or_after
+    from products.amortization import add_months
+    from products.investments import savings_interest_capitalize
+
+    savings = DepositAccount.objects.get(member=member, product_type__code="AHO")
+    certificate = DepositAccount.objects.get(member=member, product_type__code="CER")
+    start = add_months(today, -HISTORY_MONTHS, on_day=1)
+    events = []
+    for n in range(HISTORY_MONTHS + 1):
+        month = add_months(start, n, on_day=1)
+        tag = f"demo:{member.member_number}:{month:%Y-%m}"
+        salary_day = business_day_on_or_after(month.replace(day=5))
+        cash_day = business_day_on_or_after(month.replace(day=18))
+        salary = Decimal("850.00") + Decimal(n % 3) * Decimal("25.00")
+        cash = Decimal("380.00") + Decimal(n % 4) * Decimal("15.50")
+        events += [
+            (
+                _at(salary_day, 9, 15),
+                lambda a=savings, v=salary, k=f"{tag}:salary": cash_deposit(
+                    account=a, amount=v, key=k
+                ),
+            ),
+            (
+                _at(salary_day, 9, 40),
+                lambda a=certificate, k=f"{tag}:contribution": cash_deposit(
+                    account=a, amount=Decimal("10.00"), key=k
+                ),
+            ),
+            (
+                _at(cash_day, 16, 5),
+                lambda a=savings, v=cash, k=f"{tag}:cash": cash_withdrawal(
+                    account=a, amount=v, key=k
+                ),
+            ),
+        ]
+        ended = add_months(month, 1, on_day=1)
+        if ended <= today:
+            events.append(
+                (
+                    _at(ended, 0, 30),
+                    lambda a=savings, m=month: savings_interest_capitalize(
+                        account=a, year=m.year, month=m.month
+                    ),
+                )
+            )
+    return [
+        (moment, action)
+        for moment, action in sorted(events, key=lambda e: e[0])
+        if moment.date() <= today
+    ]
+
+
+def _installment_payments(loan, savings, today: date) -> list[tuple]:
+    from products.loans import installment_pay, loan_due
+    from products.models import Installment
+
+    def pay(installment):
+        def action():
+            loan.refresh_from_db()
+            if loan.installments.get(pk=installment.pk).state == Installment.State.PAID:
+                return
+            on = installment.due_date
+            installment_pay(
+                loan=loan,
+                number=installment.number,
+                amount=loan_due(loan=loan, on=on).total,
+                account=savings,
+                on=on,
             )
 
+        return action
 
-STEPS = [_load_cooperatives, _load_ledger, _load_staff, _load_members, _load_products]
+    return [
+        (_at(i.due_date, 8, 30), pay(i))
+        for i in loan.installments.filter(due_date__lte=today).order_by("number")
+    ]
+
+
+def _load_history(summary: DemoSummary) -> None:
+    import heapq
+    import itertools
+
+    from django.utils import timezone
+
+    from ledger.services import booked_at
+    from products.amortization import add_months
+    from products.investments import term_deposit_open
+    from products.loans import loan_grant
+    from products.models import Loan, LoanType, TermDeposit, TermDepositType
+
+    if cooperative_current().slug != "cooprogreso":
+        return
+    today = timezone.localdate()
+    data = MEMBERS[0][3]
+    member = Member.objects.get(member_number=data["member_number"])
+    savings = DepositAccount.objects.get(member=member, product_type__code="AHO")
+    timeline = _member_timeline(member, today)
+    granted = add_months(today, -5, on_day=1)
+    deposit_day = add_months(today, -2, on_day=3)
+    loan = Loan.objects.filter(member=member).first()
+    if loan is None:
+        timeline.append(
+            (
+                _at(granted, 11),
+                lambda: loan_grant(
+                    member=member,
+                    loan_type=LoanType.objects.get(code="CAG"),
+                    principal=Decimal("1000.00"),
+                    installments=24,
+                    disbursement_account=savings,
+                    granted_on=granted,
+                    first_due=granted.replace(day=25),
+                    reason="Crédito de demostración",
+                ),
+            )
+        )
+    else:
+        timeline += _installment_payments(loan, savings, today)
+    if not TermDeposit.objects.filter(member=member).exists():
+        timeline.append(
+            (
+                _at(deposit_day, 12),
+                lambda: term_deposit_open(
+                    member=member,
+                    deposit_type=TermDepositType.objects.get(code="DPF"),
+                    account=savings,
+                    capital=Decimal("1000.00"),
+                    term_days=365,
+                    annual_rate=Decimal("0.0725"),
+                    key=f"demo:{member.member_number}:poliza",
+                    issued_on=deposit_day,
+                    reason="Inversión de demostración",
+                ),
+            )
+        )
+    order = itertools.count()
+    queue = [(moment, next(order), action) for moment, action in timeline]
+    heapq.heapify(queue)
+    while queue:
+        moment, _n, action = heapq.heappop(queue)
+        with booked_at(moment):
+            result = action()
+        if isinstance(result, Loan):  # its installments fall due as the year goes on
+            for due_moment, pay in _installment_payments(result, savings, today):
+                heapq.heappush(queue, (due_moment, next(order), pay))
+
+
+STEPS = [
+    _load_cooperatives,
+    _load_ledger,
+    _load_staff,
+    _load_members,
+    _load_products,
+    _load_history,
+]
 
 
 def demo_load() -> DemoSummary:

@@ -125,6 +125,21 @@ class Cooperative(models.Model):
     funds_origin_window_days = models.PositiveSmallIntegerField(
         "ventana de origen de fondos (días)", null=True, blank=True
     )
+    deposit_withholding_rate = models.DecimalField(
+        "retención en la fuente sobre intereses",
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.02"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Fracción del interés de inversiones y ahorros que se retiene (0.02 = 2 %).",
+    )
+    withholding_exempt_days = models.PositiveSmallIntegerField(
+        "plazo exento de retención (días)",
+        null=True,
+        blank=True,
+        default=180,
+        help_text="Las inversiones a este plazo o más no tienen retención. Vacío: ninguna exenta.",
+    )
     is_active = models.BooleanField("perfil activo", default=False)
     updated_at = models.DateTimeField("actualizado", auto_now=True)
 

@@ -17,7 +17,8 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -45,6 +46,26 @@ MAX_ATTEMPTS = 4
 KINDS = frozenset(Kind.values)
 MAX_KEY, MAX_MOTIVE, MAX_DESCRIPTION = 200, 200, 120
 CHANNELS = frozenset(Channel.values)
+
+
+_BOOKED_AT: ContextVar[datetime | None] = ContextVar("ledger_booked_at", default=None)
+
+
+@contextmanager
+def booked_at(moment: datetime):
+    """Books the journals posted inside the block at ``moment`` instead of now — for
+    loading history (the demo cooperative, a migration from a core system). The ledger
+    still never books a posting before an account's last one: history loads in order."""
+    token = _BOOKED_AT.set(moment)
+    try:
+        yield
+    finally:
+        _BOOKED_AT.reset(token)
+
+
+def booking_time() -> datetime:
+    """Now, or the moment a ``booked_at`` block books at."""
+    return _BOOKED_AT.get() or timezone.now()
 
 
 @dataclass(frozen=True)
@@ -154,7 +175,8 @@ def journal_post(
         raise ValueError("idempotency key or motive too long")
     if any(len(line.description) > MAX_DESCRIPTION for line in lines):
         raise ValueError(f"a posting description is longer than {MAX_DESCRIPTION} characters")
-    value_date = value_date or timezone.localdate()
+    booked_at = booking_time()
+    value_date = value_date or timezone.localdate(booked_at)
     source_ref = _source_ref(source)
     actor_id = actor.pk if actor is not None else None
     hold_ids = [h.pk for h in capture_holds]
@@ -180,7 +202,7 @@ def journal_post(
         reverses_id=reverses.pk if reverses else None,
         lines=tuple(lines),
         hold_ids=tuple(hold_ids),
-        created_at=timezone.now(),
+        created_at=booked_at,
     )
     post = _post_postgresql if connection.vendor == "postgresql" else _post_sqlite
     return _with_retries(lambda: post(request))

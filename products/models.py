@@ -27,6 +27,13 @@ class ProductType(models.Model):
         default=True,
         help_text="Los certificados de aportación no se debitan desde los canales.",
     )
+    interest_rate = models.DecimalField(
+        "tasa de interés anual",
+        max_digits=7,
+        decimal_places=6,
+        default=0,
+        help_text="Se capitaliza cada mes sobre el saldo diario (base 360). 0.015000 = 1.5 %",
+    )
     is_active = models.BooleanField("vigente", default=True)
 
     class Meta:
@@ -87,6 +94,231 @@ class DepositAccount(models.Model):
         )
 
 
+class LoanType(models.Model):
+    """A credit product ("Tipo de crédito"): CONSUMO AGIL, CONSUMO PRIORITARIO
+    PREFERENCIAL… with the rates a new loan of the type starts from."""
+
+    code = models.CharField("código", max_length=10, unique=True)
+    name = models.CharField("nombre", max_length=80)
+    currency = models.CharField("moneda", max_length=3, default="USD")
+    annual_rate = models.DecimalField(
+        "tasa nominal anual", max_digits=7, decimal_places=6, help_text="0.156000 = 15.6 %"
+    )
+    insurance_rate = models.DecimalField(
+        "tasa anual de seguro de desgravamen", max_digits=7, decimal_places=6, default=0
+    )
+    late_surcharge = models.DecimalField(
+        "recargo por mora",
+        max_digits=5,
+        decimal_places=4,
+        default=0,
+        help_text="Fracción de la tasa que se suma sobre el capital vencido (0.1 = 10 %).",
+    )
+    is_active = models.BooleanField("vigente", default=True)
+
+    class Meta:
+        verbose_name = "tipo de crédito"
+        verbose_name_plural = "tipos de crédito"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Loan(models.Model):
+    """A member's credit ("Crédito"): the terms it was granted on, its schedule
+    (``installments``) and its receivable in the ledger, whose balance is the "Saldo del
+    crédito"."""
+
+    class Status(models.TextChoices):
+        CURRENT = "current", "VIGENTE"
+        OVERDUE = "overdue", "VENCIDO"
+        PAID_OFF = "paid_off", "CANCELADO"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="loans")
+    loan_type = models.ForeignKey(LoanType, on_delete=models.PROTECT, verbose_name="tipo")
+    number = models.CharField("número de crédito", max_length=20, unique=True)
+    principal = models.DecimalField("monto", max_digits=14, decimal_places=2)
+    annual_rate = models.DecimalField("tasa nominal anual", max_digits=7, decimal_places=6)
+    insurance_rate = models.DecimalField("tasa de desgravamen", max_digits=7, decimal_places=6)
+    late_surcharge = models.DecimalField("recargo por mora", max_digits=5, decimal_places=4)
+    installments_count = models.PositiveSmallIntegerField("número de cuotas")
+    payment = models.DecimalField("cuota de crédito", max_digits=14, decimal_places=2)
+    granted_on = models.DateField("fecha de crédito")
+    status = models.CharField("estado", max_length=10, choices=Status, default=Status.CURRENT)
+    disbursement_account = models.ForeignKey(
+        DepositAccount,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="cuenta de desembolso",
+    )
+    ledger_account = models.OneToOneField(
+        LedgerAccount, on_delete=models.PROTECT, related_name="loan"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "crédito"
+        verbose_name_plural = "créditos"
+        ordering = ["granted_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.loan_type}"
+
+
+class Installment(models.Model):
+    """One row of the amortization table. Paying it is a ledger journal; this row only
+    remembers which journal paid it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "POR VENCER"
+        OVERDUE = "overdue", "VENCIDA"
+        PAID = "paid", "PAGADA"
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="installments")
+    number = models.PositiveSmallIntegerField("número de cuota")
+    due_date = models.DateField("fecha de pago")
+    balance = models.DecimalField("saldo capital", max_digits=14, decimal_places=2)
+    capital = models.DecimalField("capital", max_digits=14, decimal_places=2)
+    interest = models.DecimalField("interés", max_digits=14, decimal_places=2)
+    insurance = models.DecimalField("seguro desgravamen", max_digits=14, decimal_places=2)
+    state = models.CharField("estado", max_length=10, choices=State, default=State.PENDING)
+    paid_at = models.DateTimeField("pagada", null=True, blank=True)
+    late_charge = models.DecimalField("mora pagada", max_digits=14, decimal_places=2, default=0)
+    journal_id = models.BigIntegerField("asiento de pago", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "cuota"
+        verbose_name_plural = "cuotas"
+        ordering = ["loan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "number"], name="products_installment_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["loan", "number"],
+                condition=~Q(state="paid"),
+                name="products_installment_unpaid",
+            ),
+            models.Index(
+                fields=["due_date"], condition=Q(state="pending"), name="products_installment_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan.number} cuota {self.number}"
+
+    @property
+    def total(self):
+        return self.capital + self.interest + self.insurance
+
+
+class TermDepositType(models.Model):
+    """An investment product ("póliza"): its day-count basis and rate table live here."""
+
+    class Basis(models.IntegerChoices):
+        ACTUAL_360 = 360, "Actual/360"
+        ACTUAL_365 = 365, "Actual/365"
+
+    code = models.CharField("código", max_length=10, unique=True)
+    name = models.CharField("nombre", max_length=80)
+    currency = models.CharField("moneda", max_length=3, default="USD")
+    day_basis = models.PositiveSmallIntegerField(
+        "base de cálculo", choices=Basis, default=Basis.ACTUAL_360
+    )
+    is_active = models.BooleanField("vigente", default=True)
+
+    class Meta:
+        verbose_name = "tipo de inversión"
+        verbose_name_plural = "tipos de inversión"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TermDeposit(models.Model):
+    """A póliza ("Inversiones"): capital taken from an account, paid back with its
+    interest (net of withholding) into the same account at maturity."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "VIGENTE"
+        PAID = "paid", "PAGADA"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="term_deposits")
+    deposit_type = models.ForeignKey(TermDepositType, on_delete=models.PROTECT, verbose_name="tipo")
+    number = models.CharField("número", max_length=20, unique=True)
+    capital = models.DecimalField("capital", max_digits=14, decimal_places=2)
+    annual_rate = models.DecimalField("tasa de interés", max_digits=7, decimal_places=6)
+    term_days = models.PositiveSmallIntegerField("plazo (días)")
+    day_basis = models.PositiveSmallIntegerField("base de cálculo")
+    withholding_rate = models.DecimalField("retención", max_digits=5, decimal_places=4)
+    issued_on = models.DateField("fecha emisión")
+    matures_on = models.DateField("fecha vencimiento")
+    status = models.CharField("estado", max_length=10, choices=Status, default=Status.ACTIVE)
+    account = models.ForeignKey(
+        DepositAccount, on_delete=models.PROTECT, related_name="+", verbose_name="cuenta"
+    )
+    ledger_account = models.OneToOneField(
+        LedgerAccount, on_delete=models.PROTECT, related_name="term_deposit"
+    )
+    interest_paid = models.DecimalField(
+        "interés pagado", max_digits=14, decimal_places=2, default=0
+    )
+    paid_at = models.DateTimeField("pagada", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "inversión"
+        verbose_name_plural = "inversiones"
+        ordering = ["issued_on", "pk"]
+        indexes = [
+            models.Index(
+                fields=["matures_on"], condition=Q(status="active"), name="products_td_maturing"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.deposit_type}"
+
+
+class ProductRequest(models.Model):
+    """ "Solicita tus productos": what a member asked for, for staff to follow up."""
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", "Cuenta"
+        LOAN = "loan", "Crédito"
+        INVESTMENT = "investment", "Inversión"
+        CARD = "card", "Tarjeta de crédito"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "RECIBIDA"
+        IN_PROGRESS = "in_progress", "EN TRÁMITE"
+        APPROVED = "approved", "APROBADA"
+        DECLINED = "declined", "NEGADA"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="product_requests")
+    kind = models.CharField("producto", max_length=12, choices=Kind)
+    amount = models.DecimalField("monto", max_digits=14, decimal_places=2, null=True, blank=True)
+    term = models.PositiveSmallIntegerField("plazo", null=True, blank=True)
+    comment = models.TextField("comentario", max_length=500, blank=True)
+    status = models.CharField("estado", max_length=12, choices=Status, default=Status.RECEIVED)
+    staff_note = models.TextField("nota interna", blank=True)
+    created_at = models.DateTimeField("fecha", auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "solicitud de producto"
+        verbose_name_plural = "solicitudes de productos"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.member}"
+
+
 class VerifiedDocument(models.Model):
     """A PDF the portal issued (receipt, statement, movements): its verification code and
     the key figures a third party can check at /verificar/<code>/."""
@@ -95,6 +327,7 @@ class VerifiedDocument(models.Model):
         MOVEMENTS = "movements", "Detalle de movimientos"
         STATEMENT = "statement", "Estado de cuenta"
         RECEIPT = "receipt", "Comprobante"
+        AMORTIZATION = "amortization", "Tabla de amortización"
 
     code = models.CharField("código de verificación", max_length=16, unique=True)
     kind = models.CharField("documento", max_length=12, choices=Kind)

@@ -1,15 +1,23 @@
 """Reading members' products, always scoped to their owner."""
 
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import Member
-from products.models import DepositAccount
+from ledger.money import quantize
+from products.loans import late_charge
+from products.models import DepositAccount, Installment, Loan, ProductRequest, TermDeposit
 
 
 def member_deposit_accounts(*, member: Member) -> list[DepositAccount]:
     return list(
         DepositAccount.objects.filter(member=member)
-        .select_related("product_type", "ledger_account")
+        .select_related("product_type", "ledger_account", "member")
         .order_by("opened_at", "pk")
     )
 
@@ -27,3 +35,115 @@ def member_has_active_products(*, member: Member) -> bool:
     return DepositAccount.objects.filter(
         member=member, status=DepositAccount.Status.ACTIVE
     ).exists()
+
+
+def member_loans(*, member: Member) -> list[Loan]:
+    """The member's loans with their unpaid installments: two queries, however many."""
+    unpaid = Installment.objects.exclude(state=Installment.State.PAID).order_by("number")
+    return list(
+        Loan.objects.filter(member=member)
+        .exclude(status=Loan.Status.PAID_OFF)
+        .select_related("loan_type", "ledger_account")
+        .prefetch_related(Prefetch("installments", queryset=unpaid, to_attr="unpaid"))
+        .order_by("granted_on", "pk")
+    )
+
+
+def member_loan(*, member: Member, public_id) -> Loan:
+    """One of the member's loans; anybody else's answers 404."""
+    return get_object_or_404(
+        Loan.objects.select_related("loan_type", "ledger_account", "member"),
+        member=member,
+        public_id=public_id,
+    )
+
+
+def loan_installments(*, loan: Loan) -> list[Installment]:
+    return list(loan.installments.order_by("number"))
+
+
+def member_term_deposits(*, member: Member) -> list[TermDeposit]:
+    return list(
+        TermDeposit.objects.filter(member=member)
+        .select_related("deposit_type", "account")
+        .order_by("issued_on", "pk")
+    )
+
+
+def member_term_deposit(*, member: Member, public_id) -> TermDeposit:
+    return get_object_or_404(
+        TermDeposit.objects.select_related("deposit_type", "account"),
+        member=member,
+        public_id=public_id,
+    )
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One line of the "Tabla de amortización" as the member sees it today."""
+
+    installment: Installment
+    status: str  # VIGENTE / POR VENCER / PAGADA / VENCIDA
+    other: Decimal  # "Otros": interés de mora
+    paid: Decimal  # "Abono"
+
+    @property
+    def to_pay(self) -> Decimal:
+        """ "Valor cuota a pagar": what is still owed on the installment."""
+        return self.installment.total + self.other - self.paid
+
+
+@dataclass(frozen=True)
+class LoanSummary:
+    loan: Loan
+    balance: Decimal  # "Saldo del crédito": the receivable, read in O(1)
+    paid_count: int
+    next_due: date | None
+    amount_due: Decimal  # "Valor a pagar": overdue installments, else the next one
+
+    @property
+    def progress(self) -> Decimal:
+        """ "Avance de pago": the share of the capital already repaid."""
+        if not self.loan.principal:
+            return Decimal("0.00")
+        return quantize((self.loan.principal - self.balance) * 100 / self.loan.principal)
+
+
+def loan_summary(loan: Loan, *, unpaid: list[Installment] | None = None, on: date | None = None):
+    """The figures of the loan's row and detail; ``unpaid`` when already prefetched."""
+    on = on or timezone.localdate()
+    if unpaid is None:
+        unpaid = list(loan.installments.exclude(state=Installment.State.PAID).order_by("number"))
+    overdue = [i for i in unpaid if i.due_date < on]
+    owed = overdue or unpaid[:1]
+    amount = sum((i.total + late_charge(i, loan=loan, on=on) for i in owed), Decimal("0.00"))
+    return LoanSummary(
+        loan=loan,
+        balance=loan.ledger_account.balance,
+        paid_count=loan.installments_count - len(unpaid),
+        next_due=unpaid[0].due_date if unpaid else None,
+        amount_due=amount,
+    )
+
+
+def schedule_rows(*, loan: Loan, on: date | None = None) -> list[ScheduleRow]:
+    on = on or timezone.localdate()
+    rows, current_seen = [], False
+    for installment in loan_installments(loan=loan):
+        if installment.state == Installment.State.PAID:
+            late = installment.late_charge
+            rows.append(ScheduleRow(installment, "PAGADA", late, installment.total + late))
+            continue
+        late = late_charge(installment, loan=loan, on=on)
+        if installment.due_date < on:
+            status = "VENCIDA"
+        elif not current_seen:
+            status, current_seen = "VIGENTE", True
+        else:
+            status = "POR VENCER"
+        rows.append(ScheduleRow(installment, status, late, Decimal("0.00")))
+    return rows
+
+
+def member_product_requests(*, member: Member) -> list[ProductRequest]:
+    return list(ProductRequest.objects.filter(member=member).order_by("-created_at")[:20])

@@ -12,7 +12,7 @@ from ledger.books import book_account
 from ledger.models import Account as LedgerAccount
 from ledger.models import Channel, Kind
 from ledger.services import Line, Posted, account_open, journal_post
-from products.models import DepositAccount, ProductType
+from products.models import DepositAccount, ProductRequest, ProductType
 
 NUMBER_PREFIX = "41"
 
@@ -101,3 +101,29 @@ def cash_withdrawal(
         actor=actor,
         source=account,
     )
+
+
+def product_request_create(
+    *,
+    member: Member,
+    kind: str,
+    amount: Decimal | None = None,
+    term: int | None = None,
+    comment: str = "",
+    request=None,
+) -> ProductRequest:
+    """ "Solicita tus productos": recorded for staff, who see it in the admin."""
+    if kind not in ProductRequest.Kind.values:
+        raise ValueError(f"unknown product kind {kind!r}")
+    with transaction.atomic():
+        product_request = ProductRequest.objects.create(
+            member=member, kind=kind, amount=amount, term=term, comment=comment.strip()
+        )
+        audit_log(
+            event="product_request",
+            user=member.user,
+            request=request,
+            kind=kind,
+            request_id=str(product_request.public_id),
+        )
+    return product_request

@@ -6,7 +6,25 @@ app_name = "products"
 
 urlpatterns = [
     path("posicion-consolidada/", views.position, name="position"),
+    path("posicion-consolidada/ocultar-montos/", views.amounts_toggle, name="amounts_toggle"),
     path("cuentas/<uuid:public_id>/", views.account_detail, name="account"),
     path("cuentas/<uuid:public_id>/descargar/", views.account_download, name="account_download"),
+    path(
+        "cuentas/<uuid:public_id>/movimientos/<int:posting_id>/comprobante/",
+        views.receipt,
+        name="receipt",
+    ),
+    path("creditos/<uuid:public_id>/", views.loan_detail, name="loan"),
+    path("creditos/<uuid:public_id>/tabla/", views.loan_schedule, name="loan_schedule"),
+    path(
+        "creditos/<uuid:public_id>/tabla/descargar/",
+        views.loan_schedule_download,
+        name="loan_schedule_download",
+    ),
+    path("creditos/<uuid:public_id>/pagar/", views.loan_pay, name="loan_pay"),
+    path("inversiones/<uuid:public_id>/", views.term_deposit_detail, name="term_deposit"),
+    path("servicios/", views.services, name="services"),
+    path("solicita-tus-productos/", views.product_request, name="requests"),
+    path("contacto/", views.contact, name="contact"),
     path("verificar/<str:code>/", views.verify, name="verify"),
 ]

@@ -1,19 +1,57 @@
+from decimal import Decimal
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST, require_safe
 
+from accounts.confirm import Operation, Prepared, operation_view
+from ledger.exceptions import InsufficientFunds
+from ledger.models import Channel
+from ledger.money import format_money
 from ledger.selectors import movements
+from products.documents import mask_number
+from products.forms import LoanPayForm
+from products.investments import term_deposit_summary
+from products.loans import installment_pay, loan_due
 from products.movements import MovementFilterForm, movement_query, movement_type
-from products.selectors import member_deposit_account, member_deposit_accounts
+from products.receipts import receipt_build, receipt_pdf, receipt_result
+from products.selectors import (
+    loan_summary,
+    member_deposit_account,
+    member_deposit_accounts,
+    member_loan,
+    member_loans,
+    member_product_requests,
+    member_term_deposit,
+    member_term_deposits,
+    schedule_rows,
+)
 
 
 @login_required
 @require_safe
 def position(request):
-    """Posición consolidada: the member's products, one query per product family."""
+    """Posición consolidada: the member's products, a fixed number of queries per family."""
     member = getattr(request.user, "member", None)
-    accounts = member_deposit_accounts(member=member) if member else []
-    return render(request, "products/position.html", {"accounts": accounts})
+    if member is None:
+        return render(request, "products/position.html", {})
+    today = timezone.localdate()
+    loans = [
+        loan_summary(loan, unpaid=loan.unpaid, on=today) for loan in member_loans(member=member)
+    ]
+    deposits = [term_deposit_summary(d, on=today) for d in member_term_deposits(member=member)]
+    return render(
+        request,
+        "products/position.html",
+        {
+            "accounts": member_deposit_accounts(member=member),
+            "loans": loans,
+            "deposits": deposits,
+        },
+    )
 
 
 def _without(params, *names) -> str:
@@ -111,3 +149,217 @@ def verify(request, code: str):
         {"document": document, "code": code},
         status=200 if document else 404,
     )
+
+
+# --- Créditos ----------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def loan_detail(request, public_id):
+    """ "Detalle producto" of a loan, with its progress and the amortization table's
+    Visualizar / Descargar."""
+    loan = member_loan(member=_member_or_404(request), public_id=public_id)
+    summary = loan_summary(loan)
+    return render(request, "products/loan_detail.html", {"loan": loan, "summary": summary})
+
+
+@login_required
+@require_safe
+def loan_schedule(request, public_id):
+    """ "Tabla de amortización": the dialog's body with HTMX, a page without."""
+    loan = member_loan(member=_member_or_404(request), public_id=public_id)
+    context = {"loan": loan, "rows": schedule_rows(loan=loan)}
+    if request.htmx:
+        return render(request, "products/loan_schedule.html#schedule", context)
+    return render(request, "products/loan_schedule.html", context)
+
+
+@login_required
+@require_safe
+def loan_schedule_download(request, public_id):
+    from django.http import HttpResponse
+
+    from cooprogreso.ratelimit import rate_limited
+    from products.loan_documents import amortization_pdf
+
+    loan = member_loan(member=_member_or_404(request), public_id=public_id)
+    if rate_limited(request, "export", per_ip=120, key=f"user:{request.user.pk}", per_key=30):
+        return render(request, "429.html", status=429)
+    body = amortization_pdf(loan=loan, rows=schedule_rows(loan=loan), request=request)
+    response = HttpResponse(body, content_type="application/pdf")
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    response["Content-Disposition"] = (
+        f'attachment; filename="tabla-amortizacion-{loan.number}-{stamp}.pdf"'
+    )
+    return response
+
+
+class LoanPay(Operation):
+    """Pagar cuota: the next installment of one of the member's loans, from one of the
+    member's accounts."""
+
+    purpose = "loan_payment"
+    title = _("Pago de crédito")
+    intro = _("Pagarás la próxima cuota de tu crédito, con su interés y seguro.")
+    form_class = LoanPayForm
+    form_template = "accounts/profile/fields_form.html"
+    submit_label = _("Continuar")
+    done_title = _("Pago realizado")
+    done_template = "products/partials/receipt.html"
+
+    def _loan(self, request):
+        return member_loan(
+            member=_member_or_404(request), public_id=request.resolver_match.kwargs["public_id"]
+        )
+
+    def back_url(self, request) -> str:
+        return reverse("products:loan", args=[request.resolver_match.kwargs["public_id"]])
+
+    def form_kwargs(self, request):
+        return {"accounts": member_deposit_accounts(member=_member_or_404(request))}
+
+    def extra_context(self, request):
+        loan = self._loan(request)
+        return {"loan": loan}
+
+    def prepare(self, request, form):
+        loan = self._loan(request)
+        due = loan_due(loan=loan)
+        account = form.cleaned_data["cuenta"]
+        if account.ledger_account.available < due.total:
+            raise InsufficientFunds
+        installment = due.installment
+        currency = loan.ledger_account.currency
+        review = [
+            (_("Crédito"), f"{loan.number} · {loan.loan_type.name}"),
+            (_("Cuota"), f"{installment.number} de {loan.installments_count}"),
+            (_("Fecha de pago"), installment.due_date.strftime("%d/%m/%Y")),
+            (_("Capital"), format_money(installment.capital, currency)),
+            (_("Interés"), format_money(installment.interest, currency)),
+            (_("Seguro Desgravamen"), format_money(installment.insurance, currency)),
+        ]
+        if due.late:
+            review.append((_("Interés de mora"), format_money(due.late, currency)))
+        review += [
+            (_("Valor a pagar"), format_money(due.total, currency)),
+            (_("Cuenta de origen"), f"{account.product_type.name} {mask_number(account.number)}"),
+        ]
+        return Prepared(
+            payload={
+                "loan": str(loan.public_id),
+                "number": installment.number,
+                "amount": str(due.total),
+                "account": str(account.public_id),
+            },
+            review=review,
+            summary=f"Pago de cuota del crédito {mask_number(loan.number)} por "
+            f"{format_money(due.total, currency)}",
+        )
+
+    def execute(self, request, payload):
+        member = _member_or_404(request)
+        loan = member_loan(member=member, public_id=payload["loan"])
+        account = member_deposit_account(member=member, public_id=payload["account"])
+        posted = installment_pay(
+            loan=loan,
+            number=payload["number"],
+            amount=Decimal(payload["amount"]),
+            account=account,
+            user=request.user,
+            channel=Channel.WEB,
+        )
+        return receipt_result(posted.journal, viewer=member)
+
+
+loan_pay = operation_view(LoanPay())
+
+
+# --- Comprobantes ------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def receipt(request, public_id, posting_id: int):
+    """ "Comprobante" of one movement of one of the member's accounts; PDF on demand."""
+    account = member_deposit_account(member=_member_or_404(request), public_id=public_id)
+    built = receipt_build(account=account, posting_id=posting_id)
+    if request.GET.get("formato") != "pdf":
+        template = "products/receipt.html#receipt" if request.htmx else "products/receipt.html"
+        return render(request, template, {"receipt": built, "account": account})
+    from django.http import HttpResponse
+
+    from cooprogreso.ratelimit import rate_limited
+
+    if rate_limited(request, "export", per_ip=120, key=f"user:{request.user.pk}", per_key=30):
+        return render(request, "429.html", status=429)
+    response = HttpResponse(receipt_pdf(built, request=request), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="comprobante-{built.reference}.pdf"'
+    return response
+
+
+# --- Inversiones ---------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def term_deposit_detail(request, public_id):
+    deposit = member_term_deposit(member=_member_or_404(request), public_id=public_id)
+    return render(
+        request,
+        "products/term_deposit_detail.html",
+        {"summary": term_deposit_summary(deposit)},
+    )
+
+
+# --- Servicios, solicitudes y contacto -----------------------------------------------------
+
+
+@login_required
+@require_safe
+def services(request):
+    return render(request, "products/services.html")
+
+
+@login_required
+@require_safe
+def contact(request):
+    """ "Contacto": the cooperative's channels, from its profile."""
+    return render(request, "products/contact.html")
+
+
+@login_required
+def product_request(request):
+    """ "Solicita tus productos": the member asks; staff follow up in the admin."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from products.forms import ProductRequestForm
+    from products.services import product_request_create
+
+    member = _member_or_404(request)
+    form = ProductRequestForm(request.POST or None, initial={"kind": request.GET.get("tipo")})
+    if request.method == "POST" and form.is_valid():
+        product_request_create(member=member, request=request, **form.cleaned_data)
+        messages.success(
+            request,
+            _("Tu solicitud fue enviada exitosamente. Un asesor se comunicará contigo."),
+        )
+        return redirect("products:requests")
+    return render(
+        request,
+        "products/requests.html",
+        {"form": form, "requests": member_product_requests(member=member)},
+    )
+
+
+@login_required
+@require_POST
+def amounts_toggle(request):
+    """The eye icon: hides or shows every amount of the position, remembered per user."""
+    from django.shortcuts import redirect
+
+    user = request.user
+    user.hide_amounts = not user.hide_amounts
+    user.save(update_fields=["hide_amounts"])
+    return redirect("products:position")

@@ -15,7 +15,6 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -30,7 +29,7 @@ from accounts.authenticator import (
     authenticator_remove,
 )
 from accounts.complaints import complaint_file, sniff_attachment
-from accounts.confirm import Operation, OperationView, Prepared
+from accounts.confirm import Operation, Prepared, operation_view
 from accounts.exceptions import CredentialRuleError
 from accounts.forms import MAX_SECRET, NewUsernameForm, SecurityImageForm, SecurityQuestionsForm
 from accounts.models import (
@@ -673,12 +672,6 @@ def faq(request):
     return render(
         request, "accounts/faq.html", {"entries": FaqEntry.objects.filter(is_active=True)}
     )
-
-
-def operation_view(operation: Operation):
-    return method_decorator(login_required, name="dispatch")(
-        type(f"{type(operation).__name__}View", (OperationView,), {"operation": operation})
-    ).as_view()
 
 
 password_change = operation_view(PasswordChange())

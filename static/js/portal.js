@@ -43,6 +43,20 @@
       reveal.setAttribute("aria-label", show ? "Ocultar contraseña" : "Mostrar contraseña");
       return;
     }
+    var share = event.target.closest("[data-share]");
+    if (share) {  // account details: the Web Share API, else the clipboard
+      var text = share.getAttribute("data-share");
+      if (navigator.share) {
+        navigator.share({ text: text }).catch(function () { /* dismissed */ });
+      } else if (navigator.clipboard) {
+        navigator.clipboard.writeText(text).then(function () {
+          announce("Datos de la cuenta copiados.");
+        }, function () { announce(text); });
+      } else {
+        announce(text);
+      }
+      return;
+    }
     var menuToggle = event.target.closest("[data-menu-toggle]");
     if (menuToggle) {
       var menu = menuToggle.closest(".menu");
@@ -51,6 +65,22 @@
       menuToggle.setAttribute("aria-expanded", open ? "true" : "false");
     }
   });
+
+  // A polite status message (copied to the clipboard…), read by screen readers.
+  function announce(message) {
+    var region = document.getElementById("announcer");
+    if (!region) {
+      region = document.createElement("div");
+      region.id = "announcer";
+      region.className = "toast";
+      region.setAttribute("role", "status");
+      document.body.appendChild(region);
+    }
+    region.textContent = message;
+    region.hidden = false;
+    clearTimeout(region._timer);
+    region._timer = setTimeout(function () { region.hidden = true; }, 4000);
+  }
 
   // "El código expira en 02:58": counts down any [data-countdown] element.
   function startCountdowns(scope) {

@@ -1,0 +1,85 @@
+"""Input shapes for the products pages (business rules live in the services)."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ledger.money import format_money
+from products.models import DepositAccount, ProductRequest
+
+
+def account_label(account: DepositAccount) -> str:
+    """ "CUENTA DE AHORROS - N.º 410000001234 - $1,255.02", as the manuals list origins."""
+    ledger = account.ledger_account
+    return (
+        f"{account.product_type.name} - N.º {account.number} - "
+        f"{format_money(ledger.available, ledger.currency)}"
+    )
+
+
+class OriginAccountField(forms.ChoiceField):
+    """One of the member's own accounts that can be debited, chosen by its public id."""
+
+    def __init__(self, *, accounts: list[DepositAccount], **kwargs):
+        self.accounts = {str(a.public_id): a for a in accounts if a.can_transact}
+        kwargs.setdefault("label", _("Cuenta de origen"))
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": _("Selecciona la cuenta de origen."),
+                "invalid_choice": _("Selecciona una de tus cuentas."),
+            },
+        )
+        super().__init__(
+            choices=[("", _("Selecciona una cuenta"))]
+            + [(key, account_label(a)) for key, a in self.accounts.items()],
+            **kwargs,
+        )
+
+    def clean(self, value):
+        return self.accounts[super().clean(value)]
+
+
+class LoanPayForm(forms.Form):
+    def __init__(self, *args, accounts: list[DepositAccount], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cuenta"] = OriginAccountField(accounts=accounts)
+
+
+class ProductRequestForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("¿Qué producto te interesa?"),
+        choices=[("", _("Selecciona un producto")), *ProductRequest.Kind.choices],
+        error_messages={"required": _("Selecciona el producto que te interesa.")},
+    )
+    amount = forms.DecimalField(
+        label=_("Monto aproximado (opcional)"),
+        required=False,
+        min_value=Decimal("1"),
+        max_value=Decimal("1000000"),
+        max_digits=12,
+        decimal_places=2,
+        error_messages={
+            "min_value": _("El monto debe ser mayor a cero."),
+            "max_value": _("El monto no puede superar $1,000,000.00."),
+            "invalid": _("Ingresa un monto válido, por ejemplo 1500.50."),
+            "max_decimal_places": _("Escribe el monto con hasta dos decimales."),
+        },
+    )
+    term = forms.IntegerField(
+        label=_("Plazo en meses (opcional)"),
+        required=False,
+        min_value=1,
+        max_value=360,
+        error_messages={
+            "min_value": _("El plazo debe ser de al menos un mes."),
+            "max_value": _("El plazo no puede superar 360 meses."),
+        },
+    )
+    comment = forms.CharField(
+        label=_("Comentario (opcional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,185 @@
+"""Comprobantes: what one journal means to one of the member's accounts.
+
+A receipt is built from the ledger alone — the journal, its postings and the products the
+other legs belong to — so every movement has one, whichever operation wrote it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from cooprogreso.profile import cooperative_current
+from ledger.models import Posting
+from ledger.money import format_money, from_minor
+from products.documents import mask_number
+from products.models import DepositAccount
+
+FEE_BOOKS = ("FEE_INCOME:", "IVA_PAYABLE:")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    account: DepositAccount
+    posting_id: int
+    reference: str
+    title: str  # NOTA DE DÉBITO / NOTA DE CRÉDITO
+    operation: str  # the journal's kind, e.g. "Pago de crédito"
+    amount: Decimal
+    fee: Decimal
+    currency: str
+    created_at: datetime
+    channel: str
+    motive: str
+    description: str
+    origin: str
+    beneficiary: str
+    institution: str
+
+    @property
+    def lines(self) -> list[tuple[str, str]]:
+        """The manual's fields, in its order."""
+        rows = [
+            ("Comprobante N.º", self.reference),
+            ("Tipo", self.operation),
+            ("Valor", format_money(self.amount, self.currency)),
+            ("Comisión", format_money(self.fee, self.currency)),
+            ("Fecha", self.created_at.strftime("%d/%m/%Y %H:%M")),
+            ("Canal", self.channel),
+            ("Motivo", self.motive or self.description),
+            ("Cuenta de origen", self.origin),
+        ]
+        if self.beneficiary:
+            rows.append(("Beneficiario", self.beneficiary))
+        rows.append(("Institución", self.institution))
+        return rows
+
+    @property
+    def url(self) -> str:
+        return reverse("products:receipt", args=[self.account.public_id, self.posting_id])
+
+
+def _product_label(posting: Posting) -> tuple[str, str]:
+    """(what the leg's account is to a member, whose it is) — blank for the books."""
+    ledger = posting.account
+    for attr, describe in (
+        ("deposit_account", lambda p: (f"{p.product_type.name} {mask_number(p.number)}", p)),
+        ("loan", lambda p: (f"Crédito {p.loan_type.name} {mask_number(p.number)}", p)),
+        ("term_deposit", lambda p: (f"Inversión {mask_number(p.number)}", p)),
+    ):
+        try:
+            product = getattr(ledger, attr)
+        except ObjectDoesNotExist:
+            continue
+        label, owned = describe(product)
+        return label, owned.member.full_name
+    return "", ""
+
+
+def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
+    """The receipt of movement ``posting_id`` of ``account``; 404 unless it is one."""
+    mine = (
+        Posting.objects.select_related("journal")
+        .filter(pk=posting_id, account_id=account.ledger_account_id)
+        .first()
+    )
+    if mine is None:
+        raise Http404
+    journal = mine.journal
+    postings = list(
+        Posting.objects.filter(journal_id=journal.pk)
+        .select_related(
+            "account",
+            "account__deposit_account__product_type",
+            "account__deposit_account__member",
+            "account__loan__loan_type",
+            "account__loan__member",
+            "account__term_deposit__member",
+        )
+        .order_by("pk")
+    )
+    own = [p for p in postings if p.account_id == account.ledger_account_id]
+    fee = from_minor(-sum(p.amount_minor for p in postings if p.account.code.startswith(FEE_BOOKS)))
+    is_debit = mine.amount_minor > 0
+    total = from_minor(abs(sum(p.amount_minor for p in own)))
+    amount = total - fee if is_debit else total
+    mine_label = f"{account.product_type.name} {mask_number(account.number)}"
+    others = [
+        _product_label(p)
+        for p in postings
+        if p.account_id != account.ledger_account_id and (p.amount_minor > 0) != is_debit
+    ]
+    others = [other for other in others if other[0]]
+    if is_debit:
+        origin = mine_label
+        beneficiary = " · ".join(f"{name} — {label}" for label, name in others[:1])
+    else:
+        origin = others[0][0] if others else ""
+        beneficiary = f"{account.member.full_name} — {mine_label}"
+    return Receipt(
+        account=account,
+        posting_id=mine.pk,
+        reference=journal.reference,
+        title="NOTA DE DÉBITO" if is_debit else "NOTA DE CRÉDITO",
+        operation=journal.get_kind_display(),
+        amount=amount,
+        fee=fee if is_debit else Decimal("0.00"),
+        currency=mine.currency,
+        created_at=timezone.localtime(journal.created_at),
+        channel=journal.get_channel_display(),
+        motive=journal.motive,
+        description=mine.description,
+        origin=origin or mine.description,
+        beneficiary=beneficiary,
+        institution=cooperative_current().short_name.upper(),
+    )
+
+
+def receipt_result(journal, *, viewer) -> dict:
+    """What an operation's done step shows: the receipt of the journal's debit on the
+    member's account, as plain data (it is kept in the session)."""
+    posting = (
+        Posting.objects.filter(
+            journal_id=journal.pk,
+            account__deposit_account__member=viewer,
+            amount_minor__gt=0,
+        )
+        .select_related("account__deposit_account__product_type", "account__deposit_account")
+        .first()
+    )
+    if posting is None:
+        return {"message": f"Comprobante N.º {journal.reference}"}
+    receipt = receipt_build(account=posting.account.deposit_account, posting_id=posting.pk)
+    return {
+        "title": f"Comprobante {receipt.title}",
+        "receipt": {"lines": receipt.lines, "url": receipt.url},
+    }
+
+
+def receipt_pdf(receipt: Receipt, *, request) -> bytes:
+    """The receipt as a PDF with its verification code: the public page confirms the
+    reference, type, amount, fee, date and the masked origin — nothing more."""
+    from products.documents import document_register, render_pdf
+    from products.models import VerifiedDocument
+
+    document = document_register(
+        kind=VerifiedDocument.Kind.RECEIPT,
+        figures={
+            "Comprobante N.º": receipt.reference,
+            "Tipo": f"{receipt.title} · {receipt.operation}",
+            "Valor": f"{receipt.amount:,.2f}",
+            "Comisión": f"{receipt.fee:,.2f}",
+            "Fecha": receipt.created_at.strftime("%d/%m/%Y %H:%M"),
+            "Cuenta": mask_number(receipt.account.number),
+        },
+    )
+    return render_pdf(
+        template="products/pdf/receipt.html",
+        context={"receipt": receipt},
+        request=request,
+        document=document,
+    )

@@ -1,0 +1,34 @@
+"""``{% shown amount currency %}``: an amount, or asterisks when the member chose to hide
+amounts with the eye icon (the figure then never reaches the page)."""
+
+from decimal import Decimal
+
+from django import template
+
+from ledger.money import format_money
+from products.documents import mask_number
+
+register = template.Library()
+HIDDEN = "****"
+
+
+@register.simple_tag(takes_context=True)
+def shown(context, value, currency: str = "USD") -> str:
+    user = getattr(context.get("request"), "user", None)
+    if getattr(user, "hide_amounts", False):
+        return HIDDEN
+    return format_money(value, currency)
+
+
+@register.filter
+def percent(value) -> str:
+    """A yearly rate kept as a fraction, as the manuals print it: 0.079 → ``7.90%``."""
+    if value is None or value == "":
+        return ""
+    return f"{(Decimal(value) * 100).quantize(Decimal('0.01'))}%"
+
+
+@register.filter
+def masked(number: str) -> str:
+    """An account or loan number as receipts show it: ``*****1234``."""
+    return mask_number(str(number))
