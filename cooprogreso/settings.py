@@ -198,6 +198,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ledger.tasks.release_expired_holds",
         "schedule": 300.0,
     },
+    "products-mark-overdue": {
+        "task": "products.tasks.mark_overdue_installments",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    "products-mature-term-deposits": {
+        "task": "products.tasks.mature_term_deposits",
+        "schedule": crontab(hour=1, minute=0),
+    },
+    "products-savings-interest": {
+        "task": "products.tasks.capitalize_savings_interest",
+        "schedule": crontab(day_of_month=1, hour=1, minute=30),
+    },
 }
 
 # --- Authentication ----------------------------------------------------------------------
