@@ -23,7 +23,9 @@ class MovementFilterForm(forms.Form):
     ]
     TYPES = [("todos", _("Todos")), ("debitos", _("Débitos")), ("creditos", _("Créditos"))]
 
-    periodo = forms.ChoiceField(label=_("Período"), choices=PERIODS, required=False)
+    periodo = forms.ChoiceField(
+        label=_("Período"), choices=PERIODS, required=False, widget=forms.RadioSelect
+    )
     desde = forms.DateField(
         label=_("Fecha desde"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -58,6 +60,11 @@ class MovementQuery:
     date_to: date | None
     direction: str | None
     label: str
+
+    @property
+    def is_latest(self) -> bool:
+        """ "Últimos movimientos": no date range, the newest ten (five on a phone)."""
+        return self.date_from is None
 
 
 def movement_query(form: MovementFilterForm) -> MovementQuery:
