@@ -1,8 +1,10 @@
 """A member's products in a real browser: position → movements → filter → downloads."""
 
+import io
 import subprocess
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -61,7 +63,7 @@ def test_position_movements_filter_and_downloads(open_page, member, password, hi
 
     with page.expect_download() as xlsx:
         page.get_by_role("link", name="Descargar Excel").click()
-    sheet = openpyxl.load_workbook(xlsx.value.path()).active
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(xlsx.value.path()).read_bytes())).active
     values = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
     assert Decimal("75.25") in [Decimal(str(v)) for v in values if isinstance(v, float | int)]
     assert page.console_errors == []
