@@ -32,6 +32,7 @@ class CooperativeAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        ("Inversiones", {"fields": ("deposit_withholding_rate", "withholding_exempt_days")}),
         (None, {"fields": ("updated_at",)}),
     )
 

@@ -336,6 +336,71 @@ def _load_history(summary: DemoSummary) -> None:
                 heapq.heappush(queue, (due_moment, next(order), pay))
 
 
+# --- Cards ---------------------------------------------------------------------------------
+#
+# María's MASTERCARD debit card on her savings account and a MASTERCARD credit card with a
+# few purchases and a closed statement, through the services staff and the card processor
+# use. The numbers are test numbers (Luhn-valid, the manuals' BINs and last four digits);
+# the portal keeps only their BIN, last four and keyed digest, and finds them again by
+# that digest, so a second load registers nothing twice.
+
+DEMO_DEBIT_PAN = "5509750000037023"
+DEMO_CREDIT_PAN = "5137440000060395"
+DEMO_CREDIT_LIMIT = Decimal("1500.00")
+DEMO_PURCHASES = [  # (days ago, description, amount)
+    (12, "SANA SANA N59 ANGEL LUDENA", "13.24"),
+    (9, "SUPERMAXI SAN CARLOS", "86.40"),
+    (6, "TROPI BURGER T049", "2.99"),
+    (3, "FYBECA EL BOSQUE", "17.11"),
+    (1, "KYWI LA PRENSA", "45.80"),
+]
+
+
+def _load_cards(summary: DemoSummary) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cards.models import Card
+    from cards.selectors import card_by_number
+    from cards.services import (
+        card_issue_credit,
+        card_issue_debit,
+        card_purchase,
+        card_statement_close,
+    )
+    from ledger.services import booked_at
+
+    data = MEMBERS[0][3]
+    member = Member.objects.get(member_number=data["member_number"])
+    savings = DepositAccount.objects.get(member=member, product_type__code="AHO")
+    if card_by_number(pan=DEMO_DEBIT_PAN) is None:
+        card_issue_debit(
+            account=savings,
+            brand=Card.Brand.MASTERCARD,
+            pan=DEMO_DEBIT_PAN,
+            reason="Tarjeta de demostración",
+        )
+    credit = card_by_number(pan=DEMO_CREDIT_PAN) or card_issue_credit(
+        member=member,
+        brand=Card.Brand.MASTERCARD,
+        pan=DEMO_CREDIT_PAN,
+        credit_limit=DEMO_CREDIT_LIMIT,
+        reason="Tarjeta de demostración",
+    )
+    today = timezone.localdate()
+    for n, (days_ago, description, amount) in enumerate(DEMO_PURCHASES, start=1):
+        with booked_at(_at(today - timedelta(days=days_ago), 13, 10 + n)):
+            card_purchase(
+                card=credit,
+                amount=Decimal(amount),
+                description=description,
+                key=f"demo:{data['member_number']}:card:purchase:{n}",
+            )
+    if credit.statement_date is None:
+        card_statement_close(card=credit, on=today)
+
+
 STEPS = [
     _load_cooperatives,
     _load_ledger,
@@ -343,6 +408,7 @@ STEPS = [
     _load_members,
     _load_products,
     _load_history,
+    _load_cards,
 ]
 
 

@@ -108,6 +108,13 @@ class OutboxSmsBackend(BaseSmsBackend):
         return len(messages)
 
 
+def _attachment_name(attachment) -> str:
+    """The file name of an attachment (a tuple, or a MIME part built by the caller)."""
+    if isinstance(attachment, tuple):
+        return attachment[0] or ""
+    return attachment.get_filename() or ""
+
+
 class OutboxEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         for message in email_messages:
@@ -117,6 +124,7 @@ class OutboxEmailBackend(BaseEmailBackend):
                     "to": ", ".join(message.to),
                     "subject": message.subject,
                     "body": message.body,
+                    "attachments": [_attachment_name(a) for a in message.attachments],
                     "sent_at": timezone.now().isoformat(),
                 }
             )
@@ -141,9 +149,19 @@ def send_sms(*, to: str, body: str) -> None:
     logger.info("sms sent", extra={"channel": "sms"})
 
 
-def send_email(*, to: list[str], subject: str, body: str, html: str | None = None) -> None:
+def send_email(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    html: str | None = None,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> None:
+    """``attachments``: ``(filename, content, mimetype)`` triples, e.g. a statement PDF."""
     message = EmailMultiAlternatives(subject=subject, body=body, to=to)
     if html:
         message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments or ():
+        message.attach(filename, content, mimetype)
     message.send()
     logger.info("email sent", extra={"channel": "email"})

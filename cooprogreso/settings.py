@@ -210,6 +210,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "products.tasks.capitalize_savings_interest",
         "schedule": crontab(day_of_month=1, hour=1, minute=30),
     },
+    # Days 1–3: last month's estado de cuenta to subscribed members. One delivery row per
+    # account and month, so the second and third runs only retry what failed.
+    "products-monthly-statements": {
+        "task": "products.tasks.send_monthly_statements",
+        "schedule": crontab(day_of_month="1-3", hour=6, minute=0),
+    },
 }
 
 # --- Authentication ----------------------------------------------------------------------
@@ -321,6 +327,9 @@ SMS_BACKEND = env.str(
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER = env.str("SMS_SENDER", default="COOPROGRESO")
+# The portal's public address, for links in documents built without a request (the
+# monthly statement's verification QR, e-mailed by a worker).
+PORTAL_URL = env.str("PORTAL_URL", default="http://localhost:8000").rstrip("/")
 
 # --- Logging: structured, to stdout, with secrets redacted -------------------------------
 LOGGING = {

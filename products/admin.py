@@ -16,6 +16,7 @@ from products.models import (
     LoanType,
     ProductRequest,
     ProductType,
+    StatementDelivery,
     TermDeposit,
     TermDepositType,
 )
@@ -378,6 +379,26 @@ class ProductRequestAdmin(admin.ModelAdmin):
     readonly_fields = ("member", "kind", "amount", "term", "comment", "created_at")
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StatementDelivery)
+class StatementDeliveryAdmin(admin.ModelAdmin):
+    """The monthly statement e-mails: read only. A row without "enviado" is retried by the
+    next run of the beat (days 1–3)."""
+
+    list_display = ("year", "month", "account", "email", "sent_at", "attempts", "document")
+    list_filter = ("year", "month")
+    search_fields = ("account__number", "account__member__id_number")
+    list_select_related = ("account__product_type", "document")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

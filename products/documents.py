@@ -141,10 +141,18 @@ def _logo_path() -> str:
     return (Path(settings.BASE_DIR) / "static" / coop.default_logo_static_path).as_uri()
 
 
-def render_pdf(*, template: str, context: dict, request, document: VerifiedDocument) -> bytes:
+def absolute_url(path: str, *, request=None) -> str:
+    """``path`` on this portal: the request's host, or ``PORTAL_URL`` for a document a
+    worker builds (the monthly statement e-mail)."""
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return settings.PORTAL_URL + path
+
+
+def render_pdf(*, template: str, context: dict, request=None, document: VerifiedDocument) -> bytes:
     from weasyprint import HTML
 
-    verify_url = request.build_absolute_uri(reverse("products:verify", args=[document.code]))
+    verify_url = absolute_url(reverse("products:verify", args=[document.code]), request=request)
     qr = segno.make(verify_url, error="m").svg_data_uri(scale=3, border=1)
     html = render_to_string(
         template,

@@ -1,8 +1,10 @@
 """Input shapes for the products pages (business rules live in the services)."""
 
+import re
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.money import format_money
@@ -83,3 +85,51 @@ class ProductRequestForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class StatementForm(forms.Form):
+    """ "Estado de cuenta": one of the member's accounts and a month (``<input
+    type="month">``, ``2025-07``). Whether the month may be asked for is the service's
+    rule (``products.statements.statement_build``)."""
+
+    mes = forms.CharField(
+        label=_("Mes"),
+        error_messages={"required": _("Selecciona el mes.")},
+    )
+
+    def __init__(self, *args, accounts: list[DepositAccount], hide_amounts=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.accounts = {str(a.public_id): a for a in accounts}
+        choices = []
+        for key, account in self.accounts.items():
+            label = f"{account.product_type.name} · Nro. Cta: {account.number}"
+            if not hide_amounts:
+                ledger = account.ledger_account
+                label += f" · Saldo: {format_money(ledger.available, ledger.currency)}"
+            choices.append((key, label))
+        self.fields = {
+            "cuenta": forms.ChoiceField(
+                label=_("Selecciona la cuenta que deseas obtener el estado de cuenta."),
+                choices=choices,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": _("Selecciona la cuenta."),
+                    "invalid_choice": _("Selecciona una de tus cuentas."),
+                },
+            ),
+            **self.fields,
+        }
+        today = timezone.localdate()
+        self.fields["mes"].widget = forms.TextInput(
+            attrs={"type": "month", "max": f"{today:%Y-%m}", "required": True}
+        )
+
+    def clean_cuenta(self) -> DepositAccount:
+        return self.accounts[self.cleaned_data["cuenta"]]
+
+    def clean_mes(self) -> tuple[int, int]:
+        value = self.cleaned_data["mes"].strip()
+        match = re.fullmatch(r"(\d{4})-(\d{2})", value)
+        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
+            raise forms.ValidationError(_("Elige un mes válido, por ejemplo 2025-07."))
+        return int(match[1]), int(match[2])

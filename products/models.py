@@ -340,3 +340,47 @@ class VerifiedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code}"
+
+
+class StatementDelivery(models.Model):
+    """One month's estado de cuenta e-mailed for one account. The row is unique per account
+    and month and is claimed before sending, so the beat's runs on days 1–3, a retried task
+    or two workers send it once (``products.statements.statement_deliver``)."""
+
+    account = models.ForeignKey(
+        DepositAccount,
+        on_delete=models.PROTECT,
+        related_name="statement_deliveries",
+        verbose_name="cuenta",
+    )
+    year = models.PositiveSmallIntegerField("año")
+    month = models.PositiveSmallIntegerField("mes")
+    email = models.EmailField("enviado a", blank=True)
+    claimed_at = models.DateTimeField("en envío desde", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("intentos", default=0)
+    sent_at = models.DateTimeField("enviado", null=True, blank=True)
+    document = models.ForeignKey(
+        VerifiedDocument,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="documento",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "envío de estado de cuenta"
+        verbose_name_plural = "envíos de estados de cuenta"
+        ordering = ["-year", "-month", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "year", "month"], name="products_statement_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1, month__lte=12), name="products_statement_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account.number} {self.year}-{self.month:02d}"

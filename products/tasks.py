@@ -8,6 +8,7 @@ from celery import shared_task
 
 from products.investments import last_month, savings_interest_month, term_deposits_mature
 from products.loans import installments_mark_overdue
+from products.statements import statements_send
 
 logger = logging.getLogger(__name__)
 
@@ -37,3 +38,14 @@ def capitalize_savings_interest() -> int:
         "savings interest capitalized", extra={"month": f"{year}-{month:02d}", "written": written}
     )
     return written
+
+
+@shared_task(acks_late=True)
+def send_monthly_statements() -> int:
+    """Days 1–3 of each month: last month's estado de cuenta, e-mailed to every member
+    subscribed to it. Deliveries are recorded per account and month, so the second and
+    third runs send only what the first could not."""
+    year, month = last_month()
+    sent = statements_send(year=year, month=month)
+    logger.info("monthly statements", extra={"month": f"{year}-{month:02d}", "sent": sent})
+    return sent

@@ -24,6 +24,7 @@ urlpatterns = [
     path("creditos/<uuid:public_id>/pagar/", views.loan_pay, name="loan_pay"),
     path("inversiones/<uuid:public_id>/", views.term_deposit_detail, name="term_deposit"),
     path("servicios/", views.services, name="services"),
+    path("estado-de-cuenta/", views.statement, name="statement"),
     path("solicita-tus-productos/", views.product_request, name="requests"),
     path("contacto/", views.contact, name="contact"),
     path("verificar/<str:code>/", views.verify, name="verify"),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.confirm import Operation, Prepared, operation_view
+from cards.selectors import member_cards
 from ledger.exceptions import InsufficientFunds
 from ledger.models import Channel
 from ledger.money import format_money
@@ -43,6 +44,7 @@ def position(request):
         loan_summary(loan, unpaid=loan.unpaid, on=today) for loan in member_loans(member=member)
     ]
     deposits = [term_deposit_summary(d, on=today) for d in member_term_deposits(member=member)]
+    cards = member_cards(member=member)
     return render(
         request,
         "products/position.html",
@@ -50,6 +52,8 @@ def position(request):
             "accounts": member_deposit_accounts(member=member),
             "loans": loans,
             "deposits": deposits,
+            "credit_cards": [card for card in cards if card.is_credit],
+            "debit_cards": [card for card in cards if not card.is_credit],
         },
     )
 
@@ -319,6 +323,49 @@ def term_deposit_detail(request, public_id):
 @require_safe
 def services(request):
     return render(request, "products/services.html")
+
+
+@login_required
+@require_safe
+def statement(request):
+    """ "Estado de cuenta": one of the member's accounts and a month → "Descargar" the PDF."""
+    from django.http import HttpResponse
+
+    from cooprogreso.ratelimit import rate_limited
+    from products.forms import StatementForm
+    from products.investments import last_month
+    from products.statements import (
+        StatementError,
+        statement_build,
+        statement_filename,
+        statement_pdf,
+    )
+
+    accounts = member_deposit_accounts(member=_member_or_404(request))
+    year, month = last_month()
+    form = StatementForm(
+        request.GET or None,
+        accounts=accounts,
+        hide_amounts=request.user.hide_amounts,
+        initial={"mes": f"{year}-{month:02d}"},
+    )
+    if form.is_bound and form.is_valid():
+        year, month = form.cleaned_data["mes"]
+        try:
+            built = statement_build(account=form.cleaned_data["cuenta"], year=year, month=month)
+        except StatementError as err:
+            form.add_error("mes", err.message)
+        else:
+            if rate_limited(
+                request, "export", per_ip=120, key=f"user:{request.user.pk}", per_key=30
+            ):
+                return render(request, "429.html", status=429)
+            response = HttpResponse(
+                statement_pdf(built, request=request), content_type="application/pdf"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{statement_filename(built)}"'
+            return response
+    return render(request, "products/statement.html", {"form": form, "accounts": accounts})
 
 
 @login_required

@@ -69,3 +69,19 @@ def test_it_opens_the_cooperatives_books_and_tariffs(db, debug):
     assert Account.objects.filter(code="SPI_CLEARING:USD").exists()
     assert Account.objects.filter(parent__code="FEE_INCOME:USD").count() == 8
     assert fee_quote(Tariff.Code.TRANSFER_INTERBANK).total == Decimal("0.41")
+
+
+def test_maria_has_a_debit_card_and_a_credit_card_with_purchases(db, debug):
+    from cards.models import Card
+    from cards.selectors import member_cards
+
+    call_command("demo_load")
+    maria = Member.objects.get(user__username="mariaperez")
+    credit, debit = member_cards(member=maria)
+    assert debit.kind == Card.Kind.DEBIT and debit.masked_number == "550975XXXXXX7023"
+    assert debit.account.product_type.code == "AHO"
+    assert credit.masked_number == "513744XXXXXX0395"
+    assert credit.purchases.count() == 5
+    assert credit.revolving_used == Decimal("165.54")
+    assert credit.available_limit == Decimal("1334.46")
+    assert credit.minimum_payment == Decimal("16.55") and credit.payment_due is not None

@@ -6,6 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cards.models import Card
+from cards.services import card_issue_credit, card_issue_debit, card_purchase
 from ledger.books import books_open
 from products.catalog import product_types_load
 from products.models import ProductType
@@ -50,9 +52,28 @@ def test_the_position_query_count_does_not_grow_with_the_products(
 
     queries()  # the first request also saves the session and caches the profile
     before = queries()
-    for _ in range(5):
-        deposit_account_open(member=member, product_type=ProductType.objects.get(code="CPC"))
+    for n in range(5):
+        account = deposit_account_open(
+            member=member, product_type=ProductType.objects.get(code="CPC")
+        )
+        card_issue_debit(account=account, brand=Card.Brand.VISA, pan=_pan(f"4{n:05d}1"))
+        credit = card_issue_credit(
+            member=member,
+            brand=Card.Brand.MASTERCARD,
+            pan=_pan(f"5137{n:02d}2"),
+            credit_limit=Decimal("500.00"),
+        )
+        card_purchase(card=credit, amount=Decimal("12.34"), description="POS", key=f"q{n}")
+    html = member_client.get("/posicion-consolidada/").content.decode()
+    assert html.count("XXXXXX") == 10 and "$12.34" in html
     assert queries() == before
+
+
+def _pan(prefix: str) -> str:
+    from stdnum import luhn
+
+    body = prefix.ljust(15, "0")
+    return body + luhn.calc_check_digit(body)
 
 
 def test_account_numbers_are_twelve_digits_with_a_check_digit(maria_accounts):

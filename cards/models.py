@@ -1,0 +1,206 @@
+"""Members' cards. A card row says what a card is to the member — brand, masked number,
+holder, expiry, status — and, for a credit card, its limit ("cupo") and the figures of
+its last statement. Money lives in the ledger: a credit card owns two receivables,
+"Utilizado rotativo" and "Utilizado diferido"; a debit card spends from the savings
+account it is linked to and owns no ledger account.
+
+The full card number (PAN) is never stored: only its BIN (first six digits), its last
+four and an HMAC keyed by a settings secret (``cards.numbers.pan_digest``), which refuses
+the same number twice and finds a card by its number without being able to show it.
+See ``docs/cards.md``.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Member
+from ledger.models import Account as LedgerAccount
+from products.models import DepositAccount
+
+ZERO = Decimal("0.00")
+
+
+def mask(bin: str, last4: str) -> str:
+    """A card number as every screen, receipt, e-mail and log shows it: first six, six
+    X's, last four (``513744XXXXXX0395``)."""
+    return f"{bin}XXXXXX{last4}"
+
+
+class Card(models.Model):
+    """A debit or credit card ("Tarjeta débito", "Tarjeta de crédito")."""
+
+    class Kind(models.TextChoices):
+        DEBIT = "debit", "Débito"
+        CREDIT = "credit", "Crédito"
+
+    class Brand(models.TextChoices):
+        VISA = "visa", "VISA"
+        MASTERCARD = "mastercard", "MASTERCARD"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "ACTIVA"
+        BLOCKED = "blocked", "BLOQUEADA"
+        CANCELLED = "cancelled", "CANCELADA"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="cards")
+    kind = models.CharField("tipo", max_length=6, choices=Kind)
+    brand = models.CharField("marca", max_length=10, choices=Brand)
+    bin = models.CharField("BIN (primeros seis dígitos)", max_length=6)
+    last4 = models.CharField("últimos cuatro dígitos", max_length=4)
+    pan_hmac = models.CharField("huella del número", max_length=64, unique=True, editable=False)
+    holder_name = models.CharField("titular", max_length=80)
+    expiry_month = models.PositiveSmallIntegerField("mes de vencimiento")
+    expiry_year = models.PositiveSmallIntegerField("año de vencimiento")
+    status = models.CharField("estado", max_length=10, choices=Status, default=Status.ACTIVE)
+
+    # Debit cards: the account purchases and withdrawals are debited from.
+    account = models.ForeignKey(
+        DepositAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cards",
+        verbose_name="cuenta vinculada",
+    )
+
+    # Credit cards: the limit, the rate deferrals are priced at, the two receivables
+    # and the figures of the last statement.
+    credit_limit = models.DecimalField(
+        "cupo", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    annual_rate = models.DecimalField(
+        "tasa nominal anual",
+        max_digits=7,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="Para diferir consumos (cuota fija a la tasa mensual). 0.156000 = 15.6 %",
+    )
+    revolving_account = models.OneToOneField(
+        LedgerAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="card_revolving",
+        verbose_name="cuenta contable rotativo",
+    )
+    deferred_account = models.OneToOneField(
+        LedgerAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="card_deferred",
+        verbose_name="cuenta contable diferido",
+    )
+    statement_date = models.DateField("fecha de corte", null=True, blank=True)
+    minimum_payment = models.DecimalField(
+        "pago mínimo", max_digits=14, decimal_places=2, default=ZERO
+    )
+    payment_due = models.DateField("fecha máx. de pago", null=True, blank=True)
+
+    issued_at = models.DateTimeField("emitida", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "tarjeta"
+        verbose_name_plural = "tarjetas"
+        ordering = ["issued_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="debit",
+                        account__isnull=False,
+                        credit_limit__isnull=True,
+                        annual_rate__isnull=True,
+                        revolving_account__isnull=True,
+                        deferred_account__isnull=True,
+                    )
+                    | Q(
+                        kind="credit",
+                        account__isnull=True,
+                        credit_limit__gt=0,
+                        annual_rate__gte=0,
+                        revolving_account__isnull=False,
+                        deferred_account__isnull=False,
+                    )
+                ),
+                name="cards_card_kind_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(bin__regex=r"^[0-9]{6}$") & Q(last4__regex=r"^[0-9]{4}$"),
+                name="cards_card_masked_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(expiry_month__gte=1) & Q(expiry_month__lte=12),
+                name="cards_card_expiry_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_payment__gte=0), name="cards_card_minimum_payment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_brand_display()} {self.get_kind_display()} {self.masked_number}"
+
+    @property
+    def masked_number(self) -> str:
+        return mask(self.bin, self.last4)
+
+    @property
+    def expiry(self) -> str:
+        """ "Válido hasta" as printed on the card: ``MM/AA``."""
+        return f"{self.expiry_month:02d}/{self.expiry_year % 100:02d}"
+
+    @property
+    def is_credit(self) -> bool:
+        return self.kind == self.Kind.CREDIT
+
+    # The credit figures read the receivables' stored balances: O(1), no postings summed.
+    # Callers select_related both accounts (``cards.selectors.member_cards`` does).
+
+    @property
+    def revolving_used(self) -> Decimal:
+        """ "Utilizado rotativo"."""
+        return self.revolving_account.balance
+
+    @property
+    def deferred_used(self) -> Decimal:
+        """ "Utilizado diferido"."""
+        return self.deferred_account.balance
+
+    @property
+    def available_limit(self) -> Decimal:
+        """ "Cupo disponible": the limit less what is used, never shown below zero (staff
+        may lower a limit under what is already used)."""
+        return max(ZERO, self.credit_limit - self.revolving_used - self.deferred_used)
+
+
+class CardPurchase(models.Model):
+    """A purchase ("consumo") charged to a credit card: one ledger journal, and the line
+    "Diferir consumos" will list (description, value, date)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    card = models.ForeignKey(
+        Card, on_delete=models.PROTECT, related_name="purchases", db_index=False
+    )  # indexed first in cards_purchase_by_card
+    idempotency_key = models.CharField("clave de idempotencia", max_length=200, unique=True)
+    description = models.CharField("descripción", max_length=80)
+    amount = models.DecimalField("valor", max_digits=14, decimal_places=2)
+    purchased_at = models.DateTimeField("fecha")
+    journal_id = models.BigIntegerField("comprobante")
+
+    class Meta:
+        verbose_name = "consumo"
+        verbose_name_plural = "consumos"
+        ordering = ["-purchased_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cards_purchase_positive")
+        ]
+        indexes = [models.Index(fields=["card", "-purchased_at"], name="cards_purchase_by_card")]
+
+    def __str__(self) -> str:
+        return f"{self.description} {self.amount}"

@@ -1,0 +1,40 @@
+"""Reading members' cards, always scoped to their owner."""
+
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Member
+from cards.models import Card, CardPurchase
+from cards.numbers import pan_digest
+
+
+def _cards():
+    return Card.objects.select_related(
+        "account__product_type", "revolving_account", "deferred_account"
+    )
+
+
+def member_cards(*, member: Member) -> list[Card]:
+    """The member's cards that are not cancelled, credit before debit, each with its linked
+    account or its two receivables: one query, however many cards."""
+    return list(
+        _cards()
+        .filter(member=member)
+        .exclude(status=Card.Status.CANCELLED)
+        .order_by("kind", "issued_at", "pk")
+    )
+
+
+def member_card(*, member: Member, public_id) -> Card:
+    """One of the member's cards; anybody else's answers 404."""
+    return get_object_or_404(_cards(), member=member, public_id=public_id)
+
+
+def card_purchases(*, card: Card, limit: int = 50) -> list[CardPurchase]:
+    return list(card.purchases.order_by("-purchased_at", "-pk")[:limit])
+
+
+def card_by_number(*, pan: str) -> Card | None:
+    """The card with this full number, found by its keyed digest (for staff and the card
+    processor's messages; never exposed to members)."""
+    digits = "".join(pan.split()).replace("-", "")
+    return _cards().filter(pan_hmac=pan_digest(digits)).first()
