@@ -29,6 +29,17 @@ class CooperativeAdmin(admin.ModelAdmin):
                     "confirmation_method",
                     "funds_origin_threshold",
                     "funds_origin_window_days",
+                    "usd_exchange_rate",
+                )
+            },
+        ),
+        (
+            "Transferencias",
+            {
+                "fields": (
+                    "new_beneficiary_hours",
+                    "new_beneficiary_limit",
+                    "refund_fee_on_rejection",
                 )
             },
         ),

@@ -224,6 +224,15 @@ def _member_timeline(member: Member, today: date) -> list[tuple]:
                 ),
             ),
         ]
+        rosa_day = business_day_on_or_after(month.replace(day=12))
+        events.append(
+            (
+                _at(rosa_day, 12, 30),
+                lambda v=Decimal("15.00") + Decimal(n % 3) * 5, k=f"{tag}:rosa": _to_rosa(
+                    member, savings, v, k
+                ),
+            )
+        )
         ended = add_months(month, 1, on_day=1)
         if ended <= today:
             events.append(
@@ -239,6 +248,29 @@ def _member_timeline(member: Member, today: date) -> list[tuple]:
         for moment, action in sorted(events, key=lambda e: e[0])
         if moment.date() <= today
     ]
+
+
+def _to_rosa(member: Member, savings: DepositAccount, amount: Decimal, key: str) -> None:
+    """A "Transferencias Cooprogreso" to María's beneficiary Rosa, through the service."""
+    from transfers.models import Beneficiary, TransferKind
+    from transfers.services import TransferOrder, transfer_execute
+
+    rosa = Beneficiary.objects.select_related("account").get(
+        member=member, account__member__member_number=DEMO_NEIGHBOUR["member_number"]
+    )
+    transfer_execute(
+        member=member,
+        order=TransferOrder(
+            kind=TransferKind.INTERNAL,
+            origin=savings,
+            beneficiary=rosa,
+            destination=rosa.account,
+            amount=amount,
+            motive="Cuota de la vecindad",
+        ),
+        key=key,
+        notify=False,
+    )
 
 
 def _installment_payments(loan, savings, today: date) -> list[tuple]:
@@ -401,12 +433,82 @@ def _load_cards(summary: DemoSummary) -> None:
         card_statement_close(card=credit, on=today)
 
 
+# A second member (no portal user) for María's "Beneficiario Cooprogreso", and a
+# beneficiary at another bank that the simulated payment network knows by name.
+DEMO_NEIGHBOUR = {
+    "member_number": "100377",
+    "id_type": Member.IdType.CEDULA,
+    "id_number": "0926687856",
+    "first_names": "Rosa Elena",
+    "last_names": "Quishpe Tupiza",
+    "email": "rosa.quishpe@example.com",
+    "mobile_phone": "+593991112233",
+    "birth_date": date(1979, 9, 2),
+    "address": "Calle Rocafuerte 12-40, Latacunga",
+}
+DEMO_EXTERNAL = {
+    "institution_code": "0010",
+    "account_type": "savings",
+    "account_number": "2201234567",
+    "name": "Carlos Andrés Mendoza Vera",
+    "id_type": "cedula",
+    "id_number": "1710034065",
+    "alias": "Carlos (arriendo)",
+}
+
+
+def _load_transfer_catalog(summary: DemoSummary) -> None:
+    """The profile's institutions and limits; for Cooprogreso, Rosa's account and María's
+    two beneficiaries, registered when her history starts (her monthly transfers to Rosa
+    are in the timeline)."""
+    from django.utils import timezone
+
+    from ledger.services import booked_at
+    from products.amortization import add_months
+    from transfers.beneficiaries import beneficiary_add_external, beneficiary_add_internal
+    from transfers.catalog import transfer_catalog_load
+    from transfers.models import Beneficiary, Institution
+
+    transfer_catalog_load(cooperative_slug=cooperative_current().slug)
+    if cooperative_current().slug != "cooprogreso":
+        return
+    opening_at = _at(add_months(timezone.localdate(), -HISTORY_MONTHS, on_day=1), 8, 0)
+    rosa = Member.objects.filter(member_number=DEMO_NEIGHBOUR["member_number"]).first()
+    if rosa is None:
+        rosa = Member(**DEMO_NEIGHBOUR)
+        rosa.full_clean()
+        rosa.save()
+        summary.members = Member.objects.count()
+    rosa_savings = DepositAccount.objects.filter(member=rosa, product_type__code="AHO").first()
+    if rosa_savings is None:
+        rosa_savings = deposit_account_open(
+            member=rosa, product_type=ProductType.objects.get(code="AHO")
+        )
+    with booked_at(opening_at):
+        cash_deposit(account=rosa_savings, amount=Decimal("120.00"), key="demo:100377:opening")
+    maria = Member.objects.get(member_number=MEMBERS[0][3]["member_number"])
+    if not Beneficiary.objects.filter(member=maria, account=rosa_savings).exists():
+        beneficiary_add_internal(
+            member=maria, account_number=rosa_savings.number, alias="Rosa (vecina)"
+        )
+    external = dict(DEMO_EXTERNAL)
+    institution = Institution.objects.get(code=external.pop("institution_code"))
+    if not Beneficiary.objects.filter(
+        member=maria, institution=institution, account_number=external["account_number"]
+    ).exists():
+        beneficiary_add_external(member=maria, institution=institution, **external)
+    Beneficiary.objects.filter(member=maria, created_at__gt=opening_at).update(
+        created_at=opening_at
+    )
+
+
 STEPS = [
     _load_cooperatives,
     _load_ledger,
     _load_staff,
     _load_members,
     _load_products,
+    _load_transfer_catalog,
     _load_history,
     _load_cards,
 ]

@@ -113,7 +113,7 @@ class Cooperative(models.Model):
         default=ConfirmationMethod.OTP,
     )
     funds_origin_threshold = models.DecimalField(
-        "umbral de origen de fondos",
+        "umbral de origen de fondos (USD)",
         max_digits=18,
         decimal_places=2,
         null=True,
@@ -124,6 +124,16 @@ class Cooperative(models.Model):
     )
     funds_origin_window_days = models.PositiveSmallIntegerField(
         "ventana de origen de fondos (días)", null=True, blank=True
+    )
+    usd_exchange_rate = models.DecimalField(
+        "tipo de cambio oficial",
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.0001"))],
+        help_text="Unidades de la moneda principal por 1 USD (6.8600 en Bolivia). El umbral de "
+        "origen de fondos está en USD: las transferencias en otra moneda se cuentan a este tipo.",
     )
     deposit_withholding_rate = models.DecimalField(
         "retención en la fuente sobre intereses",
@@ -139,6 +149,25 @@ class Cooperative(models.Model):
         blank=True,
         default=180,
         help_text="Las inversiones a este plazo o más no tienen retención. Vacío: ninguna exenta.",
+    )
+    new_beneficiary_hours = models.PositiveSmallIntegerField(
+        "horas de enfriamiento de beneficiarios nuevos",
+        default=24,
+        help_text="Durante estas horas desde que se registra un beneficiario, cada transferencia "
+        "hacia él tiene el tope de primer pago. 0: sin enfriamiento.",
+    )
+    new_beneficiary_limit = models.DecimalField(
+        "tope de primer pago a beneficiarios nuevos",
+        max_digits=18,
+        decimal_places=2,
+        default=Decimal("500.00"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    refund_fee_on_rejection = models.BooleanField(
+        "devolver la comisión de transferencias rechazadas",
+        default=True,
+        help_text="Si otra institución rechaza una transferencia interbancaria, se devuelve "
+        "el monto y, con esta opción, también la comisión y su IVA.",
     )
     is_active = models.BooleanField("perfil activo", default=False)
     updated_at = models.DateTimeField("actualizado", auto_now=True)
@@ -176,6 +205,15 @@ class Cooperative(models.Model):
             errors["funds_origin_window_days"] = (
                 "Indique el umbral y la ventana de días juntos, o deje ambos vacíos."
             )
+        if (
+            self.funds_origin_threshold is not None
+            and any(c != "USD" for c in self.currencies)
+            and self.usd_exchange_rate is None
+        ):
+            errors["usd_exchange_rate"] = (
+                "El umbral de origen de fondos está en USD: indique el tipo de cambio oficial "
+                "para contar las transferencias en otras monedas."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -183,6 +221,15 @@ class Cooperative(models.Model):
     def currencies(self) -> list[str]:
         extra = [c.strip().upper() for c in self.other_currencies.split(",") if c.strip()]
         return [self.currency, *[c for c in extra if c != self.currency]]
+
+    def in_usd(self, amount: Decimal, currency: str) -> Decimal:
+        """``amount`` of ``currency`` in USD at the official rate (for the funds-origin
+        threshold, which the regulator sets in USD)."""
+        if currency == "USD":
+            return amount
+        if currency != self.currency or not self.usd_exchange_rate:
+            raise ValueError(f"no official USD rate for {currency}")
+        return amount / self.usd_exchange_rate
 
     @property
     def default_logo_static_path(self) -> str:

@@ -216,6 +216,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "products.tasks.send_monthly_statements",
         "schedule": crontab(day_of_month="1-3", hour=6, minute=0),
     },
+    # Interbank settlement: batches due transfers, sends them, closes what was answered.
+    "transfers-settlement": {
+        "task": "transfers.tasks.settle_interbank_transfers",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- Authentication ----------------------------------------------------------------------
@@ -327,6 +332,13 @@ SMS_BACKEND = env.str(
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER = env.str("SMS_SENDER", default="COOPROGRESO")
+# The interbank payment network (transfers/network.py): the simulator, or a real
+# connector with the same interface. The simulator's directory of known accounts.
+PAYMENT_NETWORK = env.str("PAYMENT_NETWORK", default="transfers.network.SimulatedNetwork")
+PAYMENT_NETWORK_DIRECTORY = env.str(
+    "PAYMENT_NETWORK_DIRECTORY",
+    default=str(BASE_DIR / "transfers" / "data" / "network_directory.json"),
+)
 # The portal's public address, for links in documents built without a request (the
 # monthly statement's verification QR, e-mailed by a worker).
 PORTAL_URL = env.str("PORTAL_URL", default="http://localhost:8000").rstrip("/")

@@ -85,3 +85,18 @@ def test_maria_has_a_debit_card_and_a_credit_card_with_purchases(db, debug):
     assert credit.revolving_used == Decimal("165.54")
     assert credit.available_limit == Decimal("1334.46")
     assert credit.minimum_payment == Decimal("16.55") and credit.payment_due is not None
+
+
+def test_maria_has_beneficiaries_and_monthly_transfers_to_rosa(db, debug):
+    from transfers.models import Beneficiary, Institution, Transfer, TransferLimit
+
+    call_command("demo_load")
+    maria = Member.objects.get(user__username="mariaperez")
+    assert Institution.objects.filter(code="0010", name="BANCO PICHINCHA").exists()
+    assert TransferLimit.objects.count() == 3
+    kinds = sorted(Beneficiary.objects.filter(member=maria).values_list("kind", "alias"))
+    assert kinds == [("external", "Carlos (arriendo)"), ("internal", "Rosa (vecina)")]
+    transfers = Transfer.objects.filter(member=maria, kind="internal")
+    assert 12 <= transfers.count() <= 13
+    assert {t.journal.postings.count() for t in transfers} == {2}
+    assert all(t.status == Transfer.Status.DONE for t in transfers)

@@ -1,0 +1,160 @@
+"""Administración de Beneficiarios: registering, finding, editing and removing the people
+a member transfers to. Views confirm each change with the OTP dialog before calling
+these functions."""
+
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.identification import normalize_identification
+from accounts.models import Member
+from products.models import DepositAccount
+from transfers.exceptions import BeneficiaryError
+from transfers.models import Beneficiary, Institution
+
+ACCOUNT_NUMBER = re.compile(r"^\d{6,20}$")
+
+
+def masked_name(full_name: str) -> str:
+    """The holder's name as the "Validar" step shows it: the first word whole, every other
+    word by its initial — enough to recognise a person, not enough to learn a name from
+    an account number ("MARÍA E*** P*** G***")."""
+    words = full_name.upper().split()
+    if not words:
+        return ""
+    return " ".join([words[0], *(f"{word[0]}***" for word in words[1:])])
+
+
+@dataclass(frozen=True)
+class Holder:
+    account: DepositAccount
+    masked_name: str
+
+
+def internal_holder(*, member: Member, account_number: str) -> Holder:
+    """The coop account behind ``account_number`` and its holder's masked name, for the
+    "Validar" button. Refuses the member's own accounts and accounts that cannot receive."""
+    number = account_number.strip()
+    account = (
+        DepositAccount.objects.select_related("member", "ledger_account", "product_type")
+        .filter(number=number)
+        .first()
+    )
+    if account is None or account.status != DepositAccount.Status.ACTIVE:
+        raise BeneficiaryError("No encontramos una cuenta activa con ese número.")
+    if account.member_id == member.pk:
+        raise BeneficiaryError("Esta cuenta es tuya: usa «Transferencias a mis cuentas».")
+    return Holder(account=account, masked_name=masked_name(account.member.full_name))
+
+
+def beneficiary_add_internal(
+    *, member: Member, account_number: str, alias: str = "", email: str = ""
+) -> Beneficiary:
+    holder = internal_holder(member=member, account_number=account_number)
+    return _save(
+        Beneficiary(
+            member=member,
+            kind=Beneficiary.Kind.INTERNAL,
+            account=holder.account,
+            account_number=holder.account.number,
+            name=holder.masked_name,
+            alias=alias.strip(),
+            email=email.strip(),
+        )
+    )
+
+
+def beneficiary_add_external(
+    *,
+    member: Member,
+    institution: Institution,
+    account_type: str,
+    account_number: str,
+    name: str,
+    id_type: str,
+    id_number: str,
+    alias: str = "",
+    email: str = "",
+) -> Beneficiary:
+    if not institution.is_active:
+        raise BeneficiaryError("La entidad financiera no está disponible.")
+    number = account_number.strip()
+    if not ACCOUNT_NUMBER.match(number):
+        raise BeneficiaryError("El número de cuenta debe tener entre 6 y 20 dígitos.")
+    if account_type not in Beneficiary.AccountType.values:
+        raise BeneficiaryError("Elige el tipo de cuenta.")
+    try:
+        id_number = normalize_identification(id_type, id_number)
+    except ValidationError as exc:
+        raise BeneficiaryError(exc.messages[0]) from exc
+    return _save(
+        Beneficiary(
+            member=member,
+            kind=Beneficiary.Kind.EXTERNAL,
+            institution=institution,
+            account_type=account_type,
+            account_number=number,
+            name=" ".join(name.upper().split()),
+            id_type=id_type,
+            id_number=id_number,
+            alias=alias.strip(),
+            email=email.strip(),
+        )
+    )
+
+
+def _save(beneficiary: Beneficiary) -> Beneficiary:
+    try:
+        with transaction.atomic():
+            beneficiary.save()
+    except IntegrityError as exc:
+        raise BeneficiaryError("Ya tienes registrado un beneficiario con esta cuenta.") from exc
+    return beneficiary
+
+
+def beneficiary_update(*, beneficiary: Beneficiary, alias: str, email: str) -> Beneficiary:
+    """Alias and e-mail are what a member may change; the account is the beneficiary."""
+    beneficiary.alias = alias.strip()
+    beneficiary.email = email.strip()
+    beneficiary.save(update_fields=["alias", "email"])
+    return beneficiary
+
+
+def beneficiary_delete(*, beneficiary: Beneficiary) -> None:
+    """Hides it from the lists; the transfers made to it keep their beneficiary."""
+    Beneficiary.objects.filter(pk=beneficiary.pk, deleted_at__isnull=True).update(
+        deleted_at=timezone.now()
+    )
+
+
+def member_beneficiaries(*, member: Member, kind: str | None = None, search: str = ""):
+    """The member's beneficiaries, by name; ``search`` matches name, alias,
+    identification, account number or institution."""
+    rows = Beneficiary.objects.filter(member=member, deleted_at__isnull=True).select_related(
+        "institution", "account__product_type"
+    )
+    if kind:
+        rows = rows.filter(kind=kind)
+    search = search.strip()
+    if search:
+        rows = rows.filter(
+            Q(name__icontains=search)
+            | Q(alias__icontains=search)
+            | Q(id_number__icontains=search)
+            | Q(account_number__icontains=search)
+            | Q(institution__name__icontains=search)
+        )
+    return rows.order_by("name", "pk")
+
+
+def member_beneficiary(*, member: Member, public_id, kind: str | None = None) -> Beneficiary:
+    """One of the member's beneficiaries; 404 for anyone else's (or a removed one)."""
+    rows = member_beneficiaries(member=member)
+    if kind:
+        rows = rows.filter(kind=kind)
+    return get_object_or_404(rows, public_id=public_id)

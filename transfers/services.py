@@ -1,0 +1,424 @@
+"""Transfers: what a member asks for (``TransferOrder``), what it will cost and when it
+takes effect (``transfer_quote``), and doing it exactly once (``transfer_execute``).
+
+Every rule is checked twice: for the review step, and again inside the transaction that
+moves the money, under a lock on the member's row. The lock is what makes the limits hold
+when the same member sends several transfers at once: each one reads the running totals
+only after the previous one has committed. The ledger itself refuses to overdraw the
+origin account whatever happens before it.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import Member, User
+from cooprogreso.notifications import send_email
+from cooprogreso.profile import cooperative_current
+from ledger import calendar
+from ledger.books import book_account
+from ledger.exceptions import IdempotencyConflict
+from ledger.fees import FeeQuote, fee_lines, fee_quote
+from ledger.models import Channel, Kind, Tariff
+from ledger.money import format_money
+from ledger.services import Line, booking_time, journal_post
+from products.documents import mask_number
+from products.models import DepositAccount
+from transfers.exceptions import (
+    CoolingOff,
+    CurrencyMismatch,
+    DestinationNotAllowed,
+    FundsDeclarationRequired,
+    InstitutionNotAvailable,
+    InvalidAmount,
+    JointSignature,
+    NotEnoughFunds,
+    OriginNotAllowed,
+    SameAccount,
+    TransferError,
+)
+from transfers.limits import limits_check
+from transfers.models import Beneficiary, Transfer, TransferKind
+
+CENT = Decimal("0.01")
+DEFERRED_NOTE = (
+    "Si tu transferencia se realizó posterior a las 15h00 o feriados, se procesará el "
+    "siguiente día laborable"
+)
+JOURNAL_KIND = {
+    TransferKind.OWN: Kind.TRANSFER_OWN,
+    TransferKind.INTERNAL: Kind.TRANSFER_INTERNAL,
+    TransferKind.INTERBANK: Kind.TRANSFER_INTERBANK,
+}
+TARIFF = {
+    TransferKind.OWN: Tariff.Code.TRANSFER_OWN,
+    TransferKind.INTERNAL: Tariff.Code.TRANSFER_INTERNAL,
+    TransferKind.INTERBANK: Tariff.Code.TRANSFER_INTERBANK,
+}
+# The movement descriptions of the manuals' account statements.
+DESCRIPTIONS = {
+    TransferKind.OWN: ("TRANSFERENCIA ENTRE CUENTAS MISMO CLIENTE",) * 2,
+    TransferKind.INTERNAL: ("TRANSFERENCIA A CUENTA TERCEROS", "TRANSFERENCIA DE CUENTA TERCEROS"),
+    TransferKind.INTERBANK: ("ND TRANSFERENCIA PAGO DIRECTO", "ND TRANSFERENCIA PAGO DIRECTO"),
+}
+
+
+@dataclass(frozen=True)
+class TransferOrder:
+    """What the member asked for. ``destination`` is the credited account of an own or
+    Cooprogreso transfer; ``beneficiary`` who receives a Cooprogreso or interbank one."""
+
+    kind: str
+    origin: DepositAccount
+    amount: Decimal
+    destination: DepositAccount | None = None
+    beneficiary: Beneficiary | None = None
+    motive: str = ""
+    funds_origin: str = ""
+    funds_destination: str = ""
+
+    @property
+    def currency(self) -> str:
+        return self.origin.ledger_account.currency
+
+    @property
+    def destination_label(self) -> str:
+        if self.kind == TransferKind.OWN:
+            return f"{self.destination.product_type.name} {mask_number(self.destination.number)}"
+        beneficiary = self.beneficiary
+        where = (
+            beneficiary.institution.name
+            if beneficiary.kind == Beneficiary.Kind.EXTERNAL
+            else cooperative_current().short_name
+        )
+        return f"{beneficiary.name} · {where} {mask_number(beneficiary.account_number)}"
+
+
+@dataclass(frozen=True)
+class TransferQuote:
+    order: TransferOrder
+    fee: FeeQuote
+    value_date: date
+    deferred: bool
+    funds_required: bool
+
+    @property
+    def total(self) -> Decimal:
+        """ "Total a debitar"."""
+        return self.order.amount + self.fee.total
+
+    def review(self) -> list[tuple[str, str]]:
+        """The "Confirmar transferencia" lines, in the manual's order."""
+        order, currency = self.order, self.order.currency
+        rows = [
+            ("Monto", format_money(order.amount, currency)),
+            (
+                "Cuenta de origen",
+                f"{order.origin.product_type.name} {mask_number(order.origin.number)}",
+            ),
+            ("Cuenta de destino", order.destination_label),
+            ("Motivo", order.motive or "—"),
+            ("Comisión", format_money(self.fee.commission, currency)),
+        ]
+        if self.fee.iva:
+            rows.append(("IVA", format_money(self.fee.iva, currency)))
+        rows.append(("Total a debitar", format_money(self.total, currency)))
+        if order.funds_origin:
+            rows += [
+                ("Origen de fondos", order.funds_origin),
+                ("Destino de fondos", order.funds_destination),
+            ]
+        if order.kind == TransferKind.INTERBANK:
+            rows.append(("Fecha de proceso", self.value_date.strftime("%d/%m/%Y")))
+        return rows
+
+
+def _check_amount(amount: Decimal) -> None:
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+        raise InvalidAmount
+
+
+def _check_accounts(member: Member, order: TransferOrder) -> None:
+    origin = order.origin
+    if origin.member_id != member.pk:
+        raise OriginNotAllowed("La cuenta de origen no te pertenece.")
+    if origin.signature == DepositAccount.Signature.JOINT:
+        raise JointSignature
+    if not origin.can_transact or origin.ledger_account.status != "active":
+        raise OriginNotAllowed
+    if order.kind == TransferKind.INTERBANK:
+        beneficiary = order.beneficiary
+        if beneficiary is None or beneficiary.kind != Beneficiary.Kind.EXTERNAL:
+            raise TransferError("Elige un beneficiario de otra institución.")
+        if not beneficiary.institution.is_active:
+            raise InstitutionNotAvailable
+        return
+    destination = order.destination
+    if order.kind == TransferKind.OWN:
+        if destination is None or destination.member_id != member.pk:
+            raise DestinationNotAllowed("Elige una de tus otras cuentas como destino.")
+    else:
+        beneficiary = order.beneficiary
+        if beneficiary is None or beneficiary.kind != Beneficiary.Kind.INTERNAL:
+            raise TransferError("Elige un beneficiario Cooprogreso.")
+        destination = beneficiary.account
+        if destination is None or order.destination != destination:
+            raise DestinationNotAllowed
+    if destination.pk == origin.pk:
+        raise SameAccount
+    if destination.status != DepositAccount.Status.ACTIVE or (
+        destination.ledger_account.status != "active"
+    ):
+        raise DestinationNotAllowed
+    if destination.ledger_account.currency != order.currency:
+        raise CurrencyMismatch
+
+
+def _check_beneficiary_owned(member: Member, order: TransferOrder) -> None:
+    beneficiary = order.beneficiary
+    if beneficiary is not None and (
+        beneficiary.member_id != member.pk or beneficiary.deleted_at is not None
+    ):
+        raise TransferError("El beneficiario no está registrado en tu lista.")
+
+
+def _check_cooling_off(order: TransferOrder, now: datetime) -> None:
+    """For the profile's hours after a beneficiary is registered, all transfers to it
+    together stay under the first-payment cap."""
+    beneficiary = order.beneficiary
+    coop = cooperative_current()
+    if beneficiary is None or not coop.new_beneficiary_hours:
+        return
+    until = beneficiary.created_at + timedelta(hours=coop.new_beneficiary_hours)
+    if now >= until:
+        return
+    sent = (
+        Transfer.objects.filter(beneficiary=beneficiary)
+        .exclude(status=Transfer.Status.REJECTED)
+        .aggregate(total=Sum("amount", default=Decimal("0.00")))["total"]
+    )
+    cap = coop.new_beneficiary_limit
+    if sent + order.amount > cap:
+        left = max(cap - sent, Decimal("0.00"))
+        raise CoolingOff(
+            f"Por tu seguridad, durante las primeras {coop.new_beneficiary_hours} horas "
+            f"después de registrar un beneficiario puedes transferirle hasta "
+            f"{format_money(cap, order.currency)} en total. Hasta el "
+            f"{timezone.localtime(until):%d/%m/%Y a las %H:%M} te quedan "
+            f"{format_money(left, order.currency)} para este beneficiario."
+        )
+
+
+def _funds_required(member: Member, order: TransferOrder, now: datetime) -> bool:
+    """Whether the profile's cumulative threshold (in USD, over its window of days) is
+    passed with this transfer: then the origin and destination of the funds are asked."""
+    coop = cooperative_current()
+    if coop.funds_origin_threshold is None:
+        return False
+    since = now - timedelta(days=coop.funds_origin_window_days)
+    sums = (
+        Transfer.objects.filter(member=member, created_at__gte=since)
+        .exclude(status=Transfer.Status.REJECTED)
+        .values("currency")
+        .annotate(total=Sum("amount"))
+    )
+    total = sum((coop.in_usd(row["total"], row["currency"]) for row in sums), Decimal("0"))
+    return total + coop.in_usd(order.amount, order.currency) > coop.funds_origin_threshold
+
+
+def _check_funds_declaration(order: TransferOrder, required: bool) -> None:
+    if required and not (order.funds_origin.strip() and order.funds_destination.strip()):
+        coop = cooperative_current()
+        raise FundsDeclarationRequired(
+            f"Tus transferencias de los últimos {coop.funds_origin_window_days} días superan "
+            f"{format_money(coop.funds_origin_threshold, 'USD')}: indica el origen y el "
+            f"destino de los fondos."
+        )
+
+
+def transfer_quote(*, member: Member, order: TransferOrder, now: datetime | None = None):
+    """Checks ``order`` and returns its fees and value date, or raises a ``DomainError``
+    saying what is wrong. Nothing is written."""
+    now = now or timezone.now()
+    _check_amount(order.amount)
+    _check_beneficiary_owned(member, order)
+    _check_accounts(member, order)
+    quote = _quote(member, order, now)
+    if order.origin.ledger_account.available < quote.total:
+        raise NotEnoughFunds(
+            f"Saldo insuficiente: el total a debitar es {format_money(quote.total, order.currency)}"
+            f" y tu saldo disponible es "
+            f"{format_money(order.origin.ledger_account.available, order.currency)}."
+        )
+    limits_check(member=member, kind=order.kind, amount=order.amount, moment=now)
+    _check_cooling_off(order, now)
+    _check_funds_declaration(order, quote.funds_required)
+    return quote
+
+
+def _quote(member: Member, order: TransferOrder, now: datetime) -> TransferQuote:
+    if order.kind == TransferKind.INTERBANK:
+        value_date = calendar.value_date(now)
+    else:
+        value_date = timezone.localdate(now)
+    return TransferQuote(
+        order=order,
+        fee=fee_quote(TARIFF[order.kind], on=timezone.localdate(now)),
+        value_date=value_date,
+        deferred=value_date != timezone.localdate(now),
+        funds_required=_funds_required(member, order, now),
+    )
+
+
+def _lines(order: TransferOrder, fee: FeeQuote, key: str) -> list[Line]:
+    debit_text, credit_text = DESCRIPTIONS[order.kind]
+    origin = order.origin.ledger_account
+    if order.kind == TransferKind.INTERBANK:
+        credited = book_account("SPI_CLEARING", order.currency, spread=key)
+    else:
+        credited = order.destination.ledger_account
+    return [
+        Line.debit(origin, order.amount, debit_text),
+        Line.credit(credited, order.amount, credit_text),
+        *fee_lines(fee, payer=origin, spread=key),
+    ]
+
+
+def transfer_execute(
+    *,
+    member: Member,
+    order: TransferOrder,
+    key: str,
+    user: User | None = None,
+    channel: str = Channel.WEB,
+    payee_check: str = "",
+    notify: bool = True,
+) -> Transfer:
+    """Does ``order`` once per ``key``: the same key returns the transfer already made.
+    ``notify``: e-mail the member and the beneficiary after commit (not for loaded history).
+
+    Raises the ``DomainError`` of the first rule it breaks, with nothing written."""
+    done = Transfer.objects.filter(key=key).first()
+    if done is not None:
+        return _replayed(done, member, order)
+    with transaction.atomic():
+        Member.objects.select_for_update().only("pk").get(pk=member.pk)
+        done = Transfer.objects.filter(key=key).first()
+        if done is not None:
+            return _replayed(done, member, order)
+        now = booking_time()
+        order = _refreshed(order)
+        quote = transfer_quote(member=member, order=order, now=now)
+        posted = journal_post(
+            key=f"transfer:{key}",
+            kind=JOURNAL_KIND[order.kind],
+            lines=_lines(order, quote.fee, key),
+            channel=channel,
+            motive=order.motive or TransferKind(order.kind).label,
+            actor=user,
+            value_date=quote.value_date,
+        )
+        interbank = order.kind == TransferKind.INTERBANK
+        transfer = Transfer.objects.create(
+            key=key,
+            member=member,
+            kind=order.kind,
+            origin=order.origin,
+            destination=order.destination,
+            beneficiary=order.beneficiary,
+            amount=order.amount,
+            commission=quote.fee.commission,
+            iva=quote.fee.iva,
+            currency=order.currency,
+            motive=order.motive,
+            funds_origin=order.funds_origin.strip() if quote.funds_required else "",
+            funds_destination=order.funds_destination.strip() if quote.funds_required else "",
+            payee_check=payee_check,
+            journal_id=posted.journal_id,
+            value_date=quote.value_date,
+            status=Transfer.Status.PENDING if interbank else Transfer.Status.DONE,
+            created_at=now,
+        )
+        if notify:
+            transaction.on_commit(partial(transfer_notify, transfer.pk))
+    return transfer
+
+
+def _refreshed(order: TransferOrder) -> TransferOrder:
+    """The order with its accounts read again inside the transaction: the balance and
+    status the checks see are the current ones."""
+    accounts = DepositAccount.objects.select_related("ledger_account", "product_type")
+    fresh = {
+        "origin": accounts.get(pk=order.origin.pk),
+        "destination": accounts.get(pk=order.destination.pk) if order.destination else None,
+    }
+    if order.beneficiary is not None:
+        fresh["beneficiary"] = Beneficiary.objects.select_related("institution", "account").get(
+            pk=order.beneficiary.pk
+        )
+    return TransferOrder(**{**order.__dict__, **fresh})
+
+
+def _replayed(done: Transfer, member: Member, order: TransferOrder) -> Transfer:
+    same = (
+        done.member_id == member.pk
+        and done.kind == order.kind
+        and done.origin_id == order.origin.pk
+        and done.amount == order.amount
+        and done.destination_id == (order.destination.pk if order.destination else None)
+        and done.beneficiary_id == (order.beneficiary.pk if order.beneficiary else None)
+    )
+    if not same:
+        raise IdempotencyConflict
+    return done
+
+
+def _what(kind: str, coop) -> str:
+    return {
+        TransferKind.OWN: "transferencia entre tus cuentas",
+        TransferKind.INTERNAL: f"transferencia {coop.short_name}",
+        TransferKind.INTERBANK: "transferencia interbancaria",
+    }[kind]
+
+
+def transfer_notify(transfer_id: int) -> None:
+    """E-mails the member and, if the beneficiary left an address, the beneficiary."""
+    transfer = Transfer.objects.select_related(
+        "member", "origin", "destination", "beneficiary", "journal"
+    ).get(pk=transfer_id)
+    coop = cooperative_current()
+    amount = format_money(transfer.amount, transfer.currency)
+    when = timezone.localtime(transfer.created_at).strftime("%d/%m/%Y a las %H:%M")
+    reference = transfer.journal.reference
+    to_whom = (
+        f"tu cuenta {mask_number(transfer.destination.number)}"
+        if transfer.kind == TransferKind.OWN
+        else transfer.beneficiary.name
+    )
+    body = (
+        f"Hola {transfer.member.first_names}:\n\n"
+        f"Realizaste una {_what(transfer.kind, coop)} de {amount} "
+        f"desde tu cuenta {mask_number(transfer.origin.number)} a {to_whom} el {when}.\n"
+        f"Comprobante N.º {reference}.\n"
+    )
+    if transfer.status == Transfer.Status.PENDING and transfer.value_date > timezone.localdate(
+        transfer.created_at
+    ):
+        body += f"\n{DEFERRED_NOTE}: {transfer.value_date:%d/%m/%Y}.\n"
+    body += f"\nSi no reconoces esta operación, llama de inmediato al {coop.call_center_phone}."
+    send_email(to=[transfer.member.email], subject=f"{coop.short_name}: transferencia", body=body)
+    if transfer.beneficiary and transfer.beneficiary.email:
+        send_email(
+            to=[transfer.beneficiary.email],
+            subject=f"{coop.short_name}: te enviaron una transferencia",
+            body=(
+                f"Hola {transfer.beneficiary.name}:\n\n{transfer.member.full_name} te transfirió "
+                f"{amount} a tu cuenta {mask_number(transfer.beneficiary.account_number)} "
+                f"el {when}. Comprobante N.º {reference}.\n"
+            ),
+        )
