@@ -43,6 +43,7 @@ class Prepared:
     payload: dict
     review: list[tuple[str, str]] = field(default_factory=list)
     summary: str = ""
+    notes: list[str] = field(default_factory=list)  # warnings shown under the review
 
 
 class Operation(ABC):
@@ -53,6 +54,7 @@ class Operation(ABC):
     form_template: str = ""
     done_template: str = ""
     review_first: bool = True
+    review_title: str = "Verifica que todos los datos estén correctos"
     submit_label: str = "Continuar"
     done_title: str = "El proceso se realizó correctamente."
     back_url_name: str = ""
@@ -162,6 +164,7 @@ class OperationView(View):
                 "purpose": op.purpose,
                 "payload": prepared.payload,
                 "review": [[str(label), str(value)] for label, value in prepared.review],
+                "notes": [str(note) for note in prepared.notes],
                 "challenge": str(challenge.public_id),
                 "done": None,
             },
@@ -184,6 +187,7 @@ class OperationView(View):
             "confirm",
             op_id=op_id,
             review=review,
+            notes=self._ops(request).get(op_id, {}).get("notes", []),
             form=form,
             **challenge_context(challenge, resend_url=resend),
             **extra,

@@ -25,4 +25,5 @@ urlpatterns = [
     path("dev/outbox/", views.dev_outbox, name="dev_outbox"),
     path("", include("accounts.urls")),
     path("", include("products.urls")),
+    path("", include("transfers.urls")),
 ]

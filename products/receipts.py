@@ -80,10 +80,28 @@ def _product_label(posting: Posting) -> tuple[str, str]:
     return "", ""
 
 
+def _external_beneficiary(journal):
+    """The beneficiary at another institution an interbank transfer (or its refund) went
+    to — the ledger only knows the clearing account."""
+    for attr in ("transfer", "refunded_transfer"):
+        try:
+            transfer = getattr(journal, attr)
+        except ObjectDoesNotExist:
+            continue
+        beneficiary = transfer.beneficiary
+        if beneficiary is not None and beneficiary.institution_id is not None:
+            return beneficiary
+    return None
+
+
 def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
     """The receipt of movement ``posting_id`` of ``account``; 404 unless it is one."""
     mine = (
-        Posting.objects.select_related("journal")
+        Posting.objects.select_related(
+            "journal",
+            "journal__transfer__beneficiary__institution",
+            "journal__refunded_transfer__beneficiary__institution",
+        )
         .filter(pk=posting_id, account_id=account.ledger_account_id)
         .first()
     )
@@ -120,6 +138,14 @@ def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
     else:
         origin = others[0][0] if others else ""
         beneficiary = f"{account.member.full_name} — {mine_label}"
+    institution = cooperative_current().short_name.upper()
+    external = _external_beneficiary(journal)
+    if external is not None:
+        beneficiary = (
+            f"{external.name} — {external.get_account_type_display()} "
+            f"{mask_number(external.account_number)}"
+        )
+        institution = external.institution.name
     return Receipt(
         account=account,
         posting_id=mine.pk,
@@ -135,7 +161,7 @@ def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
         description=mine.description,
         origin=origin or mine.description,
         beneficiary=beneficiary,
-        institution=cooperative_current().short_name.upper(),
+        institution=institution,
     )
 
 

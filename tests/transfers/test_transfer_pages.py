@@ -1,0 +1,236 @@
+"""The transfer pages, driven as a browser would: form → Confirmar transferencia → code →
+¡Transferencia exitosa!; refusals say why and move nothing; foreign ids are refused."""
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+
+from ledger.models import Journal
+from tests.auth import last_code, op_id
+from transfers.models import Transfer
+
+D = Decimal
+GYE = ZoneInfo("America/Guayaquil")
+
+
+def balance(account):
+    account.ledger_account.refresh_from_db()
+    return account.ledger_account.balance
+
+
+def submit(client, url, **data):
+    return client.post(url, {"step": "form", **data})
+
+
+def confirm(client, url, step):
+    return client.post(url, {"step": "confirm", "op": op_id(step), "answer": last_code()})
+
+
+def test_the_transfers_page_offers_three_kinds(member_client, savings):
+    html = member_client.get("/transferencias/").content.decode()
+    for text in (
+        "Transferencias a mis cuentas",
+        "Transferencias Cooprogreso",
+        "Transferencias Interbancarias",
+        "Transacciones frecuentes",
+    ):
+        assert text in html
+
+
+def test_own_transfer_end_to_end(member_client, member, savings, certificates):
+    url = "/transferencias/mis-cuentas/"
+    form = member_client.get(url).content.decode()
+    assert "Mis otras cuentas" in form and "Monto a transferir" in form
+    assert "Motivo (Opcional)" in form and "$1,000.00" in form  # origin with its balance
+    step = submit(
+        member_client,
+        url,
+        origen=savings.public_id,
+        destino=certificates.public_id,
+        monto="150.25",
+        motivo="Ahorro para aportes",
+    )
+    html = step.content.decode()
+    assert "Confirmar transferencia" in html
+    for text in ("Monto", "$150.25", "Comisión", "$0.00", "Total a debitar", "Ahorro para aportes"):
+        assert text in html
+    assert balance(savings) == D("1000.00")  # nothing moves before the code
+    done = confirm(member_client, url, step).content.decode()
+    assert "¡Transferencia exitosa!" in done and "Comprobante N.º" in done
+    assert "Imprimir" in done and "Realizar otra transferencia" in done
+    assert balance(savings) == D("849.75") and balance(certificates) == D("150.25")
+
+
+def test_a_replayed_code_or_double_submit_posts_once(member_client, savings, certificates):
+    url = "/transferencias/mis-cuentas/"
+    step = submit(
+        member_client, url, origen=savings.public_id, destino=certificates.public_id, monto="10"
+    )
+    code = last_code()
+    data = {"step": "confirm", "op": op_id(step), "answer": code}
+    first = member_client.post(url, data).content.decode()
+    again = member_client.post(url, data).content.decode()
+    assert "¡Transferencia exitosa!" in first and "¡Transferencia exitosa!" in again
+    assert Transfer.objects.count() == 1 and balance(savings) == D("990.00")
+
+
+def test_a_wrong_code_moves_nothing(member_client, savings, certificates):
+    url = "/transferencias/mis-cuentas/"
+    step = submit(
+        member_client, url, origen=savings.public_id, destino=certificates.public_id, monto="10"
+    )
+    wrong = "000000" if last_code() != "000000" else "111111"
+    response = member_client.post(url, {"step": "confirm", "op": op_id(step), "answer": wrong})
+    assert "incorrecto" in response.content.decode().lower()
+    assert not Transfer.objects.exists() and balance(savings) == D("1000.00")
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("0", "mayor a cero"),
+        ("-5", "mayor a cero"),
+        ("10.005", "dos decimales"),
+        ("abc", "monto válido"),
+        ("1000.01", "Saldo insuficiente"),
+    ],
+)
+def test_bad_amounts_are_refused_in_spanish(member_client, savings, certificates, amount, message):
+    response = submit(
+        member_client,
+        "/transferencias/mis-cuentas/",
+        origen=savings.public_id,
+        destino=certificates.public_id,
+        monto=amount,
+    )
+    assert message in response.content.decode()
+    assert not Journal.objects.filter(kind="transfer_own").exists()
+
+
+def test_foreign_accounts_and_beneficiaries_are_refused(
+    member_client, savings, certificates, gabriel_savings, other_member, transfer_catalog
+):
+    from transfers.beneficiaries import beneficiary_add_internal
+
+    theirs = beneficiary_add_internal(member=other_member, account_number=savings.number)
+    forged_origin = submit(
+        member_client,
+        "/transferencias/mis-cuentas/",
+        origen=gabriel_savings.public_id,
+        destino=certificates.public_id,
+        monto="1",
+    )
+    assert "Selecciona una de tus cuentas" in forged_origin.content.decode()
+    forged_destination = submit(
+        member_client,
+        "/transferencias/mis-cuentas/",
+        origen=savings.public_id,
+        destino=gabriel_savings.public_id,
+        monto="1",
+    )
+    assert "de la lista" in forged_destination.content.decode()
+    forged_beneficiary = submit(
+        member_client,
+        "/transferencias/cooprogreso/",
+        origen=savings.public_id,
+        destino=theirs.public_id,
+        monto="1",
+    )
+    assert "beneficiario de tu lista" in forged_beneficiary.content.decode()
+    assert not Transfer.objects.exists()
+
+
+def test_internal_transfer_and_the_beneficiary_email(
+    member_client, savings, gabriel, gabriel_savings
+):
+    url = "/transferencias/cooprogreso/"
+    form = member_client.get(f"{url}?beneficiario={gabriel.public_id}").content.decode()
+    assert f'value="{gabriel.public_id}" selected' in form
+    step = submit(
+        member_client, url, origen=savings.public_id, destino=gabriel.public_id, monto="20"
+    )
+    confirm(member_client, url, step)
+    assert balance(gabriel_savings) == D("70.00")
+    assert "gabriel@example.com" in [m.to[0] for m in mail.outbox]
+
+
+def test_interbank_review_shows_fee_payee_check_and_deferral(
+    member_client, member, savings, carlos
+):
+    url = "/transferencias/interbancarias/"
+    with time_machine.travel(datetime(2026, 11, 27, 16, 30, tzinfo=GYE)):  # Friday, late
+        member_client.force_login(member.user)
+        step = submit(
+            member_client, url, origen=savings.public_id, destino=carlos.public_id, monto="6"
+        )
+        html = step.content.decode()
+        assert "$0.36" in html and "$0.05" in html and "$6.41" in html
+        assert "El nombre coincide con el titular de la cuenta." in html
+        assert "posterior a las 15h00 o feriados" in html and "30/11/2026" in html
+        done = confirm(member_client, url, step).content.decode()
+    assert "¡Transferencia exitosa!" in done and "30/11/2026" in done
+    transfer = Transfer.objects.get()
+    assert transfer.payee_check == "match" and transfer.status == Transfer.Status.PENDING
+    assert balance(savings) == D("993.59")
+
+
+def test_a_name_that_does_not_match_warns_before_confirming(member_client, member, savings, carlos):
+    carlos.name = "PEDRO PEREZ"
+    carlos.save()
+    step = submit(
+        member_client,
+        "/transferencias/interbancarias/",
+        origen=savings.public_id,
+        destino=carlos.public_id,
+        monto="6",
+    )
+    html = step.content.decode()
+    assert "NO coincide" in html and "podría llegar a otra persona" in html
+
+
+def test_the_transfers_page_lists_frequent_beneficiaries_and_states(
+    member_client, savings, carlos, gabriel
+):
+    for _ in range(2):
+        url = "/transferencias/interbancarias/"
+        step = submit(
+            member_client, url, origen=savings.public_id, destino=carlos.public_id, monto="5"
+        )
+        confirm(member_client, url, step)
+    url = "/transferencias/cooprogreso/"
+    step = submit(
+        member_client, url, origen=savings.public_id, destino=gabriel.public_id, monto="5"
+    )
+    confirm(member_client, url, step)
+    html = member_client.get("/transferencias/").content.decode()
+    assert html.index("Carlos") < html.index("GABRIEL")  # most used first
+    assert f"?beneficiario={carlos.public_id}" in html
+    assert "Por enviar" in html and "Realizada" in html
+
+
+def test_the_transfers_page_has_a_flat_query_count(
+    member_client, savings, carlos, django_assert_max_num_queries
+):
+    for _ in range(3):
+        url = "/transferencias/interbancarias/"
+        step = submit(
+            member_client, url, origen=savings.public_id, destino=carlos.public_id, monto="5"
+        )
+        confirm(member_client, url, step)
+    with django_assert_max_num_queries(12):
+        member_client.get("/transferencias/")
+
+
+def test_the_interbank_receipt_names_the_beneficiary_and_institution(
+    member_client, savings, carlos
+):
+    url = "/transferencias/interbancarias/"
+    step = submit(member_client, url, origen=savings.public_id, destino=carlos.public_id, monto="6")
+    done = confirm(member_client, url, step).content.decode()
+    assert "CARLOS ANDRÉS MENDOZA VERA — Ahorros *****4567" in done
+    assert "BANCO PICHINCHA" in done
+    assert "$6.00" in done and "$0.41" in done  # Valor and Comisión (commission + IVA)
