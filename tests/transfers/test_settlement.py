@@ -256,8 +256,10 @@ def test_the_beat_runs_the_settlement_task(member, savings, two_transfers):
 
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "transfers.tasks.settle_interbank_transfers" in scheduled
-    with time_machine.travel(TUESDAY_10.replace(minute=5)):
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            result = settle_interbank_transfers.apply().get()
+    with (
+        time_machine.travel(TUESDAY_10.replace(minute=5)),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        result = settle_interbank_transfers.apply().get()
     assert result == {"prepared": 1, "sent": 1, "closed": 1}
     assert book_balance("SPI_CLEARING", "USD") == D("0.00")
