@@ -48,6 +48,10 @@ EVENTS = {
     "passkey_added": "Passkey registrada",
     "passkey_removed": "Passkey eliminada",
     "product_request": "Solicitud de producto",
+    "beneficiary_added": "Beneficiario registrado",
+    "beneficiary_changed": "Beneficiario actualizado",
+    "beneficiary_removed": "Beneficiario eliminado",
+    "limits_changed": "Cupos de transferencias actualizados",
 }
 
 

@@ -66,6 +66,11 @@ class Operation(ABC):
         """Where "Cancelar" and "Cerrar" lead."""
         return reverse(self.back_url_name) if self.back_url_name else ""
 
+    def action_url(self, request) -> str:
+        """Where each step posts: this page (an operation that must remember where the
+        member came from adds that, validated, to the query)."""
+        return request.path
+
     def extra_context(self, request) -> dict:
         """More for the form step's template (a QR code, the item concerned…)."""
         return {}
@@ -100,7 +105,7 @@ class OperationView(View):
         op = self.operation
         return {
             "op": op,
-            "action_url": request.path,
+            "action_url": op.action_url(request),
             "back_url": op.back_url(request),
             **extra,
         }

@@ -187,15 +187,35 @@ def _check_beneficiary_owned(member: Member, order: TransferOrder) -> None:
         raise TransferError("El beneficiario no está registrado en tu lista.")
 
 
+def cooling_off_until(beneficiary: Beneficiary | None, now: datetime) -> datetime | None:
+    """When the first-payment cap of a newly registered beneficiary ends, if it has not."""
+    hours = cooperative_current().new_beneficiary_hours
+    if beneficiary is None or not hours:
+        return None
+    until = beneficiary.created_at + timedelta(hours=hours)
+    return until if now < until else None
+
+
+def cooling_off_note(beneficiary: Beneficiary | None, currency: str) -> str:
+    """What the review says about a beneficiary still under the first-payment cap."""
+    until = cooling_off_until(beneficiary, timezone.now())
+    if until is None:
+        return ""
+    cap = format_money(cooperative_current().new_beneficiary_limit, currency)
+    return (
+        f"Registraste este beneficiario hace poco: por tu seguridad, hasta el "
+        f"{timezone.localtime(until):%d/%m/%Y a las %H:%M} puedes transferirle hasta {cap} "
+        "en total."
+    )
+
+
 def _check_cooling_off(order: TransferOrder, now: datetime) -> None:
     """For the profile's hours after a beneficiary is registered, all transfers to it
     together stay under the first-payment cap."""
     beneficiary = order.beneficiary
     coop = cooperative_current()
-    if beneficiary is None or not coop.new_beneficiary_hours:
-        return
-    until = beneficiary.created_at + timedelta(hours=coop.new_beneficiary_hours)
-    if now >= until:
+    until = cooling_off_until(beneficiary, now)
+    if until is None:
         return
     sent = (
         Transfer.objects.filter(beneficiary=beneficiary)

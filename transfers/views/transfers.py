@@ -2,7 +2,6 @@
 factor de seguridad → "¡Transferencia exitosa!", and the transfers page with its
 "Transacciones frecuentes" and latest transfers."""
 
-import contextlib
 import uuid
 from decimal import Decimal
 
@@ -10,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -23,10 +22,16 @@ from products.models import DepositAccount
 from products.receipts import receipt_result
 from products.selectors import member_deposit_accounts
 from transfers.beneficiaries import member_beneficiaries
+from transfers.forms import TransferForm
 from transfers.models import Beneficiary, Transfer, TransferKind
 from transfers.network import PayeeResult, network_get
-from transfers.services import DEFERRED_NOTE, TransferOrder, transfer_execute, transfer_quote
-from transfers.transfer_forms import TransferForm
+from transfers.services import (
+    DEFERRED_NOTE,
+    TransferOrder,
+    cooling_off_note,
+    transfer_execute,
+    transfer_quote,
+)
 
 RECENT = 10
 FREQUENT = 5
@@ -121,15 +126,13 @@ class TransferOperation(Operation):
         return {"destino": beneficiary} if beneficiary else {}
 
     def extra_context(self, request):
-        add_url = ""
-        if self.kind == TransferKind.INTERNAL:
-            add_url = "transfers:beneficiary_add_internal"
-        elif self.kind == TransferKind.INTERBANK:
-            add_url = "transfers:beneficiary_add_external"
         context = {"kind": self.kind, "deferred_note": DEFERRED_NOTE}
+        add_url = {
+            TransferKind.INTERNAL: "transfers:beneficiary_add_internal",
+            TransferKind.INTERBANK: "transfers:beneficiary_add_external",
+        }.get(self.kind)
         if add_url:
-            with contextlib.suppress(NoReverseMatch):
-                context["add_beneficiary_url"] = f"{reverse(add_url)}?next={request.path}"
+            context["add_beneficiary_url"] = f"{reverse(add_url)}?next={request.path}"
         return context
 
     def _order(self, form) -> TransferOrder:
@@ -176,6 +179,8 @@ class TransferOperation(Operation):
                 notes.append(
                     f"{beneficiary.institution.name} acredita hasta en 24 horas laborables."
                 )
+        if note := cooling_off_note(order.beneficiary, order.currency):
+            notes.append(note)
         if quote.deferred:
             notes.append(
                 f"{DEFERRED_NOTE}: se procesará el {quote.value_date.strftime('%d/%m/%Y')}."
