@@ -110,13 +110,11 @@ def limits_check(*, member: Member, kind: str, amount: Decimal, moment: datetime
             )
 
 
-def member_limits_set(
-    *, member: Member, kind: str, daily: Decimal, weekly: Decimal, monthly: Decimal
-) -> MemberLimit:
-    """The member's own limits for ``kind``; each at most the cooperative's."""
+def limits_validate(*, kind: str, values: dict[str, Decimal]) -> None:
+    """Raises ``LimitError`` unless ``values`` (per period) are positive amounts with two
+    decimals, each at most the cooperative's, and daily ≤ weekly ≤ monthly."""
     if kind not in TransferKind.values:
         raise LimitError
-    values = {"daily": daily, "weekly": weekly, "monthly": monthly}
     coop = cooperative_limits(kind)
     for period, word in PERIODS:
         value, maximum = values[period], coop.get(period)
@@ -127,8 +125,39 @@ def member_limits_set(
                 f"El monto {word} no puede superar el límite máximo de la cooperativa "
                 f"({format_money(maximum, _currency())})."
             )
-    if not daily <= weekly <= monthly:
+    if not values["daily"] <= values["weekly"] <= values["monthly"]:
         raise LimitError("El monto diario no puede superar al semanal, ni el semanal al mensual.")
+
+
+def member_limits_set(
+    *, member: Member, kind: str, daily: Decimal, weekly: Decimal, monthly: Decimal
+) -> MemberLimit | None:
+    """The member's own limits for ``kind``; each at most the cooperative's. Amounts equal
+    to the cooperative's remove the member's own row, so the member follows the
+    cooperative's limits again (and any later raise of them)."""
+    values = {"daily": daily, "weekly": weekly, "monthly": monthly}
+    limits_validate(kind=kind, values=values)
+    coop = cooperative_limits(kind)
     with transaction.atomic():
+        if all(values[period] == coop.get(period) for period, _ in PERIODS):
+            MemberLimit.objects.filter(member=member, kind=kind).delete()
+            return None
         row, _ = MemberLimit.objects.update_or_create(member=member, kind=kind, defaults=values)
     return row
+
+
+def member_limits_update(*, member: Member, values: dict[str, dict[str, Decimal]]) -> None:
+    """ "Guardar cambios" of "Personalización de cupos": every kind's amounts, all or
+    nothing."""
+    for kind, amounts in values.items():
+        limits_validate(kind=kind, values=amounts)
+    with transaction.atomic():
+        for kind, amounts in values.items():
+            member_limits_set(member=member, kind=kind, **amounts)
+
+
+def customizable_kinds() -> list[str]:
+    """The kinds a member may set limits for: those the cooperative limits, transfers to
+    other people first (own-account transfers are the member's own money)."""
+    limited = set(TransferLimit.objects.values_list("kind", flat=True))
+    return [k for k in (TransferKind.INTERNAL, TransferKind.INTERBANK) if k in limited]
