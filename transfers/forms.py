@@ -279,11 +279,10 @@ class LimitsForm(forms.Form):
             daily, weekly, monthly = (data.get(name) for name in names)
             if None in (daily, weekly, monthly):
                 continue
-            if not daily <= weekly <= monthly:
-                self.add_error(
-                    names[0],
-                    "El monto diario no puede superar al semanal, ni el semanal al mensual.",
-                )
+            if daily > weekly:
+                self.add_error(names[0], "El monto diario no puede superar el semanal.")
+            elif weekly > monthly:
+                self.add_error(names[1], "El monto semanal no puede superar el mensual.")
         return data
 
     def values(self) -> dict[str, dict[str, Decimal]]:

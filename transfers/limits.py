@@ -119,14 +119,16 @@ def limits_validate(*, kind: str, values: dict[str, Decimal]) -> None:
     for period, word in PERIODS:
         value, maximum = values[period], coop.get(period)
         if value < 0 or value != value.quantize(Decimal("0.01")):
-            raise LimitError(f"El monto {word} debe ser positivo, con dos decimales como máximo.")
+            raise LimitError(
+                f"El monto {word} no puede ser negativo y puede tener como máximo dos decimales."
+            )
         if maximum is not None and value > maximum:
             raise LimitError(
                 f"El monto {word} no puede superar el límite máximo de la cooperativa "
                 f"({format_money(maximum, _currency())})."
             )
     if not values["daily"] <= values["weekly"] <= values["monthly"]:
-        raise LimitError("El monto diario no puede superar al semanal, ni el semanal al mensual.")
+        raise LimitError("El monto diario no puede superar el semanal, ni el semanal el mensual.")
 
 
 def member_limits_set(

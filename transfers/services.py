@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import Member, User
@@ -209,19 +209,34 @@ def cooling_off_note(beneficiary: Beneficiary | None, currency: str) -> str:
     )
 
 
+def _sent_to_payee(beneficiary: Beneficiary, since: datetime) -> Decimal:
+    """What the member sent since ``since`` to the account behind ``beneficiary`` —
+    through this row or an earlier one for the same account, so removing and registering
+    a payee again does not open a fresh allowance."""
+    same_payee = (
+        Q(destination_id=beneficiary.account_id)
+        if beneficiary.kind == Beneficiary.Kind.INTERNAL
+        else Q(
+            beneficiary__institution_id=beneficiary.institution_id,
+            beneficiary__account_number=beneficiary.account_number,
+        )
+    )
+    return (
+        Transfer.objects.filter(same_payee, member_id=beneficiary.member_id, created_at__gte=since)
+        .exclude(status=Transfer.Status.REJECTED)
+        .aggregate(total=Sum("amount", default=Decimal("0.00")))["total"]
+    )
+
+
 def _check_cooling_off(order: TransferOrder, now: datetime) -> None:
-    """For the profile's hours after a beneficiary is registered, all transfers to it
-    together stay under the first-payment cap."""
+    """For the profile's hours after a beneficiary is registered, all transfers to its
+    account together (within those hours) stay under the first-payment cap."""
     beneficiary = order.beneficiary
     coop = cooperative_current()
     until = cooling_off_until(beneficiary, now)
     if until is None:
         return
-    sent = (
-        Transfer.objects.filter(beneficiary=beneficiary)
-        .exclude(status=Transfer.Status.REJECTED)
-        .aggregate(total=Sum("amount", default=Decimal("0.00")))["total"]
-    )
+    sent = _sent_to_payee(beneficiary, now - timedelta(hours=coop.new_beneficiary_hours))
     cap = coop.new_beneficiary_limit
     if sent + order.amount > cap:
         left = max(cap - sent, Decimal("0.00"))

@@ -93,7 +93,7 @@ def test_member_limits_stay_under_the_cooperatives(member, transfer_catalog):
             weekly=Decimal("3000"),
             monthly=Decimal("4000"),
         )
-    with pytest.raises(LimitError, match="diario no puede superar al semanal"):
+    with pytest.raises(LimitError, match="diario no puede superar el semanal"):
         member_limits_set(
             member=member,
             kind=TransferKind.INTERBANK,

@@ -126,13 +126,25 @@ def test_validar_refuses_the_members_own_account(member_client, savings):
     assert "Esta cuenta es tuya" in html.content.decode()
 
 
-def test_validar_is_rate_limited(member_client, gabriel_savings, settings):
+def test_validar_is_rate_limited(member_client, gabriel_savings):
     from transfers.views import beneficiaries
 
     for _ in range(beneficiaries.VALIDATE_PER_MEMBER):
         member_client.post("/beneficiarios/validar/", {"numero_cuenta": "99999999"})
     html = member_client.post("/beneficiarios/validar/", {"numero_cuenta": gabriel_savings.number})
     assert "demasiadas consultas" in html.content.decode()
+
+
+def test_the_form_step_counts_against_the_same_limit(member_client, gabriel_savings):
+    """Posting the form looks the holder up too: it cannot be used to skip "Validar"'s
+    limit (in profiles that confirm with a PIN no code send caps it either)."""
+    from transfers.views import beneficiaries
+
+    for _ in range(beneficiaries.VALIDATE_PER_MEMBER):
+        submit(member_client, ADD_INTERNAL, numero_cuenta="99999999")
+    html = submit(member_client, ADD_INTERNAL, numero_cuenta=gabriel_savings.number)
+    html = html.content.decode()
+    assert "demasiadas consultas" in html and "GABRIEL" not in html.upper().split("<BODY")[1]
 
 
 def test_register_an_internal_beneficiary_with_the_code(member_client, member, gabriel_savings):
@@ -221,16 +233,22 @@ def test_bad_data_at_another_bank_is_refused(member_client, pichincha, overrides
 
 
 def test_adding_from_a_transfer_comes_back_to_it(member_client, gabriel_savings):
-    url = f"{ADD_INTERNAL}?next=/transferencias/cooprogreso/"
+    url = f"{ADD_INTERNAL}?next=%2Ftransferencias%2Fcooprogreso%2F"
     form = member_client.get(url).content.decode()
     assert 'href="/transferencias/cooprogreso/"' in form  # "Cancelar" returns there
+    assert f'action="{url}"' in form  # and every step remembers it
     step = submit(member_client, url, numero_cuenta=gabriel_savings.number)
+    assert f'action="{url}"' in step.content.decode()
     done = confirm(member_client, url, step).content.decode()
-    assert "Continuar con la transferencia" in done
+    saved = Beneficiary.objects.get()
+    assert f'href="/transferencias/cooprogreso/?beneficiario={saved.public_id}"' in done
+    assert '<a class="btn btn-primary" href="/transferencias/cooprogreso/">Cerrar</a>' in done
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "javascript:x"])
-def test_next_never_leaves_the_portal(member_client, target):
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "javascript:x", "/salir/?evil"]
+)
+def test_next_only_returns_to_a_transfer(member_client, target):
     form = member_client.get(ADD_INTERNAL, {"next": target}).content.decode()
     assert "evil" not in form and "javascript:" not in form
     assert 'href="/beneficiarios/?tab=cooprogreso"' in form
@@ -239,9 +257,9 @@ def test_next_never_leaves_the_portal(member_client, target):
 def test_the_transfer_form_offers_to_add_a_beneficiary(member_client, savings):
     html = member_client.get("/transferencias/cooprogreso/").content.decode()
     assert "Agregar nuevo beneficiario" in html
-    assert f"{ADD_INTERNAL}?next=/transferencias/cooprogreso/" in html
+    assert f"{ADD_INTERNAL}?next=%2Ftransferencias%2Fcooprogreso%2F" in html
     html = member_client.get("/transferencias/interbancarias/").content.decode()
-    assert f"{ADD_EXTERNAL}?next=/transferencias/interbancarias/" in html
+    assert f"{ADD_EXTERNAL}?next=%2Ftransferencias%2Finterbancarias%2F" in html
 
 
 def test_edit_alias_and_email_with_the_code(member_client, gabriel):
@@ -256,6 +274,19 @@ def test_edit_alias_and_email_with_the_code(member_client, gabriel):
     assert "Datos guardados exitosamente." in done
     gabriel.refresh_from_db()
     assert (gabriel.alias, gabriel.email) == ("Gabito", "nuevo@example.com")
+
+
+def test_editing_a_beneficiary_removed_meanwhile_says_so(member_client, gabriel):
+    url = f"/beneficiarios/{gabriel.public_id}/editar/"
+    step = submit(member_client, url, alias="Gabito")
+    from transfers.beneficiaries import beneficiary_delete
+
+    beneficiary_delete(beneficiary=gabriel)  # in another window, while the code travels
+    done = confirm(member_client, url, step)
+    assert done.status_code == 200
+    assert "Este beneficiario ya no está en tu lista." in done.content.decode()
+    gabriel.refresh_from_db()
+    assert gabriel.alias == ""
 
 
 def test_delete_with_si_eliminar_and_the_code(member_client, gabriel):

@@ -80,7 +80,13 @@ def test_back_to_the_cooperatives_limits_removes_the_members_own(member_client, 
         ({"internal_daily": "10.005"}, "como máximo dos decimales"),
         ({"internal_daily": "abc"}, "Ingresa un monto válido"),
         ({"interbank_weekly": ""}, "Ingresa el monto semanal."),
-        ({"interbank_daily": "900", "interbank_weekly": "800"}, "no puede superar al semanal"),
+        (
+            {"interbank_daily": "900", "interbank_weekly": "800"},
+            "diario no puede superar el semanal",
+        ),
+        ({"internal_weekly": "20000.01"}, "no puede superar el límite máximo ($10,000.00)"),
+        ({"internal_monthly": "9000"}, "semanal no puede superar el mensual"),
+        ({}, "No cambiaste ningún monto."),
     ],
 )
 def test_refusals_change_nothing(member_client, overrides, message):
@@ -97,3 +103,14 @@ def test_a_transfer_past_the_members_own_limit_is_refused(member_client, member,
         {"step": "form", "origen": savings.public_id, "destino": carlos.public_id, "monto": "6"},
     )
     assert "El monto supera tu cupo diario de $5.00" in refused.content.decode()
+
+
+def test_without_limits_to_customize_the_page_says_so(member_client):
+    from transfers.models import TransferLimit
+
+    TransferLimit.objects.exclude(kind="own").delete()
+    html = member_client.get(URL).content.decode()
+    assert "no tiene cupos de transferencias que puedas personalizar" in html
+    step = member_client.post(URL, {"step": "form"}).content.decode()
+    assert "no tiene cupos de transferencias que puedas personalizar" in step
+    assert 'name="op"' not in step  # no code was asked for

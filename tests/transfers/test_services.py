@@ -278,6 +278,18 @@ def test_a_new_beneficiary_has_a_first_payment_cap(member, savings, gabriel_savi
         run(member, internal(savings, fresh, "500.00"), key="c")
 
 
+def test_registering_a_payee_again_does_not_reset_its_cap(member, savings, gabriel_savings):
+    from transfers.beneficiaries import beneficiary_add_internal, beneficiary_delete
+
+    first = beneficiary_add_internal(member=member, account_number=gabriel_savings.number)
+    run(member, internal(savings, first, "300.00"), key="a")
+    beneficiary_delete(beneficiary=first)
+    again = beneficiary_add_internal(member=member, account_number=gabriel_savings.number)
+    with pytest.raises(CoolingOff):
+        run(member, internal(savings, again, "200.01"), key="b")
+    run(member, internal(savings, again, "200.00"), key="c")
+
+
 def test_funds_origin_is_required_past_the_bolivian_threshold(member, savings, carlos):
     from cooprogreso.models import Cooperative
 

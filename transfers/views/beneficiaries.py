@@ -9,7 +9,7 @@ be used to walk the coop's account numbers.
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.audit import audit_log
@@ -34,7 +34,7 @@ from transfers.forms import (
     ExternalBeneficiaryForm,
     InternalBeneficiaryForm,
 )
-from transfers.models import Beneficiary
+from transfers.models import Beneficiary, Institution
 from transfers.views.transfers import _member
 
 TABS = (
@@ -93,6 +93,21 @@ def beneficiaries(request):
     )
 
 
+def _lookup_limited(request, member) -> bool:
+    """Counts one look-up of an account's holder ("Validar" or the form step) and tells
+    whether the member or address went past the limit."""
+    return rate_limited(
+        request,
+        "beneficiary-validate",
+        per_ip=VALIDATE_PER_IP,
+        key=str(member.pk),
+        per_key=VALIDATE_PER_MEMBER,
+    )
+
+
+TOO_MANY = "Realizaste demasiadas consultas. Espera unos minutos e inténtalo de nuevo."
+
+
 @login_required
 @require_POST
 def validate(request):
@@ -102,16 +117,8 @@ def validate(request):
     form = InternalBeneficiaryForm(request.POST)
     form.is_valid()
     context = {}
-    if rate_limited(
-        request,
-        "beneficiary-validate",
-        per_ip=VALIDATE_PER_IP,
-        key=str(member.pk),
-        per_key=VALIDATE_PER_MEMBER,
-    ):
-        context["error"] = (
-            "Realizaste demasiadas consultas. Espera unos minutos e inténtalo de nuevo."
-        )
+    if _lookup_limited(request, member):
+        context["error"] = TOO_MANY
     elif "numero_cuenta" in form.errors:
         context["error"] = form.errors["numero_cuenta"][0]
     else:
@@ -135,12 +142,10 @@ class BeneficiaryOperation(Operation):
     done_template = "transfers/beneficiaries/done.html"
 
     def _next(self, request) -> str:
+        """``?next=`` when it names one of the transfer pages, else nothing."""
         target = request.GET.get("next", "")
-        if target.startswith("/") and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return target
-        return ""
+        allowed = {reverse("transfers:internal"), reverse("transfers:interbank")}
+        return target if target in allowed else ""
 
     def back_url(self, request) -> str:
         """The transfer that sent the member here, or the list on the beneficiary's tab."""
@@ -149,8 +154,11 @@ class BeneficiaryOperation(Operation):
         kind = self.add_kind
         public_id = request.resolver_match.kwargs.get("public_id")
         if public_id is not None:  # removed ones too: "Cerrar" after "Sí, eliminar"
+            cached = getattr(request, "_beneficiary", None)
             kind = (
-                Beneficiary.objects.filter(member=_member(request), public_id=public_id)
+                cached.kind
+                if cached is not None
+                else Beneficiary.objects.filter(member=_member(request), public_id=public_id)
                 .values_list("kind", flat=True)
                 .first()
             )
@@ -161,12 +169,14 @@ class BeneficiaryOperation(Operation):
         target = self._next(request)
         return f"{request.path}?{urlencode({'next': target})}" if target else request.path
 
-    def beneficiary(self, request, kind: str | None = None) -> Beneficiary:
-        return member_beneficiary(
-            member=_member(request),
-            public_id=request.resolver_match.kwargs["public_id"],
-            kind=kind,
-        )
+    def beneficiary(self, request) -> Beneficiary:
+        """The member's beneficiary named in the URL (404 for anyone else's), looked up
+        once per request."""
+        if not hasattr(request, "_beneficiary"):
+            request._beneficiary = member_beneficiary(
+                member=_member(request), public_id=request.resolver_match.kwargs["public_id"]
+            )
+        return request._beneficiary
 
     def _done(self, request, beneficiary: Beneficiary, event: str) -> dict:
         """Records the change in the member's activity and, for a new beneficiary, tells
@@ -207,6 +217,8 @@ class BeneficiaryAddInternal(BeneficiaryOperation):
     def prepare(self, request, form):
         member = _member(request)
         data = form.cleaned_data
+        if _lookup_limited(request, member):
+            raise BeneficiaryError(TOO_MANY)
         holder = internal_holder(member=member, account_number=data["numero_cuenta"])
         if member_beneficiaries(member=member).filter(account=holder.account).exists():
             raise BeneficiaryError("Ya tienes registrado un beneficiario con esta cuenta.")
@@ -277,11 +289,12 @@ class BeneficiaryAddExternal(BeneficiaryOperation):
         )
 
     def execute(self, request, payload):
-        from transfers.models import Institution
-
+        institution = Institution.objects.filter(pk=payload["institution"]).first()
+        if institution is None:
+            raise BeneficiaryError("La entidad financiera no está disponible.")
         beneficiary = beneficiary_add_external(
             member=_member(request),
-            institution=Institution.objects.get(pk=payload["institution"]),
+            institution=institution,
             account_type=payload["account_type"],
             account_number=payload["account_number"],
             name=payload["name"],
@@ -336,7 +349,13 @@ class BeneficiaryEdit(BeneficiaryOperation):
         )
 
     def execute(self, request, payload):
-        b = member_beneficiary(member=_member(request), public_id=payload["beneficiary"])
+        b = (
+            member_beneficiaries(member=_member(request))
+            .filter(public_id=payload["beneficiary"])
+            .first()
+        )
+        if b is None:  # removed in another window while the code was on its way
+            return {"title": "Este beneficiario ya no está en tu lista."}
         beneficiary_update(beneficiary=b, alias=payload["alias"], email=payload["email"])
         return self._done(request, b, "beneficiary_changed")
 
@@ -366,7 +385,7 @@ class BeneficiaryDelete(BeneficiaryOperation):
         return Prepared(
             payload={"beneficiary": str(b.public_id)},
             review=_describe(b),
-            summary=f"Eliminar el beneficiario {b.name}",
+            summary=f"Eliminación del beneficiario {b.name}",
         )
 
     def execute(self, request, payload):

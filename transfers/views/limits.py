@@ -11,6 +11,7 @@ from ledger.money import format_money
 from transfers.forms import LimitsForm
 from transfers.limits import (
     PERIODS,
+    LimitError,
     cooperative_limits,
     customizable_kinds,
     member_limits,
@@ -58,9 +59,20 @@ class LimitsChange(Operation):
         return {"short_name": cooperative_current().short_name}
 
     def prepare(self, request, form):
-        _member(request)
+        member = _member(request)
         currency = cooperative_current().currency
         values = form.values()
+        if not values:
+            raise LimitError(
+                f"{cooperative_current().short_name} no tiene cupos de transferencias "
+                "que puedas personalizar."
+            )
+        current = {}
+        for kind in values:
+            limits = member_limits(member=member, kind=kind)
+            current[kind] = {period: limits.get(period) for period, _ in PERIODS}
+        if values == current:
+            raise LimitError("No cambiaste ningún monto.")
         review = [
             (f"{kind_label(kind)} — monto {word}", format_money(amounts[period], currency))
             for kind, amounts in values.items()

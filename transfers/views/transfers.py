@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from accounts.confirm import Operation, Prepared, operation_view
@@ -132,7 +133,9 @@ class TransferOperation(Operation):
             TransferKind.INTERBANK: "transfers:beneficiary_add_external",
         }.get(self.kind)
         if add_url:
-            context["add_beneficiary_url"] = f"{reverse(add_url)}?next={request.path}"
+            context["add_beneficiary_url"] = (
+                f"{reverse(add_url)}?{urlencode({'next': request.path})}"
+            )
         return context
 
     def _order(self, form) -> TransferOrder:
