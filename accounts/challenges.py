@@ -53,9 +53,12 @@ LIFETIME = timedelta(minutes=3)
 MAX_ATTEMPTS = 3
 RESEND_COOLDOWN = timedelta(seconds=30)
 SEND_WINDOW = timedelta(minutes=15)
-MAX_SENDS_PER_WINDOW = 5  # per user and purpose group (sign-in, recovery, operations)
+# Codes per user and purpose group in SEND_WINDOW. Signing in and recovering take a code
+# or two; a member at work confirms many operations (each review sends one), so that
+# group gets room for a busy quarter hour while still capping what an intruder can spend.
+MAX_SENDS_PER_WINDOW = {"signin": 5, "recovery": 5, "operations": 20}
 MAX_SENDS_PER_CHALLENGE = 2  # the first code and one "Reenviar"
-MAX_SENDS_PER_PHONE = 8
+MAX_SENDS_PER_PHONE = 30  # whoever asks: at most the groups' sum reaches one phone
 MAX_WRONG_SECRETS = 3  # wrong PINs or security answers, across challenges, then locked
 RECOVERY = frozenset({"unlock", "forgot_username", "forgot_password", "enrollment"})
 
@@ -164,7 +167,8 @@ def _over_budget(challenge: Challenge) -> bool:
         return True
     window = int(SEND_WINDOW.total_seconds())
     user = challenge.user
-    if hit_limit(f"otp:user:{user.pk}:{_group(challenge.purpose)}", MAX_SENDS_PER_WINDOW, window):
+    group = _group(challenge.purpose)
+    if hit_limit(f"otp:user:{user.pk}:{group}", MAX_SENDS_PER_WINDOW[group], window):
         return True
     phone, _ = _recipients(user)
     return bool(phone) and hit_limit(f"otp:phone:{phone}", MAX_SENDS_PER_PHONE, window)

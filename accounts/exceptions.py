@@ -37,7 +37,10 @@ class ResendTooSoon(ChallengeError):
 
 
 class TooManySends(ChallengeError):
-    message = "Solicitaste demasiados códigos. Inténtalo nuevamente en unos minutos."
+    message = (
+        "Enviamos demasiados códigos de seguridad en poco tiempo. Inténtalo nuevamente en "
+        "unos minutos."
+    )
 
 
 class LoginFailed(DomainError):
