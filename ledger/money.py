@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 CENT = Decimal("0.01")
 MINOR_UNITS = 100
 
-_AMOUNT_INPUT = re.compile(r"^\d{1,15}(?:[.,]\d{1,2})?$")
+_AMOUNT_INPUT = re.compile(r"^\d{1,15}(?:[.,]\d{1,2})?$", re.ASCII)  # no other scripts' digits
 
 
 class AmountError(ValueError):
@@ -49,7 +49,7 @@ def parse_amount(text: str) -> Decimal:
     if not cleaned:
         raise AmountError("Ingresa un monto.")
     if not _AMOUNT_INPUT.match(cleaned):
-        if re.fullmatch(r"[\d.,]+", cleaned):
+        if re.fullmatch(r"[0-9.,]+", cleaned):
             raise AmountError(
                 "Escribe el monto sin separadores de miles y con hasta dos decimales, "
                 "por ejemplo 1500.50."

@@ -9,7 +9,7 @@ from django import forms
 from accounts.identification import normalize_identification
 from ledger.money import format_money
 from products.documents import mask_number
-from products.forms import OriginAccountField, account_label
+from products.forms import AmountField, OriginAccountField, account_label
 from products.models import DepositAccount
 from transfers.beneficiaries import ACCOUNT_NUMBER
 from transfers.limits import PERIODS
@@ -25,22 +25,11 @@ def beneficiary_label(b: Beneficiary) -> str:
 
 
 class TransferForm(forms.Form):
-    monto = forms.DecimalField(
+    monto = AmountField(
         label="Monto a transferir",
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
         max_value=MAX_AMOUNT,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        error_messages={
-            "required": "Ingresa el monto a transferir.",
-            "invalid": "Ingresa un monto válido, por ejemplo 25.50.",
-            "min_value": "El monto a transferir debe ser mayor a cero.",
-            "max_value": "El monto es demasiado alto.",
-            "max_decimal_places": "El monto puede tener como máximo dos decimales.",
-            "max_digits": "El monto es demasiado alto.",
-            "max_whole_digits": "El monto es demasiado alto.",
-        },
+        negative_message="El monto a transferir debe ser mayor a cero.",
+        error_messages={"required": "Ingresa el monto a transferir."},
     )
     motivo = forms.CharField(label="Motivo (Opcional)", max_length=120, required=False)
 
@@ -245,26 +234,17 @@ class LimitsForm(forms.Form):
             for period, word in PERIODS:
                 maximum = limits.get(period)
                 name = f"{kind}_{period}"
-                self.fields[name] = forms.DecimalField(
+                self.fields[name] = AmountField(
                     label=f"Monto {word}",
-                    max_digits=14,
-                    decimal_places=2,
-                    min_value=Decimal("0"),
+                    allow_zero=True,
                     max_value=maximum,
+                    max_message=f"El monto {word} no puede superar el límite máximo "
+                    f"({format_money(maximum, currency) if maximum is not None else ''}).",
+                    negative_message=f"El monto {word} no puede ser negativo.",
                     help_text=(
                         f"Máximo {format_money(maximum, currency)}" if maximum is not None else ""
                     ),
-                    widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-                    error_messages={
-                        "required": f"Ingresa el monto {word}.",
-                        "invalid": "Ingresa un monto válido, por ejemplo 500.00.",
-                        "min_value": f"El monto {word} no puede ser negativo.",
-                        "max_value": f"El monto {word} no puede superar el límite máximo "
-                        f"({format_money(maximum, currency) if maximum is not None else ''}).",
-                        "max_decimal_places": "El monto puede tener como máximo dos decimales.",
-                        "max_digits": "El monto es demasiado alto.",
-                        "max_whole_digits": "El monto es demasiado alto.",
-                    },
+                    error_messages={"required": f"Ingresa el monto {word}."},
                 )
                 names.append(name)
             self.kinds.append((kind, labels[kind], names))

@@ -60,6 +60,8 @@ def test_amounts_accept_a_dot_or_a_comma(typed, value):
         ("0", "mayor a cero"),
         ("0.00", "mayor a cero"),
         ("abc", "válido"),
+        ("٣", "válido"),  # digits of other scripts are not what the member sees on screen
+        ("1_0", "válido"),
     ],
 )
 def test_bad_amounts_get_a_spanish_message(typed, message):

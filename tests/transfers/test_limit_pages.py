@@ -77,7 +77,8 @@ def test_back_to_the_cooperatives_limits_removes_the_members_own(member_client, 
     [
         ({"interbank_daily": "2000.01"}, "no puede superar el límite máximo ($2,000.00)"),
         ({"internal_monthly": "-1"}, "no puede ser negativo"),
-        ({"internal_daily": "10.005"}, "como máximo dos decimales"),
+        ({"internal_daily": "10.005"}, "hasta dos decimales"),
+        ({"internal_daily": "2e1"}, "Ingresa un monto válido"),
         ({"internal_daily": "abc"}, "Ingresa un monto válido"),
         ({"interbank_weekly": ""}, "Ingresa el monto semanal."),
         (
