@@ -35,6 +35,16 @@ def mask_number(number: str) -> str:
     return "*****" + number[-4:]
 
 
+def mask_name(full_name: str) -> str:
+    """Another person's name as the portal shows it to a member: the first word whole,
+    every other word by its initial — enough to recognise someone, not enough to learn a
+    name from an account number ("MARÍA E*** P*** G***")."""
+    words = full_name.upper().split()
+    if not words:
+        return ""
+    return " ".join([words[0], *(f"{word[0]}***" for word in words[1:])])
+
+
 @dataclass(frozen=True)
 class MovementsReport:
     account: DepositAccount

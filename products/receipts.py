@@ -16,10 +16,12 @@ from django.utils import timezone
 from cooprogreso.profile import cooperative_current
 from ledger.models import Posting
 from ledger.money import format_money, from_minor
-from products.documents import mask_number
+from products.documents import mask_name, mask_number
 from products.models import DepositAccount
 
-FEE_BOOKS = ("FEE_INCOME:", "IVA_PAYABLE:")
+COMMISSION_BOOK = "FEE_INCOME:"
+IVA_BOOK = "IVA_PAYABLE:"
+FEE_BOOKS = (COMMISSION_BOOK, IVA_BOOK)
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class Receipt:
     title: str  # NOTA DE DÉBITO / NOTA DE CRÉDITO
     operation: str  # the journal's kind, e.g. "Pago de crédito"
     amount: Decimal
-    fee: Decimal
+    fee: Decimal  # commission and IVA
+    iva: Decimal
     currency: str
     created_at: datetime
     channel: str
@@ -39,6 +42,7 @@ class Receipt:
     origin: str
     beneficiary: str
     institution: str
+    status: str = ""  # an interbank transfer's: Por enviar, Enviada, Acreditada, Devuelta
 
     @property
     def lines(self) -> list[tuple[str, str]]:
@@ -47,7 +51,13 @@ class Receipt:
             ("Comprobante N.º", self.reference),
             ("Tipo", self.operation),
             ("Valor", format_money(self.amount, self.currency)),
-            ("Comisión", format_money(self.fee, self.currency)),
+            ("Comisión", format_money(self.fee - self.iva, self.currency)),
+        ]
+        if self.iva:
+            rows.append(("IVA", format_money(self.iva, self.currency)))
+        if self.fee:
+            rows.append(("Total debitado", format_money(self.amount + self.fee, self.currency)))
+        rows += [
             ("Fecha", self.created_at.strftime("%d/%m/%Y %H:%M")),
             ("Canal", self.channel),
             ("Motivo", self.motive or self.description),
@@ -56,6 +66,8 @@ class Receipt:
         if self.beneficiary:
             rows.append(("Beneficiario", self.beneficiary))
         rows.append(("Institución", self.institution))
+        if self.status:
+            rows.append(("Estado", self.status))
         return rows
 
     @property
@@ -63,8 +75,9 @@ class Receipt:
         return reverse("products:receipt", args=[self.account.public_id, self.posting_id])
 
 
-def _product_label(posting: Posting) -> tuple[str, str]:
-    """(what the leg's account is to a member, whose it is) — blank for the books."""
+def _product_label(posting: Posting) -> tuple[str, str, int | None]:
+    """(what the leg's account is to a member, whose name, whose id) — blank for the
+    books."""
     ledger = posting.account
     for attr, describe in (
         ("deposit_account", lambda p: (f"{p.product_type.name} {mask_number(p.number)}", p)),
@@ -76,13 +89,13 @@ def _product_label(posting: Posting) -> tuple[str, str]:
         except ObjectDoesNotExist:
             continue
         label, owned = describe(product)
-        return label, owned.member.full_name
-    return "", ""
+        return label, owned.member.full_name, owned.member_id
+    return "", "", None
 
 
-def _external_beneficiary(journal):
-    """The beneficiary at another institution an interbank transfer (or its refund) went
-    to — the ledger only knows the clearing account."""
+def _interbank_transfer(journal):
+    """The interbank transfer this journal made (or refunded): the ledger only knows the
+    clearing account, the transfer knows the beneficiary and where settlement is."""
     for attr in ("transfer", "refunded_transfer"):
         try:
             transfer = getattr(journal, attr)
@@ -90,7 +103,7 @@ def _external_beneficiary(journal):
             continue
         beneficiary = transfer.beneficiary
         if beneficiary is not None and beneficiary.institution_id is not None:
-            return beneficiary
+            return transfer
     return None
 
 
@@ -122,6 +135,7 @@ def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
     )
     own = [p for p in postings if p.account_id == account.ledger_account_id]
     fee = from_minor(-sum(p.amount_minor for p in postings if p.account.code.startswith(FEE_BOOKS)))
+    iva = from_minor(-sum(p.amount_minor for p in postings if p.account.code.startswith(IVA_BOOK)))
     is_debit = mine.amount_minor > 0
     total = from_minor(abs(sum(p.amount_minor for p in own)))
     amount = total - fee if is_debit else total
@@ -134,13 +148,21 @@ def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
     others = [other for other in others if other[0]]
     if is_debit:
         origin = mine_label
-        beneficiary = " · ".join(f"{name} — {label}" for label, name in others[:1])
+        # Another member's name only masked: a receipt must not reveal who holds an
+        # account number to whoever sends it a cent.
+        beneficiary = " · ".join(
+            f"{name if owner == account.member_id else mask_name(name)} — {label}"
+            for label, name, owner in others[:1]
+        )
     else:
         origin = others[0][0] if others else ""
         beneficiary = f"{account.member.full_name} — {mine_label}"
     institution = cooperative_current().short_name.upper()
-    external = _external_beneficiary(journal)
-    if external is not None:
+    status = ""
+    interbank = _interbank_transfer(journal)
+    if interbank is not None:
+        external = interbank.beneficiary
+        status = interbank.get_status_display()
         beneficiary = (
             f"{external.name} — {external.get_account_type_display()} "
             f"{mask_number(external.account_number)}"
@@ -154,6 +176,7 @@ def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
         operation=journal.get_kind_display(),
         amount=amount,
         fee=fee if is_debit else Decimal("0.00"),
+        iva=iva if is_debit else Decimal("0.00"),
         currency=mine.currency,
         created_at=timezone.localtime(journal.created_at),
         channel=journal.get_channel_display(),
@@ -162,6 +185,7 @@ def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
         origin=origin or mine.description,
         beneficiary=beneficiary,
         institution=institution,
+        status=status,
     )
 
 

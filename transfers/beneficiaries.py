@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.identification import normalize_identification
 from accounts.models import Member
+from products.documents import mask_name
 from products.models import DepositAccount
 from transfers.exceptions import BeneficiaryError
 from transfers.models import Beneficiary, Institution
@@ -21,13 +22,8 @@ ACCOUNT_NUMBER = re.compile(r"^\d{6,20}$")
 
 
 def masked_name(full_name: str) -> str:
-    """The holder's name as the "Validar" step shows it: the first word whole, every other
-    word by its initial — enough to recognise a person, not enough to learn a name from
-    an account number ("MARÍA E*** P*** G***")."""
-    words = full_name.upper().split()
-    if not words:
-        return ""
-    return " ".join([words[0], *(f"{word[0]}***" for word in words[1:])])
+    """The holder's name as the "Validar" step shows it (``products.documents.mask_name``)."""
+    return mask_name(full_name)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The transfer pages, driven as a browser would: form → Confirmar transferencia → code →
 ¡Transferencia exitosa!; refusals say why and move nothing; foreign ids are refused."""
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -89,6 +90,19 @@ def test_a_wrong_code_moves_nothing(member_client, savings, certificates):
     assert not Transfer.objects.exists() and balance(savings) == D("1000.00")
 
 
+@pytest.mark.parametrize("typed", ["1,50", "1.50", "$1.50"])
+def test_amounts_are_read_as_people_type_them(member_client, savings, certificates, typed):
+    step = submit(
+        member_client,
+        "/transferencias/mis-cuentas/",
+        origen=savings.public_id,
+        destino=certificates.public_id,
+        monto=typed,
+    )
+    assert "Confirmar transferencia" in step.content.decode()
+    assert "$1.50" in step.content.decode()
+
+
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
@@ -96,6 +110,10 @@ def test_a_wrong_code_moves_nothing(member_client, savings, certificates):
         ("-5", "mayor a cero"),
         ("10.005", "dos decimales"),
         ("abc", "monto válido"),
+        ("2e1", "monto válido"),
+        ("1_0", "monto válido"),
+        ("٣", "monto válido"),
+        ("1,234.56", "sin separadores de miles"),
         ("1000.01", "Saldo insuficiente"),
     ],
 )
@@ -153,9 +171,14 @@ def test_internal_transfer_and_the_beneficiary_email(
     step = submit(
         member_client, url, origen=savings.public_id, destino=gabriel.public_id, monto="20"
     )
-    confirm(member_client, url, step)
+    done = confirm(member_client, url, step).content.decode()
     assert balance(gabriel_savings) == D("70.00")
     assert "gabriel@example.com" in [m.to[0] for m in mail.outbox]
+    # The receipt names the other member only masked, as "Validar" does: a cent must not
+    # buy an account holder's full name.
+    first, second, *_ = gabriel_savings.member.full_name.upper().split()
+    assert f"{first} {second[0]}***" in done
+    assert gabriel_savings.member.full_name not in done
 
 
 def test_interbank_review_shows_fee_payee_check_and_deferral(
@@ -233,4 +256,7 @@ def test_the_interbank_receipt_names_the_beneficiary_and_institution(
     done = confirm(member_client, url, step).content.decode()
     assert "CARLOS ANDRÉS MENDOZA VERA — Ahorros *****4567" in done
     assert "BANCO PICHINCHA" in done
-    assert "$6.00" in done and "$0.41" in done  # Valor and Comisión (commission + IVA)
+    review = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", done))
+    assert review["Valor"] == "$6.00" and review["Comisión"] == "$0.36"
+    assert review["IVA"] == "$0.05" and review["Total debitado"] == "$6.41"
+    assert review["Estado"] == "Por enviar"
