@@ -127,6 +127,8 @@ def validate(request):
                 member=member, account_number=form.cleaned_data["numero_cuenta"]
             )
             context["holder"] = holder.masked_name
+            if member_beneficiaries(member=member).filter(account=holder.account).exists():
+                context["error"] = "Ya tienes registrado un beneficiario con esta cuenta."
         except BeneficiaryError as exc:
             context["error"] = exc.message
     return render(request, "transfers/beneficiaries/holder.html", context)
@@ -364,7 +366,7 @@ class BeneficiaryDelete(BeneficiaryOperation):
     purpose = "beneficiary_delete"
     title = "Eliminar beneficiario"
     form_class = DeleteForm
-    review_first = False
+    review_title = "Eliminar beneficiario"
     submit_label = "Sí, eliminar"
     done_title = "Beneficiario eliminado."
     done_template = ""

@@ -172,6 +172,11 @@ class TransferOperation(Operation):
             )
             payee_check = check.result
             review.append(("Confirmación del beneficiario", check.label))
+            if check.result == PayeeResult.UNAVAILABLE:
+                notes.append(
+                    "No pudimos confirmar el titular con su institución: verifica el número "
+                    "de cuenta y el nombre antes de confirmar."
+                )
             if check.result in (PayeeResult.NO_MATCH, PayeeResult.CLOSE):
                 notes.append(
                     "Revisa el beneficiario antes de confirmar: el nombre registrado no coincide "
