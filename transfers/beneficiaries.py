@@ -21,11 +21,6 @@ from transfers.models import Beneficiary, Institution
 ACCOUNT_NUMBER = re.compile(r"^\d{6,20}$")
 
 
-def masked_name(full_name: str) -> str:
-    """The holder's name as the "Validar" step shows it (``products.documents.mask_name``)."""
-    return mask_name(full_name)
-
-
 @dataclass(frozen=True)
 class Holder:
     account: DepositAccount
@@ -45,7 +40,7 @@ def internal_holder(*, member: Member, account_number: str) -> Holder:
         raise BeneficiaryError("No encontramos una cuenta activa con ese número.")
     if account.member_id == member.pk:
         raise BeneficiaryError("Esta cuenta es tuya: usa «Transferencias a mis cuentas».")
-    return Holder(account=account, masked_name=masked_name(account.member.full_name))
+    return Holder(account=account, masked_name=mask_name(account.member.full_name))
 
 
 def beneficiary_add_internal(

@@ -21,6 +21,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from products.documents import mask_name
+
 
 class PayeeResult:
     MATCH = "match"
@@ -99,11 +101,6 @@ def names_compare(given: str, holder: str) -> str:
     return PayeeResult.NO_MATCH
 
 
-def _masked(holder: str) -> str:
-    words = holder.upper().split()
-    return " ".join([words[0], *(f"{w[0]}***" for w in words[1:])]) if words else ""
-
-
 @lru_cache(maxsize=1)
 def _directory() -> dict:
     path = Path(settings.PAYMENT_NETWORK_DIRECTORY)
@@ -129,7 +126,7 @@ class SimulatedNetwork(PaymentNetwork):
         if entry is None:
             return PayeeCheck(PayeeResult.UNAVAILABLE)
         result = names_compare(name, entry["name"])
-        holder = _masked(entry["name"]) if result == PayeeResult.CLOSE else ""
+        holder = mask_name(entry["name"]) if result == PayeeResult.CLOSE else ""
         return PayeeCheck(result, holder)
 
     def send(self, *, batch_number, content):

@@ -6,12 +6,12 @@ import pytest
 from django.http import Http404
 
 from cooprogreso.models import Cooperative
+from products.documents import mask_name
 from transfers.beneficiaries import (
     beneficiary_add_external,
     beneficiary_add_internal,
     beneficiary_delete,
     internal_holder,
-    masked_name,
     member_beneficiaries,
     member_beneficiary,
 )
@@ -21,14 +21,14 @@ from transfers.models import TransferKind
 
 
 def test_masked_name_keeps_the_first_word_and_initials():
-    assert masked_name("Gabriel Silva Mora") == "GABRIEL S*** M***"
-    assert masked_name("") == ""
+    assert mask_name("Gabriel Silva Mora") == "GABRIEL S*** M***"
+    assert mask_name("") == ""
 
 
 def test_validar_shows_the_masked_holder(member, gabriel_savings, other_member):
     holder = internal_holder(member=member, account_number=f" {gabriel_savings.number} ")
     assert holder.account == gabriel_savings
-    assert holder.masked_name == masked_name(other_member.full_name)
+    assert holder.masked_name == mask_name(other_member.full_name)
     assert other_member.last_names.upper() not in holder.masked_name
 
 
