@@ -245,7 +245,12 @@ def test_the_transfers_page_has_a_flat_query_count(
         )
         confirm(member_client, url, step)
     with django_assert_max_num_queries(12):
-        member_client.get("/transferencias/")
+        html = member_client.get("/transferencias/").content.decode()
+    transfer = Transfer.objects.order_by("pk").first()
+    assert f'<a href="/cuentas/{savings.public_id}/movimientos/' in html
+    assert f">{transfer.journal.reference}</a>" in html
+    link = re.search(rf'href="([^"]+)">{transfer.journal.reference}</a>', html).group(1)
+    assert "NOTA DE DÉBITO" in member_client.get(link).content.decode()
 
 
 def test_the_interbank_receipt_names_the_beneficiary_and_institution(

@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.confirm import Operation, Prepared, operation_view
 from cooprogreso.profile import cooperative_current
-from ledger.models import Channel
+from ledger.models import Channel, Posting
 from ledger.money import format_money
 from products.documents import mask_number
 from products.models import DepositAccount
@@ -72,9 +72,17 @@ def index(request):
         }
         for b in (beneficiaries[i] for i in ids if i in beneficiaries)
     ]
+    debit = Posting.objects.filter(
+        journal_id=OuterRef("journal_id"),
+        account_id=OuterRef("origin__ledger_account_id"),
+        amount_minor__gt=0,
+    ).values("pk")[:1]
     recent = (
         Transfer.objects.filter(member=member)
-        .select_related("destination__product_type", "beneficiary__institution", "journal")
+        .select_related(
+            "origin", "destination__product_type", "beneficiary__institution", "journal"
+        )
+        .annotate(debit_posting=Subquery(debit))
         .order_by("-created_at", "-pk")[:RECENT]
     )
     return render(
@@ -82,7 +90,16 @@ def index(request):
         "transfers/index.html",
         {
             "frequent": frequent,
-            "recent": [(t, format_money(t.amount, t.currency)) for t in recent],
+            "recent": [
+                (
+                    t,
+                    format_money(t.amount, t.currency),
+                    reverse("products:receipt", args=[t.origin.public_id, t.debit_posting])
+                    if t.debit_posting
+                    else "",
+                )
+                for t in recent
+            ],
         },
     )
 
