@@ -74,6 +74,8 @@ class OriginAccountField(forms.ChoiceField):
 
     def __init__(self, *, accounts: list[DepositAccount], **kwargs):
         self.accounts = {str(a.public_id): a for a in accounts if a.can_transact}
+        if len(self.accounts) == 1:  # nothing to choose: it comes chosen
+            kwargs.setdefault("initial", next(iter(self.accounts)))
         kwargs.setdefault("label", _("Cuenta de origen"))
         kwargs.setdefault(
             "error_messages",

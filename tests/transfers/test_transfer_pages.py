@@ -265,3 +265,8 @@ def test_the_interbank_receipt_names_the_beneficiary_and_institution(
     assert review["Valor"] == "$6.00" and review["Comisión"] == "$0.36"
     assert review["IVA"] == "$0.05" and review["Total debitado"] == "$6.41"
     assert review["Estado"] == "Por enviar"
+
+
+def test_a_members_only_account_comes_chosen(member_client, savings, carlos):
+    html = member_client.get("/transferencias/interbancarias/").content.decode()
+    assert f'value="{savings.public_id}" selected' in html
