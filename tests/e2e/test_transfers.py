@@ -113,4 +113,11 @@ def test_manage_beneficiaries_and_limits_on_a_phone(
     page.get_by_label("Código de seguridad").fill(last_code())
     page.get_by_role("button", name="Validar").click()
     page.get_by_role("heading", name="El proceso se realizó correctamente.").wait_for()
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{page.base}/beneficiarios/?tab=otros-bancos")
+    actions = page.get_by_role("link", name="Eliminar Carlos arriendo")
+    box = actions.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 1280  # no sideways scrolling
+    screenshot(page, "beneficiaries-1280")
     assert page.console_errors == []
