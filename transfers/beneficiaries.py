@@ -99,12 +99,34 @@ def beneficiary_add_external(
     )
 
 
+ALREADY_REGISTERED = "Ya tienes registrado un beneficiario con esta cuenta."
+
+
+def beneficiary_check_new(
+    *,
+    member: Member,
+    account: DepositAccount | None = None,
+    institution: Institution | None = None,
+    account_number: str = "",
+) -> None:
+    """Raises ``BeneficiaryError`` if the member already has this account as a
+    beneficiary — a coop ``account``, or ``account_number`` at ``institution`` — so the
+    member hears it before a code is sent (the unique constraints decide at saving)."""
+    rows = member_beneficiaries(member=member)
+    if account is not None:
+        rows = rows.filter(account=account)
+    else:
+        rows = rows.filter(institution=institution, account_number=account_number)
+    if rows.exists():
+        raise BeneficiaryError(ALREADY_REGISTERED)
+
+
 def _save(beneficiary: Beneficiary) -> Beneficiary:
     try:
         with transaction.atomic():
             beneficiary.save()
     except IntegrityError as exc:
-        raise BeneficiaryError("Ya tienes registrado un beneficiario con esta cuenta.") from exc
+        raise BeneficiaryError(ALREADY_REGISTERED) from exc
     return beneficiary
 
 

@@ -110,9 +110,10 @@ def limits_check(*, member: Member, kind: str, amount: Decimal, moment: datetime
             )
 
 
-def limits_validate(*, kind: str, values: dict[str, Decimal]) -> None:
+def limits_validate(*, kind: str, values: dict[str, Decimal]) -> Limits:
     """Raises ``LimitError`` unless ``values`` (per period) are positive amounts with two
-    decimals, each at most the cooperative's, and daily ≤ weekly ≤ monthly."""
+    decimals, each at most the cooperative's, and daily ≤ weekly ≤ monthly; returns the
+    cooperative's limits for ``kind``."""
     if kind not in TransferKind.values:
         raise LimitError
     coop = cooperative_limits(kind)
@@ -129,6 +130,7 @@ def limits_validate(*, kind: str, values: dict[str, Decimal]) -> None:
             )
     if not values["daily"] <= values["weekly"] <= values["monthly"]:
         raise LimitError("El monto diario no puede superar el semanal, ni el semanal el mensual.")
+    return coop
 
 
 def member_limits_set(
@@ -138,8 +140,7 @@ def member_limits_set(
     to the cooperative's remove the member's own row, so the member follows the
     cooperative's limits again (and any later raise of them)."""
     values = {"daily": daily, "weekly": weekly, "monthly": monthly}
-    limits_validate(kind=kind, values=values)
-    coop = cooperative_limits(kind)
+    coop = limits_validate(kind=kind, values=values)
     with transaction.atomic():
         if all(values[period] == coop.get(period) for period, _ in PERIODS):
             MemberLimit.objects.filter(member=member, kind=kind).delete()
@@ -150,9 +151,7 @@ def member_limits_set(
 
 def member_limits_update(*, member: Member, values: dict[str, dict[str, Decimal]]) -> None:
     """ "Guardar cambios" of "Personalización de cupos": every kind's amounts, all or
-    nothing."""
-    for kind, amounts in values.items():
-        limits_validate(kind=kind, values=amounts)
+    nothing: a refused kind rolls back the ones saved before it."""
     with transaction.atomic():
         for kind, amounts in values.items():
             member_limits_set(member=member, kind=kind, **amounts)

@@ -413,6 +413,13 @@ def _replayed(done: Transfer, member: Member, order: TransferOrder) -> Transfer:
     return done
 
 
+def kind_label(kind: str) -> str:
+    """The transfer kind's name as the menu says it, with the profile's short name."""
+    if kind == TransferKind.INTERNAL:
+        return f"Transferencias {cooperative_current().short_name}"
+    return TransferKind(kind).label
+
+
 def _what(kind: str, coop) -> str:
     return {
         TransferKind.OWN: "transferencia entre tus cuentas",

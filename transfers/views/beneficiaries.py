@@ -21,6 +21,7 @@ from products.documents import mask_number
 from transfers.beneficiaries import (
     beneficiary_add_external,
     beneficiary_add_internal,
+    beneficiary_check_new,
     beneficiary_delete,
     beneficiary_update,
     internal_holder,
@@ -35,7 +36,7 @@ from transfers.forms import (
     InternalBeneficiaryForm,
 )
 from transfers.models import Beneficiary, Institution
-from transfers.views.transfers import _member
+from transfers.views.transfers import _member, transfer_url
 
 TABS = (
     ("cooprogreso", Beneficiary.Kind.INTERNAL),
@@ -44,15 +45,6 @@ TABS = (
 )
 VALIDATE_PER_IP = 60  # "Validar" presses per address in 15 minutes
 VALIDATE_PER_MEMBER = 30
-
-
-def transfer_url(beneficiary: Beneficiary) -> str:
-    name = (
-        "transfers:internal"
-        if beneficiary.kind == Beneficiary.Kind.INTERNAL
-        else "transfers:interbank"
-    )
-    return f"{reverse(name)}?beneficiario={beneficiary.public_id}"
 
 
 @login_required
@@ -127,8 +119,7 @@ def validate(request):
                 member=member, account_number=form.cleaned_data["numero_cuenta"]
             )
             context["holder"] = holder.masked_name
-            if member_beneficiaries(member=member).filter(account=holder.account).exists():
-                context["error"] = "Ya tienes registrado un beneficiario con esta cuenta."
+            beneficiary_check_new(member=member, account=holder.account)
         except BeneficiaryError as exc:
             context["error"] = exc.message
     return render(request, "transfers/beneficiaries/holder.html", context)
@@ -222,8 +213,7 @@ class BeneficiaryAddInternal(BeneficiaryOperation):
         if _lookup_limited(request, member):
             raise BeneficiaryError(TOO_MANY)
         holder = internal_holder(member=member, account_number=data["numero_cuenta"])
-        if member_beneficiaries(member=member).filter(account=holder.account).exists():
-            raise BeneficiaryError("Ya tienes registrado un beneficiario con esta cuenta.")
+        beneficiary_check_new(member=member, account=holder.account)
         return Prepared(
             payload={
                 "account_number": holder.account.number,
@@ -262,12 +252,9 @@ class BeneficiaryAddExternal(BeneficiaryOperation):
         member = _member(request)
         data = form.cleaned_data
         institution = data["entidad"]
-        if (
-            member_beneficiaries(member=member, kind=Beneficiary.Kind.EXTERNAL)
-            .filter(institution=institution, account_number=data["numero_cuenta"])
-            .exists()
-        ):
-            raise BeneficiaryError("Ya tienes registrado un beneficiario con esta cuenta.")
+        beneficiary_check_new(
+            member=member, institution=institution, account_number=data["numero_cuenta"]
+        )
         return Prepared(
             payload={
                 "institution": institution.pk,

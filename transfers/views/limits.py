@@ -17,15 +17,8 @@ from transfers.limits import (
     member_limits,
     member_limits_update,
 )
-from transfers.models import TransferKind
+from transfers.services import kind_label
 from transfers.views.transfers import _member
-
-
-def kind_label(kind: str) -> str:
-    """The kind's name as the menu says it, with the profile's short name."""
-    if kind == TransferKind.INTERNAL:
-        return f"Transferencias {cooperative_current().short_name}"
-    return TransferKind(kind).label
 
 
 class LimitsChange(Operation):

@@ -30,6 +30,7 @@ from transfers.services import (
     DEFERRED_NOTE,
     TransferOrder,
     cooling_off_note,
+    kind_label,
     transfer_execute,
     transfer_quote,
 )
@@ -43,6 +44,16 @@ def _member(request):
     if member is None:
         raise Http404
     return member
+
+
+def transfer_url(beneficiary: Beneficiary) -> str:
+    """The transfer form of the beneficiary's kind, with the beneficiary chosen."""
+    name = (
+        "transfers:internal"
+        if beneficiary.kind == Beneficiary.Kind.INTERNAL
+        else "transfers:interbank"
+    )
+    return f"{reverse(name)}?beneficiario={beneficiary.public_id}"
 
 
 @login_required
@@ -60,14 +71,10 @@ def index(request):
     )
     ids = [row["beneficiary"] for row in frequent_ids]
     beneficiaries = {b.pk: b for b in member_beneficiaries(member=member).filter(pk__in=ids)}
-    url_for_kind = {
-        Beneficiary.Kind.INTERNAL: reverse("transfers:internal"),
-        Beneficiary.Kind.EXTERNAL: reverse("transfers:interbank"),
-    }
     frequent = [
         {
             "beneficiary": b,
-            "url": f"{url_for_kind[b.kind]}?beneficiario={b.public_id}",
+            "url": transfer_url(b),
             "account": mask_number(b.account_number),
         }
         for b in (beneficiaries[i] for i in ids if i in beneficiaries)
@@ -291,7 +298,7 @@ class InternalTransfer(TransferOperation):
 
     @property
     def title(self) -> str:
-        return f"Transferencias {cooperative_current().short_name}"
+        return kind_label(TransferKind.INTERNAL)
 
 
 class InterbankTransfer(TransferOperation):
