@@ -15,14 +15,15 @@ Prints figures; fails on nothing but a statement that does not reconcile.
 """
 
 import argparse
+import io
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
+
+from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -149,11 +150,7 @@ def measure(account, year: int, month: int, runs: int) -> dict:
             )
             cursor.fetchall()
             raw.append(time.perf_counter() - started)
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
-        f.write(pdf)
-        f.flush()
-        info = subprocess.run(["pdfinfo", f.name], capture_output=True, text=True).stdout
-    pages = next((line.split()[-1] for line in info.splitlines() if line.startswith("Pages")), "?")
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
     return {
         "lines": len(statement.lines),
         "opening": statement.opening,

@@ -48,3 +48,38 @@ def test_the_readme_lists_every_demo_login():
     for login in DEMO_LOGINS:
         assert f"`{login.username}`" in README
         assert f"`{login.password}`" in README
+
+
+def programs_run_by(path: Path) -> set[str]:
+    """The programs a file starts by name: the first item of a literal argument list passed
+    to ``subprocess`` (``[sys.executable, …]`` is the project's own interpreter)."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        owner = node.func.value
+        if not (isinstance(owner, ast.Name) and owner.id == "subprocess" and node.args):
+            continue
+        argv = node.args[0]
+        if isinstance(argv, ast.List) and argv.elts and isinstance(argv.elts[0], ast.Constant):
+            found.add(argv.elts[0].value)
+    return found
+
+
+def test_tests_run_only_programs_the_set_up_installs():
+    """A fresh machine has Python and what `.ci/run` and the Makefile install: a test that
+    runs another program (pdftotext, say) passes only where someone installed it by hand.
+    Benchmarks may need more (pgbench), as long as the README says so."""
+    import sys
+
+    venv_programs = {p.name for p in Path(sys.executable).parent.iterdir()}
+    set_up = (ROOT / ".ci" / "run").read_text() + (ROOT / "Makefile").read_text()
+    strays = {}
+    for pattern, documented in (("tests/**/*.py", set_up), ("bench/*.py", set_up + README)):
+        for path in ROOT.glob(pattern):
+            for program in programs_run_by(path) - venv_programs:
+                if f"`{program}`" not in documented and f" {program} " not in documented:
+                    strays.setdefault(program, []).append(str(path.relative_to(ROOT)))
+    assert strays == {}

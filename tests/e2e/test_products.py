@@ -1,7 +1,6 @@
 """A member's products in a real browser: position → movements → filter → downloads."""
 
 import io
-import subprocess
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +14,7 @@ from ledger.services import booked_at
 from products.catalog import product_types_load
 from products.models import ProductType
 from products.services import cash_deposit, cash_withdrawal, deposit_account_open
+from tests.documents import pdf_text
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_profile import sign_in
 
@@ -56,9 +56,7 @@ def test_position_movements_filter_and_downloads(open_page, member, password, hi
 
     with page.expect_download() as pdf:
         page.get_by_role("link", name="Descargar PDF").click()
-    text = subprocess.run(
-        ["pdftotext", "-layout", pdf.value.path(), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(pdf.value.path())
     assert "RETIRO DE AHORROS" in text and "75.25" in text and "DEPÓSITO AHORROS" not in text
 
     with page.expect_download() as xlsx:

@@ -24,6 +24,7 @@ from products.models import Installment, Loan, ProductType
 from products.selectors import loan_summary, schedule_rows
 from products.services import deposit_account_open
 from tests.auth import last_code, op_id
+from tests.documents import pdf_text
 
 
 @pytest.fixture
@@ -223,13 +224,9 @@ def test_the_loan_detail_and_schedule(member_client, loan):
 
 
 def test_the_schedule_downloads_as_a_pdf(member_client, loan):
-    import subprocess
-
     response = member_client.get(f"/creditos/{loan.public_id}/tabla/descargar/")
     assert response["Content-Type"] == "application/pdf"
-    text = subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=response.content, capture_output=True, check=True
-    ).stdout.decode()
+    text = pdf_text(response.content)
     assert "TABLA DE AMORTIZACIÓN" in text and loan.number in text
     assert "$38.03" in text and "$961.97" in text and "Código de verificación" in text
 

@@ -1,6 +1,5 @@
 """Receipts, the position with every family, the eye icon, requests and contact."""
 
-import subprocess
 from datetime import date
 from decimal import Decimal
 
@@ -13,12 +12,7 @@ from products.investments import term_deposit_open
 from products.loans import loan_grant
 from products.models import LoanType, ProductRequest, ProductType, TermDepositType
 from products.services import cash_deposit, deposit_account_open
-
-
-def pdf_text(content: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
-    ).stdout.decode()
+from tests.documents import pdf_text
 
 
 def test_every_movement_has_a_receipt(member_client, savings):

@@ -1,7 +1,6 @@
 """Estado de cuenta: a month of one account that reconciles with the ledger, as a verifiable
 PDF, downloaded by its owner and e-mailed once a month to members subscribed to it."""
 
-import subprocess
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -26,6 +25,7 @@ from products.statements import (
     statement_pdf,
     statements_send,
 )
+from tests.documents import pdf_text
 
 # María's year so far, booked on its days (local time, UTC-5).
 HISTORY = [
@@ -36,12 +36,6 @@ HISTORY = [
     ("2026-04-30 23:30:00-05:00", "deposit", "10.00"),  # the last half hour of April
     ("2026-05-01 00:10:00-05:00", "withdrawal", "5.00"),  # the first minutes of May
 ]
-
-
-def pdf_text(content: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
-    ).stdout.decode()
 
 
 def book(account, rows, prefix="h"):
