@@ -139,6 +139,11 @@ else:
             "OPTIONS": SQLITE_OPTIONS,
         }
     }
+# The tables' owner on PostgreSQL: `migrate` and `db_roles` connect as it and grant
+# DATABASE_URL's role only what the portal needs (cooprogreso/db/roles.py).
+DATABASE_OWNER = (
+    env.db_url("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", default="") else None
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and shared cache ------------------------------------------------------

@@ -78,8 +78,10 @@ else:
     os.environ.pop("DATABASE_URL", None)
 os.environ["TEST_REDIS_URL"] = REDIS_URL
 # The application under test runs in its production posture; these variables only
-# replace what a test machine cannot have (TLS, a mail relay, an SMS gateway).
-for name in ("REDIS_URL", "CELERY_BROKER_URL", "DJANGO_DEBUG"):
+# replace what a test machine cannot have (TLS, a mail relay, an SMS gateway). The test
+# database belongs to DATABASE_URL's role: tests that need the owner/application split
+# make their own roles (tests/test_database_roles.py).
+for name in ("REDIS_URL", "CELERY_BROKER_URL", "DJANGO_DEBUG", "DATABASE_OWNER_URL"):
     os.environ.pop(name, None)
 TEST_ENVIRONMENT = {
     "SECRET_KEY": "test-" + "k" * 60,
