@@ -31,6 +31,33 @@ def test_compose_runs_the_same_stack_with_the_same_commands():
     assert "demo_load" in services["prepare"]["command"]
 
 
+def test_compose_migrates_as_the_owner_and_runs_the_portal_as_the_application_role():
+    from urllib.parse import urlparse
+
+    services = COMPOSE["services"]
+    prepare = services["prepare"]["environment"]
+    owner, app = urlparse(prepare["DATABASE_OWNER_URL"]), urlparse(prepare["DATABASE_URL"])
+    assert (owner.hostname, owner.port, owner.path) == (app.hostname, app.port, app.path)
+    assert owner.username != app.username
+    for name in PROCFILE:
+        environment = services[name]["environment"]
+        assert "DATABASE_OWNER_URL" not in environment
+        assert urlparse(environment["DATABASE_URL"]).username == app.username
+    # The postgres service creates both roles with deploy/postgres/roles.sql and these
+    # passwords; the script's default role names are the ones the URLs use.
+    postgres = services["postgres"]
+    assert (
+        "./deploy/postgres/roles.sql:/docker-entrypoint-initdb.d/10-roles.sql:ro"
+        in postgres["volumes"]
+    )
+    assert postgres["environment"]["COOPROGRESO_OWNER_PASSWORD"] == owner.password
+    assert postgres["environment"]["COOPROGRESO_APP_PASSWORD"] == app.password
+    script = (ROOT / "deploy" / "postgres" / "roles.sql").read_text()
+    assert f"\\set owner {owner.username}\n" in script
+    assert f"\\set app {app.username}\n" in script
+    assert app.username != postgres["environment"].get("POSTGRES_USER", "postgres")
+
+
 def test_the_readme_shows_the_commands_compose_and_the_procfile_run():
     for command in PROCFILE.values():
         assert f"`{command}`" in README
