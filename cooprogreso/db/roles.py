@@ -49,7 +49,7 @@ class Granted:
         limited = [f"  {t}: {', '.join(p)}" for t, p in sorted(self.tables.items()) if t in LIMITED]
         full = len(self.tables) - len(limited)
         return [
-            f"Rol {self.role}: sin DDL, dueño de ninguna tabla ({self.owner} lo es).",
+            f"Rol {self.role}: sin DDL ni tablas propias (el dueño es {self.owner}).",
             f"  {full} tablas de {self.schema}: {', '.join(ROW_PRIVILEGES)}.",
             "Limitadas:",
             *limited,
