@@ -95,3 +95,14 @@ def test_without_an_active_profile_members_see_a_maintenance_page(db, client):
     assert response.status_code == 503
     assert "Portal en configuración" in response.content.decode()
     assert client.get("/healthz").status_code == 200
+
+
+def test_the_ready_profiles_load_with_one_command_any_number_of_times(db):
+    from django.core.management import call_command
+
+    Cooperative.objects.all().delete()
+    for _ in range(2):
+        out = io.StringIO()
+        call_command("cooperatives_load", stdout=out)
+        assert out.getvalue().strip() == "Perfiles de cooperativa: 3; activo: Cooprogreso"
+    assert Cooperative.objects.filter(is_active=True).get().slug == "cooprogreso"
