@@ -44,6 +44,7 @@ from accounts.exceptions import (
     WrongAnswer,
 )
 from accounts.models import Challenge, SecurityAnswer, User
+from accounts.sessions import user_sessions_end
 from cooprogreso.models import Cooperative
 from cooprogreso.notifications import send_email, send_sms
 from cooprogreso.profile import cooperative_current
@@ -325,6 +326,7 @@ def _wrong_secret_locks(user: User, request) -> bool:
     if not hit_limit(f"secret:wrong:{user.pk}", MAX_WRONG_SECRETS - 1, 3600):
         return False
     User.objects.filter(pk=user.pk).update(locked_at=timezone.now())
+    user_sessions_end(user=user)
     audit_log(event="locked", user=user, request=request, reason="secret")
     return True
 

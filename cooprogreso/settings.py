@@ -240,7 +240,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Sessions, cookies and transport security --------------------------------------------
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# The database backend, with the user on each row (accounts/sessions.py): blocking, locking
+# or a new password ends every session of the user.
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_ABSOLUTE_SECONDS", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_IDLE_MEMBER = env.int("SESSION_IDLE_SECONDS", default=5 * 60)
