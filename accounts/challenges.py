@@ -295,6 +295,8 @@ def challenge_verify(
             pk=challenge.pk, used_at__isnull=True, attempts__lt=MAX_ATTEMPTS
         ).update(attempts=F("attempts") + 1)
         if not claimed:
+            if Challenge.objects.filter(pk=challenge.pk, used_at__isnull=False).exists():
+                raise ChallengeUsed  # a simultaneous submission used it while we waited
             raise ChallengeExhausted
         attempt = Challenge.objects.values_list("attempts", flat=True).get(pk=challenge.pk)
         if challenge.expires_at <= now:
