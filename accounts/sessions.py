@@ -18,10 +18,16 @@ class SessionStore(DatabaseSessionStore):
         return Session
 
     def create_model_instance(self, data):
-        session = super().create_model_instance(data)
-        user_id = data.get(SESSION_KEY)
-        session.user_id = int(user_id) if user_id is not None else None
-        return session
+        return _with_user(super().create_model_instance(data), data)
+
+    async def acreate_model_instance(self, data):
+        return _with_user(await super().acreate_model_instance(data), data)
+
+
+def _with_user(session, data: dict):
+    user_id = data.get(SESSION_KEY)
+    session.user_id = int(user_id) if user_id is not None else None
+    return session
 
 
 def user_sessions_end(*, user, except_key: str | None = None) -> int:
