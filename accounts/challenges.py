@@ -44,6 +44,7 @@ from accounts.exceptions import (
     WrongAnswer,
 )
 from accounts.models import Challenge, SecurityAnswer, User
+from accounts.sessions import user_sessions_end
 from cooprogreso.models import Cooperative
 from cooprogreso.notifications import send_email, send_sms
 from cooprogreso.profile import cooperative_current
@@ -294,6 +295,8 @@ def challenge_verify(
             pk=challenge.pk, used_at__isnull=True, attempts__lt=MAX_ATTEMPTS
         ).update(attempts=F("attempts") + 1)
         if not claimed:
+            if Challenge.objects.filter(pk=challenge.pk, used_at__isnull=False).exists():
+                raise ChallengeUsed  # a simultaneous submission used it while we waited
             raise ChallengeExhausted
         attempt = Challenge.objects.values_list("attempts", flat=True).get(pk=challenge.pk)
         if challenge.expires_at <= now:
@@ -325,6 +328,7 @@ def _wrong_secret_locks(user: User, request) -> bool:
     if not hit_limit(f"secret:wrong:{user.pk}", MAX_WRONG_SECRETS - 1, 3600):
         return False
     User.objects.filter(pk=user.pk).update(locked_at=timezone.now())
+    user_sessions_end(user=user)
     audit_log(event="locked", user=user, request=request, reason="secret")
     return True
 

@@ -19,6 +19,7 @@ the dialog (``flow/steps.html#step-…``); without JavaScript the same steps are
 pages.
 """
 
+import time
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -36,6 +37,9 @@ from cooprogreso.errors import DomainError
 
 SESSION_KEY = "operations"
 KEEP = 10  # prepared operations kept per session
+# How long the second of two simultaneous confirmations waits for the first one's result.
+ALREADY_DONE_WAIT = 3.0
+ALREADY_DONE = "Esta operación ya se realizó."
 
 
 @dataclass
@@ -86,6 +90,12 @@ class Operation(ABC):
     @abstractmethod
     def execute(self, request, payload: dict) -> dict:
         """Does it — once — and returns what the done step shows."""
+
+    def executed(self, request, payload: dict) -> dict | None:
+        """What the done step shows if this operation already ran (found by a key in
+        ``payload``), else ``None``. Lets the second of two simultaneous confirmations
+        show the first one's receipt."""
+        return None
 
 
 class OperationView(View):
@@ -216,10 +226,7 @@ class OperationView(View):
                 request=request,
             )
         except ChallengeUsed:
-            record = self._ops(request).get(op_id, record)
-            if record.get("done") is not None:
-                return self._render(request, "done", op_id=op_id, result=record["done"])
-            return self._failed(request, ChallengeUsed.message)
+            return self._already_confirmed(request, op_id, record)
         except SecretsLocked as exc:
             from django.contrib import messages
             from django.contrib.auth import logout
@@ -245,6 +252,39 @@ class OperationView(View):
         record["done"] = result
         self._store(request, op_id, record)
         return self._render(request, "done", op_id=op_id, result=result)
+
+    def _already_confirmed(self, request, op_id: str, record: dict):
+        """The code was used by a simultaneous confirmation of this same operation (a
+        double click, a second tab). Each request works on its own copy of the session, so
+        wait briefly for the other one's result — its record in the stored session, or the
+        operation found by its key — and show the same receipt; if it does not come in
+        time, say the operation was done, never to start it again."""
+        deadline = time.monotonic() + ALREADY_DONE_WAIT
+        while True:
+            stored = type(request.session)(request.session.session_key)
+            ops = stored.load().get(SESSION_KEY, {})
+            # A session gone (its key rotated) tells nothing; a record gone means the other
+            # confirmation ended without a result (its execution was refused).
+            current = ops.get(op_id) if stored.session_key else record
+            if current is None:
+                return self._failed(request, "La operación no se realizó. Vuelve a iniciarla.")
+            result = current.get("done")
+            if result is None:
+                result = self.operation.executed(request, record["payload"])
+            if result is not None:
+                return self._render(request, "done", op_id=op_id, result=result)
+            if time.monotonic() >= deadline:
+                return self._render(
+                    request,
+                    "done",
+                    op_id=op_id,
+                    result={
+                        "title": ALREADY_DONE,
+                        "message": "La confirmaste en otra ventana o con un doble clic: no "
+                        "la repitas. Con «Cerrar» vuelves a donde puedes revisarla.",
+                    },
+                )
+            time.sleep(0.2)
 
     def _resend(self, request, op_id: str, record: dict):
         challenge = challenges.challenge_get(user=request.user, public_id=record["challenge"])

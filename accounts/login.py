@@ -24,6 +24,7 @@ from accounts.devices import parse_device
 from accounts.exceptions import LoginFailed
 from accounts.models import Device, SecurityImage, User
 from accounts.notices import security_change_notify
+from accounts.sessions import user_sessions_end
 from cooprogreso.notifications import send_email
 from cooprogreso.profile import cooperative_current
 
@@ -113,6 +114,7 @@ def login_check_password(*, username: str, password: str, request) -> User:
         if user.failed_login_count >= limit:
             locked = User.objects.filter(pk=user.pk, locked_at__isnull=True).update(locked_at=now)
             if locked:
+                user_sessions_end(user=user)
                 audit_log(event="locked", user=user, request=request)
                 transaction.on_commit(partial(_notify_locked, user.pk))
     raise LoginFailed

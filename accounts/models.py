@@ -1,6 +1,7 @@
 import uuid
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
@@ -93,6 +94,36 @@ class User(AbstractUser):
     @property
     def is_locked(self) -> bool:
         return self.locked_at is not None
+
+    def save(self, *args, **kwargs):
+        # Saved blocked, locked or with a password set through the model (the admin's
+        # forms): none of the user's sessions survives. Services that write these fields
+        # with update() end the sessions themselves (accounts.sessions.user_sessions_end).
+        ends_sessions = self.pk is not None and (
+            not self.is_active or self.locked_at is not None or self._password is not None
+        )
+        super().save(*args, **kwargs)
+        if ends_sessions:
+            Session.objects.filter(user_id=self.pk).delete()
+
+
+class Session(AbstractBaseSession):
+    """A server session that knows whose it is (``SESSION_ENGINE = "accounts.sessions"``):
+    blocking, locking or a new password ends all of a user's sessions with one DELETE."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = "sesión"
+        verbose_name_plural = "sesiones"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.sessions import SessionStore
+
+        return SessionStore
 
 
 class Member(models.Model):

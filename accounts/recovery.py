@@ -17,6 +17,7 @@ from accounts.audit import audit_log
 from accounts.credentials import remember_password
 from accounts.models import Member, User
 from accounts.notices import security_change_notify
+from accounts.sessions import user_sessions_end
 from cooprogreso.notifications import send_email
 from cooprogreso.profile import cooperative_current
 
@@ -68,9 +69,17 @@ def user_unlock(*, user: User, request=None, actor=None, reason: str = "") -> Us
     return user
 
 
-def password_set(*, user: User, password: str = "", password_hash: str = "", request=None) -> User:
-    """A new password (already validated), or its hash: it unlocks the user and, because
-    the session hash depends on it, ends every other session of the user."""
+def password_set(
+    *,
+    user: User,
+    password: str = "",
+    password_hash: str = "",
+    keep_session: str | None = None,
+    request=None,
+) -> User:
+    """A new password (already validated), or its hash: it unlocks the user and ends every
+    session of the user but ``keep_session`` (the member's own, on a change in Mi perfil;
+    a reset keeps none)."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         remember_password(locked)
@@ -81,6 +90,7 @@ def password_set(*, user: User, password: str = "", password_hash: str = "", req
         locked.save(
             update_fields=["password", "password_changed_at", "failed_login_count", "locked_at"]
         )
+        user_sessions_end(user=locked, except_key=keep_session)
         audit_log(event="password_changed", user=locked, request=request)
         security_change_notify(user=locked, what="la contraseña de tu usuario fue actualizada")
     return locked

@@ -11,6 +11,7 @@ from accounts.audit import audit_log
 from accounts.credentials import temporary_password, temporary_username
 from accounts.models import Member, User
 from accounts.recovery import user_unlock
+from accounts.sessions import user_sessions_end
 from cooprogreso.notifications import send_email
 from cooprogreso.profile import cooperative_current
 
@@ -59,6 +60,7 @@ def member_issue_credentials(
         user.failed_login_count = 0
         user.is_active = True
         user.save()
+        user_sessions_end(user=user)  # whoever held the old password is signed out
         audit_log(
             event="staff_action",
             user=user,
@@ -74,9 +76,12 @@ def member_issue_credentials(
 def user_set_active(
     *, user: User, active: bool, actor: User | None, reason: str, request=None
 ) -> User:
-    """ "Bloquear" / "Activar": a blocked user cannot sign in until staff activate it."""
+    """ "Bloquear" / "Activar": a blocked user is signed out everywhere at once and cannot
+    sign in until staff activate it; an old cookie stays signed out after "Activar"."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=active)
+        if not active:
+            user_sessions_end(user=user)
         audit_log(
             event="staff_action",
             user=user,

@@ -245,7 +245,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Sessions, cookies and transport security --------------------------------------------
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# The database backend, with the user on each row (accounts/sessions.py): blocking, locking
+# or a new password ends every session of the user.
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_ABSOLUTE_SECONDS", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_IDLE_MEMBER = env.int("SESSION_IDLE_SECONDS", default=5 * 60)
@@ -256,6 +258,15 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Secure cookies get the __Host- prefix: the browser then refuses them unless they are
+# Secure, for Path=/ and without Domain, so no subdomain or plain-HTTP page can set or
+# shadow them. Browsers drop __Host- cookies that are not Secure, so development over
+# plain HTTP (DJANGO_DEBUG=true or SECURE_COOKIES=false) keeps the plain names.
+_COOKIE_PREFIX = "__Host-" if SESSION_COOKIE_SECURE else ""
+SESSION_COOKIE_NAME = f"{_COOKIE_PREFIX}sessionid"
+CSRF_COOKIE_NAME = f"{_COOKIE_PREFIX}csrftoken"
+SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
+SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)

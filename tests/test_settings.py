@@ -28,6 +28,15 @@ out = {
     "tz": settings.TIME_ZONE,
     "lang": settings.LANGUAGE_CODE,
     "secure_cookies": settings.SESSION_COOKIE_SECURE,
+    "cookies": {
+        name: {
+            "name": getattr(settings, name + "_NAME"),
+            "secure": getattr(settings, name + "_SECURE"),
+            "path": getattr(settings, name + "_PATH"),
+            "domain": getattr(settings, name + "_DOMAIN"),
+        }
+        for name in ("SESSION_COOKIE", "CSRF_COOKIE")
+    },
 }
 if connection.vendor == "sqlite":
     with connection.cursor() as c:
@@ -111,3 +120,27 @@ def test_a_sqlite_database_url_gets_the_same_write_lock_settings(tmp_path):
     assert out["engine"] == "cooprogreso.db.sqlite3"
     assert out["options"]["transaction_mode"] == "IMMEDIATE"
     assert out["journal_mode"] == "wal"
+
+
+def test_production_cookies_carry_the_host_prefix(tmp_path):
+    cookies = settings_in({"SECRET_KEY": "x" * 60}, tmp_path)["cookies"]
+    assert cookies["SESSION_COOKIE"]["name"] == "__Host-sessionid"
+    assert cookies["CSRF_COOKIE"]["name"] == "__Host-csrftoken"
+    for cookie in cookies.values():  # what browsers demand of a __Host- cookie
+        assert (cookie["secure"], cookie["path"], cookie["domain"]) == (True, "/", None)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"DJANGO_DEBUG": "true"}, {"SECRET_KEY": "x" * 60, "SECURE_COOKIES": "false"}],
+    ids=["development", "plain-http"],
+)
+def test_cookies_over_plain_http_keep_the_plain_names(tmp_path, env):
+    cookies = settings_in(env, tmp_path)["cookies"]
+    assert cookies["SESSION_COOKIE"] == {
+        "name": "sessionid",
+        "secure": False,
+        "path": "/",
+        "domain": None,
+    }
+    assert cookies["CSRF_COOKIE"]["name"] == "csrftoken"

@@ -128,9 +128,12 @@ class PasswordChange(Operation):
 
     def execute(self, request, payload):
         user = password_set(
-            user=request.user, password_hash=decrypt(payload["password_hash"]), request=request
+            user=request.user,
+            password_hash=decrypt(payload["password_hash"]),
+            keep_session=request.session.session_key,
+            request=request,
         )
-        update_session_auth_hash(request, user)  # this session stays; the others end
+        update_session_auth_hash(request, user)  # this session stays, with a new key
         return {"message": "Se ha cambiado la contraseña correctamente."}
 
 

@@ -273,7 +273,18 @@ class TransferOperation(Operation):
             channel=Channel.WEB,
             payee_check=payload["payee_check"],
         )
-        result = receipt_result(transfer.journal, viewer=member)
+        return self._result(request, transfer)
+
+    def executed(self, request, payload):
+        transfer = (
+            Transfer.objects.select_related("journal", "member")
+            .filter(key=payload["key"], member=_member(request))
+            .first()
+        )
+        return self._result(request, transfer) if transfer else None
+
+    def _result(self, request, transfer: Transfer) -> dict:
+        result = receipt_result(transfer.journal, viewer=transfer.member)
         result["title"] = "¡Transferencia exitosa!"
         result["message"] = f"Comprobante N.º {transfer.journal.reference}"
         result["again_url"] = request.path

@@ -1,0 +1,35 @@
+"""The portal's cookies as a browser receives them: in the production posture the session
+and CSRF cookies carry the __Host- prefix (Secure, Path=/, no Domain)."""
+
+from django.conf import settings
+
+from tests.auth import sign_in
+
+
+def test_the_csrf_cookie_is_set_with_the_host_prefix(client, db):
+    client.get("/ingresar/")
+    cookie = client.cookies["__Host-csrftoken"]
+    assert cookie["secure"] and cookie["httponly"]
+    assert cookie["path"] == "/" and not cookie["domain"]
+    assert "csrftoken" not in client.cookies
+
+
+def test_the_session_cookie_is_set_with_the_host_prefix_and_signs_in(client, member, password):
+    assert settings.SESSION_COOKIE_NAME == "__Host-sessionid"
+    sign_in(client, "mariaperez", password)
+    cookie = client.cookies["__Host-sessionid"]
+    assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert cookie["path"] == "/" and not cookie["domain"]
+    assert "sessionid" not in client.cookies
+    assert client.get("/posicion-consolidada/").status_code == 200
+
+
+def test_the_logs_hide_the_prefixed_cookies():
+    from cooprogreso.logging import REDACTED, redact
+
+    cookies = {"__Host-sessionid": "abc", "__Host-csrftoken": "def", "theme": "dark"}
+    assert redact(cookies) == {
+        "__Host-sessionid": REDACTED,
+        "__Host-csrftoken": REDACTED,
+        "theme": "dark",
+    }
