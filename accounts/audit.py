@@ -26,6 +26,8 @@ EVENTS = {
     "locked": "Usuario bloqueado",
     "unlocked": "Usuario desbloqueado",
     "otp_sent": "Código de seguridad enviado",
+    "otp_undelivered": "Código de seguridad no enviado (falla de los canales)",
+    "otp_limited": "Demasiados códigos incorrectos",
     "otp_failed": "Código de seguridad incorrecto",
     "otp_expired": "Código de seguridad vencido",
     "otp_ok": "Código de seguridad validado",

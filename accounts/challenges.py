@@ -8,6 +8,13 @@ member's notification channels, stored only as an HMAC and used at most once (on
 conditional UPDATE). Three wrong answers end the challenge, counted across resends;
 "Reenviar" replaces the code after a cooldown, within a cap per quarter hour.
 
+A code is delivered right after the transaction that stored it commits, on each channel
+on its own (SMS and e-mail): it counts against the send caps only once a channel took
+it; a code that reached nobody is taken back and ``CodeNotDelivered`` tells the view,
+which shows the code step with "No pudimos enviar tu código…" and «Reenviar». Wrong
+answers also count per address and per user across challenges (``TooManyGuesses``,
+answered with HTTP 429), so codes cannot be sprayed over many challenges.
+
 Profiles that confirm with a transaction PIN or a security question use the same
 challenge, compared with the user's stored hashes instead of a sent code.
 
@@ -18,13 +25,16 @@ even though the operation it guards is refused; callers verify first and then ex
 import hashlib
 import hmac
 import json
+import logging
 import random
-from datetime import timedelta
-from functools import partial
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pyotp
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.shortcuts import get_object_or_404
@@ -38,17 +48,21 @@ from accounts.exceptions import (
     ChallengeExpired,
     ChallengeMismatch,
     ChallengeUsed,
+    CodeNotDelivered,
     ResendTooSoon,
     SecretsLocked,
+    TooManyGuesses,
     TooManySends,
     WrongAnswer,
 )
 from accounts.models import Challenge, SecurityAnswer, User
 from accounts.sessions import user_sessions_end
 from cooprogreso.models import Cooperative
-from cooprogreso.notifications import send_email, send_sms
+from cooprogreso.notifications import notification_send
 from cooprogreso.profile import cooperative_current
-from cooprogreso.ratelimit import hit_limit
+from cooprogreso.ratelimit import hit_limit, hit_return
+
+logger = logging.getLogger(__name__)
 
 LIFETIME = timedelta(minutes=3)
 MAX_ATTEMPTS = 3
@@ -61,6 +75,14 @@ MAX_SENDS_PER_WINDOW = {"signin": 5, "recovery": 5, "operations": 20}
 MAX_SENDS_PER_CHALLENGE = 2  # the first code and one "Reenviar"
 MAX_SENDS_PER_PHONE = 30  # whoever asks: at most the groups' sum reaches one phone
 MAX_WRONG_SECRETS = 3  # wrong PINs or security answers, across challenges, then locked
+# Answers that confirm nothing (wrong, expired, for another operation…), counted across
+# challenges and flows in GUESS_WINDOW; a right answer is not counted. A member who
+# mistypes a few times never comes near; three wrong codes already end a challenge, so
+# these stop someone who starts challenge after challenge, or sprays codes over many
+# users' challenges from one address. Past a limit the answer is HTTP 429.
+GUESS_WINDOW = timedelta(minutes=15)
+MAX_GUESSES_PER_USER = 10
+MAX_GUESSES_PER_IP = 20
 RECOVERY = frozenset({"unlock", "forgot_username", "forgot_password", "enrollment"})
 
 
@@ -129,9 +151,13 @@ def _recipients(user: User) -> tuple[str | None, str | None]:
     return phone, email
 
 
-def masked_channels(user: User) -> str:
-    """ "tu celular ***4321 y tu correo m***@example.com" — where the code went."""
+def masked_channels(user: User, *, only: list[str] | None = None) -> str:
+    """ "tu celular ***4321 y tu correo m***@example.com" — where the code went (``only``
+    the channels that took it, when that is known)."""
     phone, email = _recipients(user)
+    if only:
+        phone = phone if "sms" in only else None
+        email = email if "email" in only else None
     parts = []
     if phone:
         parts.append(f"tu celular terminado en {phone[-4:]}")
@@ -141,18 +167,11 @@ def masked_channels(user: User) -> str:
     return " y ".join(parts)
 
 
-def _deliver(user_id: int, code: str, summary: str) -> None:
-    user = User.objects.select_related("member").get(pk=user_id)
-    coop = cooperative_current()
-    phone, email = _recipients(user)
-    text = f"{coop.short_name}: tu código de seguridad es {code}."
-    if summary:
-        text += f" {summary}."
-    text += " Vence en 3 minutos. No lo compartas con nadie."
-    if phone:
-        send_sms(to=phone, body=text)
-    if email:
-        send_email(to=[email], subject=f"{coop.short_name}: código de seguridad", body=text)
+def _message(challenge: Challenge, code: str) -> str:
+    text = f"{cooperative_current().short_name}: tu código de seguridad es {code}."
+    if challenge.summary:
+        text += f" {challenge.summary}."
+    return text + " Vence en 3 minutos. No lo compartas con nadie."
 
 
 def _group(purpose: str) -> str:
@@ -161,32 +180,104 @@ def _group(purpose: str) -> str:
     return "recovery" if purpose in RECOVERY else "operations"
 
 
-def _over_budget(challenge: Challenge) -> bool:
+def _budget_keys(challenge: Challenge) -> list[tuple[str, int]]:
+    phone, _ = _recipients(challenge.user)
+    group = _group(challenge.purpose)
+    keys = [(f"otp:user:{challenge.user.pk}:{group}", MAX_SENDS_PER_WINDOW[group])]
+    if phone:
+        keys.append((f"otp:phone:{phone}", MAX_SENDS_PER_PHONE))
+    return keys
+
+
+def _over_budget(challenge: Challenge, *, at: float) -> bool:
     """Send caps: per challenge, per user and purpose group (so recovery requests cannot
     use up a member's sign-in codes), and per phone number whoever asks."""
     if challenge.sends >= MAX_SENDS_PER_CHALLENGE:
         return True
     window = int(SEND_WINDOW.total_seconds())
-    user = challenge.user
-    group = _group(challenge.purpose)
-    if hit_limit(f"otp:user:{user.pk}:{group}", MAX_SENDS_PER_WINDOW[group], window):
-        return True
-    phone, _ = _recipients(user)
-    return bool(phone) and hit_limit(f"otp:phone:{phone}", MAX_SENDS_PER_PHONE, window)
+    return any(hit_limit(name, limit, window, at=at) for name, limit in _budget_keys(challenge))
 
 
-def _send(challenge: Challenge, *, request=None) -> None:
-    if _over_budget(challenge):
+@dataclass(frozen=True)
+class _Issued:
+    """A code stored (as its HMAC) but not yet delivered, and what it replaced."""
+
+    code: str
+    code_hmac: str
+    counted_at: float
+    previous_hmac: str
+    previous_expiry: datetime
+
+
+def _issue(challenge: Challenge) -> _Issued:
+    """Inside the caller's transaction: checks the send caps and stores a fresh code."""
+    counted_at = time.time()
+    if _over_budget(challenge, at=counted_at):
         raise TooManySends
     code = _new_code()
+    issued = _Issued(
+        code=code,
+        code_hmac=_code_hmac(challenge, code),
+        counted_at=counted_at,
+        previous_hmac=challenge.code_hmac,
+        previous_expiry=challenge.expires_at,
+    )
     now = timezone.now()
-    challenge.code_hmac = _code_hmac(challenge, code)
+    challenge.code_hmac = issued.code_hmac
     challenge.last_sent_at = now
     challenge.expires_at = now + LIFETIME
     challenge.sends += 1
     challenge.save(update_fields=["code_hmac", "last_sent_at", "expires_at", "sends"])
-    transaction.on_commit(partial(_deliver, challenge.user_id, code, challenge.summary))
-    audit_log(event="otp_sent", user=challenge.user, request=request, purpose=challenge.purpose)
+    return issued
+
+
+def _delivered_key(challenge: Challenge) -> str:
+    return f"otp:delivered:{challenge.public_id}"
+
+
+def _deliver(challenge: Challenge, issued: _Issued, *, request=None) -> None:
+    """After commit: sends the code by SMS and e-mail. When no channel took it, the
+    challenge gets back the code it had before (none, for a first send), the send is
+    not counted, and ``CodeNotDelivered`` is raised; the cooldown before «Reenviar»
+    still applies, so an outage is not hammered."""
+    user = challenge.user
+    phone, email = _recipients(user)
+    channels = notification_send(
+        phone=phone,
+        email=email,
+        subject=f"{cooperative_current().short_name}: código de seguridad",
+        body=_message(challenge, issued.code),
+    )
+    if channels:
+        cache.set(_delivered_key(challenge), sorted(channels), LIFETIME.total_seconds())
+        audit_log(
+            event="otp_sent",
+            user=user,
+            request=request,
+            purpose=challenge.purpose,
+            channels=sorted(channels),
+        )
+        return
+    Challenge.objects.filter(pk=challenge.pk, code_hmac=issued.code_hmac).update(
+        code_hmac=issued.previous_hmac, expires_at=issued.previous_expiry, sends=F("sends") - 1
+    )
+    challenge.code_hmac, challenge.expires_at = issued.previous_hmac, issued.previous_expiry
+    challenge.sends -= 1
+    window = int(SEND_WINDOW.total_seconds())
+    for name, _ in _budget_keys(challenge):
+        hit_return(name, window, at=issued.counted_at)
+    audit_log(event="otp_undelivered", user=user, request=request, purpose=challenge.purpose)
+    raise CodeNotDelivered(challenge=challenge)
+
+
+def code_delivered(challenge: Challenge) -> bool:
+    """Whether the challenge has a code out there to type (OTP challenges only)."""
+    return challenge.method != Challenge.Method.OTP or bool(challenge.code_hmac)
+
+
+def delivered_channels(challenge: Challenge) -> list[str]:
+    """The channels that took the challenge's last code (``["email", "sms"]``)."""
+    return cache.get(_delivered_key(challenge)) or []
 
 
 def challenge_start(
@@ -199,10 +290,13 @@ def challenge_start(
     request=None,
 ) -> Challenge:
     """Opens a challenge for one operation (voiding this user's earlier open ones for the
-    same purpose) and, for OTP, sends the code."""
+    same purpose) and, for OTP, sends the code once that is committed: raises
+    ``CodeNotDelivered`` (carrying the open challenge, for «Reenviar») when no channel
+    took it, ``TooManySends`` over the send caps."""
     method = method or method_for(purpose)
     now = timezone.now()
-    with transaction.atomic():
+    issued = None
+    with transaction.atomic(durable=True):
         Challenge.objects.filter(
             user=user, purpose=purpose, used_at__isnull=True, voided_at__isnull=True
         ).update(voided_at=now)
@@ -221,7 +315,9 @@ def challenge_start(
                 challenge.question = random.SystemRandom().choice(answers).question
         challenge.save()
         if method == Challenge.Method.OTP:
-            _send(challenge, request=request)
+            issued = _issue(challenge)
+    if issued is not None:
+        _deliver(challenge, issued, request=request)
     return challenge
 
 
@@ -232,9 +328,10 @@ def challenge_get(*, user: User, public_id) -> Challenge:
 
 
 def challenge_resend(*, user: User, public_id, request=None) -> Challenge:
-    """ "¿No te llegó el código? Reenviar": a new code replaces the old one."""
+    """ "¿No te llegó el código? Reenviar": a new code replaces the old one (which stays
+    valid if the new one reaches nobody: ``CodeNotDelivered``)."""
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         challenge = Challenge.objects.select_for_update().get(user=user, public_id=public_id)
         if challenge.used_at or challenge.voided_at or challenge.attempts >= MAX_ATTEMPTS:
             raise ChallengeExhausted
@@ -242,7 +339,8 @@ def challenge_resend(*, user: User, public_id, request=None) -> Challenge:
             return challenge
         if challenge.last_sent_at and now - challenge.last_sent_at < RESEND_COOLDOWN:
             raise ResendTooSoon
-        _send(challenge, request=request)
+        issued = _issue(challenge)
+    _deliver(challenge, issued, request=request)
     return challenge
 
 
@@ -273,8 +371,10 @@ def challenge_verify(
     A try is claimed — committed — *before* the answer is compared, with a conditional
     UPDATE, so parallel submissions cannot make more than three guesses; the right
     answer then uses the challenge up with another conditional UPDATE (exactly one of
-    two simultaneous right answers wins).
+    two simultaneous right answers wins). Before anything, the answer is counted against
+    the address's and the user's guesses (``TooManyGuesses``); a right one is given back.
     """
+    counted_at = guess_claim(request=request, user=user)
     refusal = None
     with transaction.atomic(durable=True):
         challenge = (
@@ -317,8 +417,45 @@ def challenge_verify(
             audit_log(event="otp_ok", user=user, request=request, purpose=purpose)
     if refusal is not None:
         raise refusal
+    _guess_return(request=request, user=user, at=counted_at)
     challenge.used_at = now
     return challenge
+
+
+def _guess_keys(request, user: User | None) -> list[tuple[str, int]]:
+    keys = []
+    if user is not None:
+        keys.append((f"otp:guess:user:{user.pk}", MAX_GUESSES_PER_USER))
+    if request is not None:
+        keys.append((f"otp:guess:ip:{request.META.get('REMOTE_ADDR', '')}", MAX_GUESSES_PER_IP))
+    return keys
+
+
+def guess_claim(*, request, user: User | None) -> float:
+    """Counts one answer to a code step for the address (and the user, when there is
+    one) and raises ``TooManyGuesses`` past a limit. ``challenge_verify`` calls it; a
+    decoy code step (recovery and enrollment for unknown data) calls it itself, so both
+    are refused alike. Returns the moment counted, to give a right answer back."""
+    counted_at = time.time()
+    window = int(GUESS_WINDOW.total_seconds())
+    over = [
+        name
+        for name, limit in _guess_keys(request, user)
+        if hit_limit(name, limit, window, at=counted_at)
+    ]
+    if over:
+        scopes = sorted(name.split(":")[2] for name in over)
+        logger.warning("otp guesses limited", extra={"scopes": scopes})
+        if user is not None:
+            audit_log(event="otp_limited", user=user, request=request, scopes=scopes)
+        raise TooManyGuesses
+    return counted_at
+
+
+def _guess_return(*, request, user: User, at: float) -> None:
+    window = int(GUESS_WINDOW.total_seconds())
+    for name, _ in _guess_keys(request, user):
+        hit_return(name, window, at=at)
 
 
 def _wrong_secret_locks(user: User, request) -> bool:

@@ -31,9 +31,17 @@ from django.utils.cache import patch_vary_headers
 from django.views import View
 
 from accounts import challenges
-from accounts.exceptions import ChallengeError, ChallengeExhausted, ChallengeUsed, SecretsLocked
+from accounts.exceptions import (
+    ChallengeError,
+    ChallengeExhausted,
+    ChallengeUsed,
+    CodeNotDelivered,
+    SecretsLocked,
+    TooManyGuesses,
+)
 from accounts.views.login import challenge_context
 from cooprogreso.errors import DomainError
+from cooprogreso.ratelimit import too_many_requests
 
 SESSION_KEY = "operations"
 KEEP = 10  # prepared operations kept per session
@@ -159,15 +167,19 @@ class OperationView(View):
         form = op.form_class(request.POST, request.FILES or None, **op.form_kwargs(request))
         if not form.is_valid():
             return self._render(request, "form", form=form)
+        undelivered = None
         try:
             prepared = op.prepare(request, form)
-            challenge = challenges.challenge_start(
-                user=request.user,
-                purpose=op.purpose,
-                payload=prepared.payload,
-                summary=prepared.summary,
-                request=request,
-            )
+            try:
+                challenge = challenges.challenge_start(
+                    user=request.user,
+                    purpose=op.purpose,
+                    payload=prepared.payload,
+                    summary=prepared.summary,
+                    request=request,
+                )
+            except CodeNotDelivered as exc:  # the code step, saying so, with «Reenviar»
+                challenge, undelivered = exc.context["challenge"], exc.message
         except DomainError as exc:
             form.add_error(None, exc.message)
             return self._render(request, "form", form=form)
@@ -184,7 +196,7 @@ class OperationView(View):
                 "done": None,
             },
         )
-        return self._confirm_page(request, op_id, challenge, prepared.review)
+        return self._confirm_page(request, op_id, challenge, prepared.review, error=undelivered)
 
     def _confirm_page(self, request, op_id, challenge, review, *, form=None, error=None, **extra):
         from accounts.forms import ChallengeForm
@@ -239,6 +251,8 @@ class OperationView(View):
             self._ops(request).pop(op_id, None)
             request.session.modified = True
             return self._failed(request, exc.message)
+        except TooManyGuesses as exc:
+            return too_many_requests(request, message=exc.message)
         except ChallengeError as exc:
             return self._confirm_page(
                 request, op_id, challenge, record["review"], error=exc.message

@@ -24,7 +24,7 @@ from accounts.credentials import temporary_username
 from accounts.models import Enrollment, Member, TermsAcceptance, TermsDocument, User
 from accounts.services import member_issue_credentials
 from cooprogreso.models import Cooperative
-from cooprogreso.notifications import send_email, send_sms
+from cooprogreso.notifications import notification_send, send_email
 from cooprogreso.profile import cooperative_current
 from cooprogreso.ratelimit import hit_limit
 from products.selectors import member_has_active_products
@@ -77,10 +77,12 @@ def _tell_why(member_id: int, problem: str) -> None:
         return  # told twice this hour already: no flood of messages
     coop = cooperative_current()
     text = f"{coop.short_name}: no pudimos completar tu registro en {coop.channel_name}: {problem}."
-    if member.mobile_phone:
-        send_sms(to=member.mobile_phone, body=text)
-    if member.email:
-        send_email(to=[member.email], subject=f"{coop.short_name}: tu registro", body=text)
+    notification_send(
+        phone=member.mobile_phone,
+        email=member.email,
+        subject=f"{coop.short_name}: tu registro",
+        body=text,
+    )
 
 
 def enrollment_explain(*, member: Member) -> None:

@@ -43,6 +43,26 @@ class TooManySends(ChallengeError):
     )
 
 
+class CodeNotDelivered(ChallengeError):
+    """No channel took the code. ``context["challenge"]`` is the open challenge (without a
+    code to type, or with the previous one), for the code step and its «Reenviar»."""
+
+    message = (
+        "No pudimos enviar tu código de seguridad. Vuelve a intentarlo en unos segundos con "
+        "«Reenviar»."
+    )
+
+
+class TooManyGuesses(ChallengeError):
+    """Too many answers that confirmed nothing from this address or for this user;
+    views answer HTTP 429."""
+
+    message = (
+        "Ingresaste demasiados códigos incorrectos. Por tu seguridad espera unos minutos "
+        "antes de volver a intentarlo."
+    )
+
+
 class LoginFailed(DomainError):
     # The same words for an unknown user, a wrong password, a locked or inactive user.
     message = (

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from cooprogreso.notifications import send_email, send_sms
+from cooprogreso.notifications import notification_send
 from cooprogreso.profile import cooperative_current
 
 
@@ -18,11 +18,12 @@ def _send(user_id: int, what: str) -> None:
         f"{coop.short_name}: {what} el {timezone.localtime():%d/%m/%Y a las %H:%M}. Si no "
         f"fuiste tú, llama de inmediato al {coop.call_center_phone}."
     )
-    email = (member.email if member else None) or user.email
-    if email:
-        send_email(to=[email], subject=f"{coop.short_name}: cambio en tu seguridad", body=text)
-    if member and member.mobile_phone:
-        send_sms(to=member.mobile_phone, body=text)
+    notification_send(
+        phone=member.mobile_phone if member else None,
+        email=(member.email if member else None) or user.email,
+        subject=f"{coop.short_name}: cambio en tu seguridad",
+        body=text,
+    )
 
 
 def security_change_notify(*, user: User, what: str) -> None:

@@ -1,4 +1,12 @@
-"""Reachability of the services the portal depends on (for /healthz)."""
+"""Reachability of the services the portal depends on (for /healthz).
+
+The database and the broker decide the answer (503 when either is down). The SMS
+gateway and the mail relay are reported as their last deliveries found them
+(``notifications.channel_state``) without turning the answer into 503: a failing channel
+degrades the portal — codes still go out on the other one, and a member whose codes
+reach nobody is told so — and taking web nodes out of a load balancer would not bring
+the gateway back. Alert on ``sms_gateway.status == "failing"`` instead.
+"""
 
 from datetime import datetime
 
@@ -7,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cooprogreso.celery import app as celery_app
+from cooprogreso.notifications import channel_state
 from cooprogreso.tasks import HEARTBEAT_KEY
 
 
@@ -43,5 +52,7 @@ def health_report() -> tuple[bool, dict]:
         "database": "ok" if database else "error",
         "broker": "ok" if broker else "error",
         "worker_heartbeat_seconds": worker_heartbeat_age(),
+        "sms_gateway": channel_state("sms"),
+        "email": channel_state("email"),
     }
     return database and broker, report

@@ -4,19 +4,26 @@ Production: SMTP (``EMAIL_URL``) and an HTTP SMS gateway (``SMS_GATEWAY_URL``).
 Development: both write to the outbox folder, listed at ``/dev/outbox/`` so a person
 trying the demo can read OTP codes and temporary credentials. Tests: in-memory.
 
-Callers use :func:`send_email` and :func:`send_sms`; message bodies are never logged.
+Callers use :func:`send_email` and :func:`send_sms`, or :func:`notification_send` for a
+message that goes out on both channels, each on its own: a failing SMS gateway does not
+stop the e-mail, nor the other way round. Every delivery updates the channel's recent
+state in the shared cache (``channel_state``, shown by ``/healthz``) and every failure is
+one structured log line; message bodies are never logged.
 """
 
 import json
 import logging
 import secrets
 import sys
+import time
+import urllib.error
 import urllib.request
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
@@ -59,9 +66,9 @@ class HttpSmsBackend(BaseSmsBackend):
 
     Request: ``POST SMS_GATEWAY_URL`` with ``Authorization: Bearer SMS_GATEWAY_TOKEN`` and
     body ``{"to": "+593…", "from": SMS_SENDER, "text": "…"}``; any 2xx answer is success.
+    Connecting and each read wait at most ``SMS_GATEWAY_TIMEOUT`` seconds (3 by default):
+    a person is waiting for the page that sends their code.
     """
-
-    timeout = 10
 
     def send_messages(self, messages):
         sent = 0
@@ -78,7 +85,8 @@ class HttpSmsBackend(BaseSmsBackend):
                     "Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}",
                 },
             )
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            timeout = settings.SMS_GATEWAY_TIMEOUT
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 if not 200 <= response.status < 300:
                     raise OSError(f"La pasarela SMS respondió {response.status}")
             sent += 1
@@ -144,8 +152,98 @@ def get_sms_backend() -> BaseSmsBackend:
     return import_string(settings.SMS_BACKEND)()
 
 
+# --- the channels' recent state (for /healthz) ---------------------------------------------
+
+CHANNELS = ("sms", "email")
+_STATE_TIMEOUT = 7 * 24 * 3600
+
+
+def _state_key(channel: str, field: str) -> str:
+    return f"notifications:{channel}:{field}"
+
+
+def _failure_detail(exc: BaseException) -> dict:
+    """What staff need to tell a failure apart — never the message or its recipient."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return {"error": "HTTPError", "status": exc.code}
+    if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, BaseException):
+        return {"error": type(exc.reason).__name__}
+    return {"error": type(exc).__name__}
+
+
+def _record(channel: str, *, started: float, failure: BaseException | None = None) -> None:
+    """Keeps the channel's last success or failure and its count of consecutive failures
+    in the shared cache, and logs a failure; a cache that is down only loses the state."""
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    now = timezone.now().isoformat()
+    failures = 0
+    try:
+        if failure is None:
+            cache.set_many(
+                {_state_key(channel, "last_success"): now, _state_key(channel, "failures"): 0},
+                timeout=_STATE_TIMEOUT,
+            )
+        else:
+            cache.set(_state_key(channel, "last_failure"), now, timeout=_STATE_TIMEOUT)
+            cache.add(_state_key(channel, "failures"), 0, timeout=_STATE_TIMEOUT)
+            failures = cache.incr(_state_key(channel, "failures"))
+    except Exception:
+        logger.exception("notification state not recorded", extra={"channel": channel})
+    if failure is not None:
+        logger.warning(
+            "notification not delivered",
+            extra={
+                "channel": channel,
+                "backend": settings.SMS_BACKEND.rsplit(".", 1)[-1]
+                if channel == "sms"
+                else settings.EMAIL_BACKEND.rsplit(".", 1)[-1],
+                "consecutive_failures": failures,
+                "elapsed_ms": elapsed_ms,
+                **_failure_detail(failure),
+            },
+        )
+
+
+def channel_state(channel: str) -> dict:
+    """``{"status": "ok" | "failing" | "unknown", "consecutive_failures": 2,
+    "last_failure": "2026-…", "last_success": "2026-…"}`` — as this portal's processes
+    last saw the channel."""
+    values = cache.get_many(
+        [_state_key(channel, f) for f in ("failures", "last_failure", "last_success")]
+    )
+    failures = values.get(_state_key(channel, "failures")) or 0
+    last_success = values.get(_state_key(channel, "last_success"))
+    if failures:
+        status = "failing"
+    elif last_success:
+        status = "ok"
+    else:
+        status = "unknown"
+    return {
+        "status": status,
+        "consecutive_failures": failures,
+        "last_failure": values.get(_state_key(channel, "last_failure")),
+        "last_success": last_success,
+    }
+
+
+def channels_failing() -> bool:
+    """Whether the last delivery on every channel failed (nothing gets through now)."""
+    return all(channel_state(channel)["status"] == "failing" for channel in CHANNELS)
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+
 def send_sms(*, to: str, body: str) -> None:
-    get_sms_backend().send_messages([SmsMessage(to=to, body=body)])
+    """Raises whatever the backend raised (after logging it) when the SMS was not sent."""
+    started = time.monotonic()
+    try:
+        get_sms_backend().send_messages([SmsMessage(to=to, body=body)])
+    except Exception as exc:
+        _record("sms", started=started, failure=exc)
+        raise
+    _record("sms", started=started)
     logger.info("sms sent", extra={"channel": "sms"})
 
 
@@ -157,11 +255,40 @@ def send_email(
     html: str | None = None,
     attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> None:
-    """``attachments``: ``(filename, content, mimetype)`` triples, e.g. a statement PDF."""
+    """``attachments``: ``(filename, content, mimetype)`` triples, e.g. a statement PDF.
+    Raises whatever the backend raised (after logging it) when the e-mail was not sent."""
     message = EmailMultiAlternatives(subject=subject, body=body, to=to)
     if html:
         message.attach_alternative(html, "text/html")
     for filename, content, mimetype in attachments or ():
         message.attach(filename, content, mimetype)
-    message.send()
+    started = time.monotonic()
+    try:
+        message.send()
+    except Exception as exc:
+        _record("email", started=started, failure=exc)
+        raise
+    _record("email", started=started)
     logger.info("email sent", extra={"channel": "email"})
+
+
+def notification_send(
+    *, phone: str | None, email: str | None, subject: str, body: str
+) -> frozenset[str]:
+    """Sends ``body`` by SMS to ``phone`` and by e-mail to ``email`` (either may be
+    missing), each on its own, and returns the channels that took it (``{"sms",
+    "email"}``, one of them, or none). A channel that fails is logged, never raised."""
+    delivered = set()
+    if phone and _sent(send_sms, to=phone, body=body):
+        delivered.add("sms")
+    if email and _sent(send_email, to=[email], subject=subject, body=body):
+        delivered.add("email")
+    return frozenset(delivered)
+
+
+def _sent(send, **message) -> bool:
+    try:
+        send(**message)
+    except Exception:  # logged by send_sms / send_email; the other channel still goes
+        return False
+    return True

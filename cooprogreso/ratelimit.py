@@ -1,7 +1,8 @@
 """Fixed-window rate limits in the shared cache (Redis in production).
 
 Login, unlock, credential recovery, OTP and enrollment are limited per address and per
-username; a view answers 429 with a Spanish page when ``rate_limited`` says so.
+username; a view answers 429 with the Spanish page (``too_many_requests``) when
+``rate_limited`` says so.
 """
 
 import hashlib
@@ -9,28 +10,53 @@ import time
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.base import BaseCache
+from django.shortcuts import render
 
 WINDOW_SECONDS = 15 * 60
 
 
-def hit_limit(name: str, limit: int, window: int) -> bool:
+def _key(name: str, window: int, at: float) -> str:
+    bucket = int(at) // window
+    return "ratelimit:" + hashlib.sha256(f"{name}:{bucket}".encode()).hexdigest()
+
+
+def _keep_for_the_window(key: str, window: int) -> None:
+    if type(caches["default"]).incr is BaseCache.incr:
+        # The generic incr (file-based cache) re-sets the key with the default timeout,
+        # which could end the count before the window does.
+        cache.touch(key, window)
+
+
+def hit_limit(name: str, limit: int, window: int, *, at: float | None = None) -> bool:
     """Counts one hit on ``name`` and tells whether it went over ``limit`` in ``window``.
 
     The window is fixed (its number is part of the key), so a refused person can try
-    again when it ends, however often they retried meanwhile."""
-    bucket = int(time.time()) // window
-    key = "ratelimit:" + hashlib.sha256(f"{name}:{bucket}".encode()).hexdigest()
+    again when it ends, however often they retried meanwhile. ``at`` (a ``time.time()``)
+    names the moment counted, for a caller that may give the hit back with
+    ``hit_return``."""
+    at = time.time() if at is None else at
+    key = _key(name, window, at)
     cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=window)
         count = 1
-    if type(caches["default"]).incr is BaseCache.incr:
-        # The generic incr (file-based cache) re-sets the key with the default timeout,
-        # which could end the count before the window does.
-        cache.touch(key, window)
+    _keep_for_the_window(key, window)
     return count > limit
+
+
+def hit_return(name: str, window: int, *, at: float) -> None:
+    """Takes back one hit that ``hit_limit(name, …, at=at)`` counted — something that
+    turned out not to count (a code that reached nobody, a right answer). A window that
+    has ended meanwhile has nothing left to take back."""
+    key = _key(name, window, at)
+    try:
+        if cache.decr(key) < 0:
+            cache.incr(key)
+    except ValueError:  # the window ended
+        return
+    _keep_for_the_window(key, window)
 
 
 def rate_limited(
@@ -48,3 +74,9 @@ def rate_limited(
     if key is not None and per_key is not None:
         over = hit_limit(f"{scope}:key:{key.lower()}", per_key, window) or over
     return over
+
+
+def too_many_requests(request, *, message: str = ""):
+    """The Spanish "Demasiados intentos" page, with HTTP 429. ``message`` says which
+    limit was reached, for a page that shows it."""
+    return render(request, "429.html", {"message": message}, status=429)

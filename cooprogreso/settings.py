@@ -348,6 +348,10 @@ SMS_BACKEND = env.str(
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER = env.str("SMS_SENDER", default="COOPROGRESO")
+# Seconds to wait for the gateway (to connect, and for each read): a member waits on the
+# page that sends their code, and the e-mail copy goes out when the SMS fails.
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=3.0)
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=5.0)
 # The interbank payment network (transfers/network.py): the simulator, or a real
 # connector with the same interface. The simulator's directory of known accounts.
 PAYMENT_NETWORK = env.str("PAYMENT_NETWORK", default="transfers.network.SimulatedNetwork")

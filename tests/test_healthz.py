@@ -60,3 +60,14 @@ def test_a_real_worker_runs_the_heartbeat_through_redis(settings):
     finally:
         app.conf.broker_url, app.conf.task_always_eager = previous
     assert cache.get(HEARTBEAT_KEY) is not None
+
+
+def test_a_failing_sms_gateway_is_reported_without_failing_the_check(client, db, settings):
+    from cooprogreso.notifications import notification_send
+
+    settings.SMS_BACKEND = "tests.test_notifications.FailingSmsBackend"
+    notification_send(phone="+593987654321", email="maria@example.com", subject="", body="x")
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["sms_gateway"]["status"] == "failing"
+    assert response.json()["email"]["status"] == "ok"

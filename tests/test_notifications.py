@@ -12,6 +12,9 @@ from cooprogreso.notifications import (
     OutboxEmailBackend,
     OutboxSmsBackend,
     SmsMessage,
+    channel_state,
+    channels_failing,
+    notification_send,
     outbox_messages,
     send_email,
     send_sms,
@@ -107,3 +110,76 @@ def test_sms_bodies_are_not_logged(caplog):
     with caplog.at_level("INFO", logger=notifications.__name__):
         send_sms(to="+593987654321", body="Tu código es 909090")
     assert "909090" not in caplog.text
+
+
+class FailingSmsBackend(notifications.BaseSmsBackend):
+    def send_messages(self, messages):
+        raise OSError("gateway down")
+
+
+class FailingEmailBackend(mail.backends.base.BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("relay down")
+
+
+def test_the_gateway_waits_at_most_three_seconds_by_default(settings):
+    assert settings.SMS_GATEWAY_TIMEOUT == 3
+    assert settings.EMAIL_TIMEOUT <= 5
+
+
+def test_a_failing_sms_still_lets_the_email_go(settings):
+    settings.SMS_BACKEND = "tests.test_notifications.FailingSmsBackend"
+    channels = notification_send(
+        phone="+593987654321", email="maria@example.com", subject="Aviso", body="Hola"
+    )
+    assert channels == {"email"}
+    assert mail.outbox[-1].to == ["maria@example.com"]
+
+
+def test_a_failing_email_still_lets_the_sms_go(settings):
+    settings.EMAIL_BACKEND = "tests.test_notifications.FailingEmailBackend"
+    channels = notification_send(
+        phone="+593987654321", email="maria@example.com", subject="Aviso", body="Hola"
+    )
+    assert channels == {"sms"}
+    assert LocmemSmsBackend.outbox[-1].to == "+593987654321"
+
+
+def test_when_both_fail_nothing_is_raised_and_each_failure_is_one_log_line(settings, caplog):
+    settings.SMS_BACKEND = "tests.test_notifications.FailingSmsBackend"
+    settings.EMAIL_BACKEND = "tests.test_notifications.FailingEmailBackend"
+    with caplog.at_level("INFO", logger=notifications.__name__):
+        channels = notification_send(
+            phone="+593987654321", email="maria@example.com", subject="Aviso", body="Tu 123987"
+        )
+    assert channels == frozenset()
+    failures = [r for r in caplog.records if r.getMessage() == "notification not delivered"]
+    assert [(r.channel, r.error) for r in failures] == [
+        ("sms", "OSError"),
+        ("email", "ConnectionRefusedError"),
+    ]
+    assert "123987" not in caplog.text and "+593987654321" not in caplog.text
+
+
+def test_each_channel_keeps_its_recent_state(settings):
+    assert channel_state("sms")["status"] == "unknown"
+    settings.SMS_BACKEND = "tests.test_notifications.FailingSmsBackend"
+    for _ in range(2):
+        notification_send(phone="+593987654321", email=None, subject="", body="x")
+    failing = channel_state("sms")
+    assert failing["status"] == "failing" and failing["consecutive_failures"] == 2
+    assert channels_failing() is False  # e-mail has not failed
+    settings.SMS_BACKEND = "cooprogreso.notifications.LocmemSmsBackend"
+    send_sms(to="+593987654321", body="x")
+    recovered = channel_state("sms")
+    assert recovered["status"] == "ok" and recovered["consecutive_failures"] == 0
+    assert recovered["last_failure"] <= recovered["last_success"]
+
+
+def test_a_gateway_error_is_logged_with_its_status(gateway, caplog, settings):
+    settings.SMS_BACKEND = "cooprogreso.notifications.HttpSmsBackend"
+    gateway.status = 503
+    with caplog.at_level("INFO", logger=notifications.__name__), pytest.raises(OSError):
+        send_sms(to="+593987654321", body="Código 222333")
+    [failure] = [r for r in caplog.records if r.getMessage() == "notification not delivered"]
+    assert (failure.error, failure.status, failure.backend) == ("HTTPError", 503, "HttpSmsBackend")

@@ -18,7 +18,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import Member, User
-from cooprogreso.notifications import send_email
+from cooprogreso.notifications import notification_send
 from cooprogreso.profile import cooperative_current
 from ledger import calendar
 from ledger.books import book_account
@@ -429,7 +429,8 @@ def _what(kind: str, coop) -> str:
 
 
 def transfer_notify(transfer_id: int) -> None:
-    """E-mails the member and, if the beneficiary left an address, the beneficiary."""
+    """E-mails the member and, if the beneficiary left an address, the beneficiary. The
+    transfer is done by now: a mail relay that fails is logged, never shown as an error."""
     transfer = Transfer.objects.select_related(
         "member", "origin", "destination", "beneficiary", "journal"
     ).get(pk=transfer_id)
@@ -453,10 +454,16 @@ def transfer_notify(transfer_id: int) -> None:
     ):
         body += f"\n{DEFERRED_NOTE}: {transfer.value_date:%d/%m/%Y}.\n"
     body += f"\nSi no reconoces esta operación, llama de inmediato al {coop.call_center_phone}."
-    send_email(to=[transfer.member.email], subject=f"{coop.short_name}: transferencia", body=body)
+    notification_send(
+        phone=None,
+        email=transfer.member.email,
+        subject=f"{coop.short_name}: transferencia",
+        body=body,
+    )
     if transfer.beneficiary and transfer.beneficiary.email:
-        send_email(
-            to=[transfer.beneficiary.email],
+        notification_send(
+            phone=None,
+            email=transfer.beneficiary.email,
             subject=f"{coop.short_name}: te enviaron una transferencia",
             body=(
                 f"Hola {transfer.beneficiary.name}:\n\n{transfer.member.full_name} te transfirió "

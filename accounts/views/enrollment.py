@@ -17,13 +17,20 @@ from accounts.enrollment import (
     enrollment_find,
     enrollment_user,
 )
-from accounts.exceptions import ChallengeError, ChallengeExhausted, WrongAnswer
+from accounts.exceptions import (
+    ChallengeError,
+    ChallengeExhausted,
+    CodeNotDelivered,
+    TooManyGuesses,
+    WrongAnswer,
+)
 from accounts.forms import ChallengeForm
 from accounts.models import Member, TermsDocument
 from accounts.views.login import challenge_context
-from accounts.views.recovery import decoy_resend, limited_by_identification
+from accounts.views.recovery import decoy_resend, decoy_undelivered, limited_by_identification
 from cooprogreso.models import Cooperative
 from cooprogreso.profile import cooperative_current
+from cooprogreso.ratelimit import too_many_requests
 
 STATE = "enrollment"
 
@@ -79,7 +86,7 @@ def enroll(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if limited_by_identification(request, data["id_number"]):
-            return render(request, "429.html", status=429)
+            return too_many_requests(request)
         found = enrollment_find(
             id_number=data["id_number"],
             member_number=data.get("member_number") if by_member_number else None,
@@ -117,9 +124,12 @@ def enroll_document(request, index: int):
 
 
 def _start_code(request, state: dict):
+    from django.contrib import messages
+
     member = (
         Member.objects.filter(pk=state.get("member_id")).first() if state.get("member_id") else None
     )
+    decoy_sends = 1
     if member is not None and state["eligible"]:
         user = enrollment_user(member=member)
         try:
@@ -131,17 +141,24 @@ def _start_code(request, state: dict):
                 request=request,
                 method="otp",
             )
+        except CodeNotDelivered as exc:
+            challenge = exc.context["challenge"]
+            messages.error(request, exc.message)
         except ChallengeError as exc:
             return _restart(request, exc.message)
         state = {**state, "user_id": user.pk, "challenge": str(challenge.public_id)}
-    elif member is not None:
-        enrollment_explain(member=member)
+    else:
+        if member is not None:
+            enrollment_explain(member=member)
+        if decoy_undelivered():
+            messages.error(request, CodeNotDelivered.message)
+            decoy_sends = 0
     request.session[STATE] = {
         **state,
         "step": "code",
         "decoy_attempts": 0,
         "decoy_sent_at": time.time(),
-        "decoy_sends": 1,
+        "decoy_sends": decoy_sends,
     }
     return redirect("accounts:enroll_code")
 
@@ -156,6 +173,7 @@ def enroll_code(request):
     if request.method == "POST" and form.is_valid():
         try:
             if not real:
+                challenges.guess_claim(request=request, user=None)
                 _decoy(request, state)
             member = Member.objects.select_related("user").get(pk=state["member_id"])
             challenges.challenge_verify(
@@ -166,6 +184,8 @@ def enroll_code(request):
                 answer=form.cleaned_data["answer"],
                 request=request,
             )
+        except TooManyGuesses as exc:
+            return too_many_requests(request, message=exc.message)
         except ChallengeExhausted as exc:
             return _restart(request, exc.message)
         except ChallengeError as exc:
@@ -189,6 +209,7 @@ def enroll_code(request):
         context.update(
             {
                 "challenge": type("Decoy", (), {"method": "otp"})(),
+                "undelivered": not state.get("decoy_sends"),
                 "seconds_left": int(challenges.LIFETIME.total_seconds()),
                 "resend_url": reverse("accounts:enroll_resend"),
             }
@@ -224,6 +245,7 @@ def enroll_resend(request):
     except ChallengeExhausted as exc:
         return _restart(request, exc.message)
     except ChallengeError as exc:
+        request.session[STATE] = exc.context.get("state", state)
         messages.error(request, exc.message)
         return redirect("accounts:enroll_code")
     messages.success(request, "Te enviamos un nuevo código.")

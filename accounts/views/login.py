@@ -23,7 +23,14 @@ from accounts import challenges
 from accounts.audit import audit_log
 from accounts.credentials import PASSWORD_HINTS, USERNAME_HINTS, hash_answer, remember_password
 from accounts.devices import describe_device
-from accounts.exceptions import ChallengeError, ChallengeExhausted, LoginFailed
+from accounts.exceptions import (
+    ChallengeError,
+    ChallengeExhausted,
+    CodeNotDelivered,
+    LoginFailed,
+    TooManyGuesses,
+    TooManySends,
+)
 from accounts.forms import (
     ChallengeForm,
     DeviceForm,
@@ -48,7 +55,7 @@ from accounts.models import SecurityAnswer, SecurityImage, User
 from cooprogreso.crypto import decrypt, encrypt
 from cooprogreso.models import Cooperative
 from cooprogreso.profile import cooperative_current
-from cooprogreso.ratelimit import rate_limited
+from cooprogreso.ratelimit import rate_limited, too_many_requests
 
 STATE = "login"
 
@@ -97,7 +104,7 @@ def login_username(request):
     form = UsernameForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if rate_limited(request, "login", per_ip=30, key=form.cleaned_data["username"], per_key=10):
-            return render(request, "429.html", status=429)
+            return too_many_requests(request)
         username = form.cleaned_data["username"]
         user = user_for_username(username)
         request.session.cycle_key()
@@ -135,7 +142,7 @@ def login_password(request):
     form = PasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if rate_limited(request, "password", per_ip=30, key=state["username"], per_key=10):
-            return render(request, "429.html", status=429)
+            return too_many_requests(request)
         try:
             user = login_check_password(
                 username=state["username"], password=form.cleaned_data["password"], request=request
@@ -190,6 +197,13 @@ def _start_login_challenge(request, user: User):
             summary="Ingreso a tu banca en línea",
             request=request,
         )
+    except CodeNotDelivered as exc:
+        # The code step, saying so, with «Reenviar» (the code was not counted).
+        challenge = exc.context["challenge"]
+        messages.error(request, exc.message)
+    except TooManySends as exc:
+        request.session.pop(STATE, None)
+        return too_many_requests(request, message=exc.message)
     except ChallengeError as exc:
         return _restart(request, exc.message)
     _save_state(request, challenge=str(challenge.public_id))
@@ -217,16 +231,23 @@ def login_challenge(request):
                 answer=form.cleaned_data["answer"],
                 request=request,
             )
+        except TooManyGuesses as exc:
+            return too_many_requests(request, message=exc.message)
         except ChallengeExhausted as exc:
             return _restart(request, exc.message)
         except ChallengeError as exc:
             form.add_error("answer", exc.message)
         else:
             return _complete_login(request, user, state)
+    return _challenge_page(request, form, challenge)
+
+
+def _challenge_page(request, form, challenge, *, status: int = 200):
     return render(
         request,
         "accounts/login_challenge.html",
         {"form": form, **challenge_context(challenge, resend_url=reverse("accounts:login_resend"))},
+        status=status,
     )
 
 
@@ -241,6 +262,12 @@ def login_resend(request):
         messages.success(request, "Te enviamos un nuevo código.")
     except ChallengeExhausted as exc:
         return _restart(request, exc.message)
+    except TooManySends as exc:
+        # The sign-in send cap: 429, on the code step (the last code still works).
+        form = ChallengeForm()
+        form.errors["answer"] = form.error_class([exc.message])
+        challenge = challenges.challenge_get(user=user, public_id=state["challenge"])
+        return _challenge_page(request, form, challenge, status=429)
     except ChallengeError as exc:
         messages.error(request, exc.message)
     return redirect("accounts:login_challenge")
@@ -249,10 +276,17 @@ def login_resend(request):
 def challenge_context(challenge, *, resend_url: str, show_channels: bool = True) -> dict:
     """What the "Factor de seguridad" partial needs, for any operation. Before anybody
     is identified (recovery, enrollment) the channels are not named: a decoy step could
-    not name any."""
+    not name any. A code that reached only one channel names only that one; one that
+    reached nobody (``undelivered``) asks for «Reenviar» instead of the code."""
+    channels = ""
+    if show_channels:
+        channels = challenges.masked_channels(
+            challenge.user, only=challenges.delivered_channels(challenge)
+        )
     return {
         "challenge": challenge,
-        "channels": challenges.masked_channels(challenge.user) if show_channels else "",
+        "channels": channels,
+        "undelivered": not challenges.code_delivered(challenge),
         "expires_at": challenge.expires_at,
         "seconds_left": max(0, int((challenge.expires_at - timezone.now()).total_seconds())),
         "resend_url": resend_url,
@@ -401,6 +435,12 @@ def _personalize_confirm(request, user: User, progress: dict):
                     summary="Configuración de tus credenciales",
                     request=request,
                 )
+            except CodeNotDelivered as exc:
+                challenge = exc.context["challenge"]
+                messages.error(request, exc.message)
+            except TooManySends as exc:
+                request.session.pop(STATE, None)
+                return too_many_requests(request, message=exc.message)
             except ChallengeError as exc:
                 return _restart(request, exc.message)
             progress = {**progress, "challenge": str(challenge.public_id)}
@@ -420,6 +460,8 @@ def _personalize_confirm(request, user: User, progress: dict):
                     answer=form.cleaned_data["answer"],
                     request=request,
                 )
+            except TooManyGuesses as exc:
+                return too_many_requests(request, message=exc.message)
             except ChallengeExhausted as exc:
                 return _restart(request, exc.message)
             except ChallengeError as exc:

@@ -46,7 +46,7 @@ from accounts.notices import security_change_notify
 from accounts.recovery import password_set
 from cooprogreso.crypto import decrypt, encrypt
 from cooprogreso.models import Cooperative
-from cooprogreso.notifications import send_email, send_sms
+from cooprogreso.notifications import notification_send
 from cooprogreso.profile import cooperative_current
 from cooprogreso.ratelimit import hit_limit
 
@@ -311,10 +311,9 @@ def _notify_old_channels(email: str, phone: str) -> None:
         f"{coop.short_name}: los datos de contacto de tu usuario fueron actualizados. "
         f"Si no fuiste tú, llama al {coop.call_center_phone}."
     )
-    if email:
-        send_email(to=[email], subject=f"{coop.short_name}: datos actualizados", body=text)
-    if phone:
-        send_sms(to=phone, body=text)
+    notification_send(
+        phone=phone, email=email, subject=f"{coop.short_name}: datos actualizados", body=text
+    )
 
 
 def _member(request) -> Member:

@@ -16,7 +16,9 @@ from accounts.credentials import PASSWORD_HINTS, validate_password
 from accounts.exceptions import (
     ChallengeError,
     ChallengeExhausted,
+    CodeNotDelivered,
     ResendTooSoon,
+    TooManyGuesses,
     TooManySends,
     WrongAnswer,
 )
@@ -29,8 +31,9 @@ from accounts.recovery import (
     username_send,
 )
 from accounts.views.login import challenge_context
+from cooprogreso.notifications import channels_failing
 from cooprogreso.profile import cooperative_current
-from cooprogreso.ratelimit import rate_limited
+from cooprogreso.ratelimit import rate_limited, too_many_requests
 
 STATE = "recovery"
 MAX_DECOY_ATTEMPTS = challenges.MAX_ATTEMPTS
@@ -116,7 +119,7 @@ def _start_challenge(request):
         "step": "challenge",
         "decoy_attempts": 0,
         "decoy_sent_at": time.time(),
-        "decoy_sends": 1,
+        "decoy_sends": 0 if user is None and decoy_undelivered() else 1,
     }
     if user is not None:
         try:
@@ -127,11 +130,22 @@ def _start_challenge(request):
                 summary=str(TITLES[state["kind"]]),
                 request=request,
             )
+        except CodeNotDelivered as exc:
+            challenge = exc.context["challenge"]
+            messages.error(request, exc.message)
         except ChallengeError as exc:
             return _restart(request, exc.message)
         state["challenge"] = str(challenge.public_id)
+    elif decoy_undelivered():
+        messages.error(request, CodeNotDelivered.message)
     request.session[STATE] = state
     return redirect("accounts:recovery_challenge")
+
+
+def decoy_undelivered() -> bool:
+    """A decoy code step (unknown data) says the code could not be sent when a real one
+    would: while every channel is failing."""
+    return channels_failing()
 
 
 def _restart(request, message: str | None = None, *, kind: str | None = None):
@@ -155,7 +169,7 @@ def forgot_username(request):
     form = IdentificationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if limited_by_identification(request, form.cleaned_data["id_number"]):
-            return render(request, "429.html", status=429)
+            return too_many_requests(request)
         return _begin(
             request, "username", recovery_subject(id_number=form.cleaned_data["id_number"])
         )
@@ -170,7 +184,7 @@ def unlock(request):
     if request.method == "POST" and form.is_valid() and coop.self_service_unlock:
         data = form.cleaned_data
         if limited_by_identification(request, data["id_number"]):
-            return render(request, "429.html", status=429)
+            return too_many_requests(request)
         # Locked or not, the same code step: the answer comes only after the code.
         user = recovery_subject(id_number=data["id_number"], username=data["username"])
         return _begin(request, "unlock", user)
@@ -183,7 +197,7 @@ def forgot_password(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if limited_by_identification(request, data["id_number"]):
-            return render(request, "429.html", status=429)
+            return too_many_requests(request)
         user = recovery_subject(id_number=data["id_number"], username=data["username"])
         return _begin(request, "password", user, step="image")
     return render(request, "accounts/recovery.html", {"form": form, "title": TITLES["password"]})
@@ -222,6 +236,7 @@ def recovery_challenge(request):
     if request.method == "POST" and form.is_valid():
         try:
             if user is None:
+                challenges.guess_claim(request=request, user=None)
                 _decoy_verify(request, state)
             challenges.challenge_verify(
                 user=user,
@@ -231,6 +246,8 @@ def recovery_challenge(request):
                 answer=form.cleaned_data["answer"],
                 request=request,
             )
+        except TooManyGuesses as exc:
+            return too_many_requests(request, message=exc.message)
         except ChallengeExhausted as exc:
             return _restart(request, exc.message)
         except ChallengeError as exc:
@@ -246,7 +263,7 @@ def recovery_challenge(request):
             )
         )
     else:
-        context.update(_decoy_context())
+        context.update(_decoy_context(state))
     return render(request, "accounts/recovery_challenge.html", context)
 
 
@@ -260,7 +277,7 @@ def _decoy_verify(request, state: dict) -> None:
     raise WrongAnswer(f"El código ingresado es incorrecto. {tries}.")
 
 
-def _decoy_context() -> dict:
+def _decoy_context(state: dict) -> dict:
     seconds = int(challenges.LIFETIME.total_seconds())
 
     class Decoy:
@@ -269,6 +286,7 @@ def _decoy_context() -> dict:
     return {
         "challenge": Decoy(),
         "channels": "",
+        "undelivered": not state.get("decoy_sends"),
         "seconds_left": seconds,
         "resend_url": reverse("accounts:recovery_resend"),
     }
@@ -328,6 +346,7 @@ def recovery_resend(request):
     except ChallengeExhausted as exc:
         return _restart(request, exc.message)
     except ChallengeError as exc:
+        request.session[STATE] = exc.context.get("state", state)
         messages.error(request, exc.message)
         return redirect("accounts:recovery_challenge")
     messages.success(request, "Te enviamos un nuevo código.")
@@ -335,9 +354,13 @@ def recovery_resend(request):
 
 
 def decoy_resend(state: dict) -> dict:
-    """What "Reenviar" answers on a decoy step: the same cooldown and caps as a real one."""
+    """What "Reenviar" answers on a decoy step: the same cooldown, caps and outages as a
+    real one (a code that reaches nobody is not counted; the cooldown still runs)."""
     if time.time() - state.get("decoy_sent_at", 0) < challenges.RESEND_COOLDOWN.total_seconds():
         raise ResendTooSoon
-    if state.get("decoy_sends", 1) >= challenges.MAX_SENDS_PER_CHALLENGE:
+    sends = state.get("decoy_sends", 1)
+    if sends >= challenges.MAX_SENDS_PER_CHALLENGE:
         raise TooManySends
-    return {**state, "decoy_sent_at": time.time(), "decoy_sends": state.get("decoy_sends", 1) + 1}
+    if decoy_undelivered():
+        raise CodeNotDelivered(state={**state, "decoy_sent_at": time.time()})
+    return {**state, "decoy_sent_at": time.time(), "decoy_sends": sends + 1}
