@@ -11,7 +11,9 @@ import time_machine
 from django.core import mail
 
 from ledger.models import Journal
+from products.models import VerifiedDocument
 from tests.auth import last_code, op_id
+from tests.documents import assert_the_paper_says_what_the_page_says
 from transfers.models import Transfer
 
 D = Decimal
@@ -265,6 +267,35 @@ def test_the_interbank_receipt_names_the_beneficiary_and_institution(
     assert review["Valor"] == "$6.00" and review["Comisión"] == "$0.36"
     assert review["IVA"] == "$0.05" and review["Total debitado"] == "$6.41"
     assert review["Estado"] == "Por enviar"
+
+
+@pytest.mark.parametrize(
+    ("path", "destination", "printed"),
+    [
+        ("mis-cuentas", "certificates", {"Tipo": "Transferencia entre cuentas propias"}),
+        ("cooprogreso", "gabriel", {"Comisión": "$0.00"}),
+        (
+            "interbancarias",
+            "carlos",
+            {"Comisión": "$0.36", "IVA": "$0.05", "Total debitado": "$6.41"},
+        ),
+    ],
+)
+def test_a_transfer_receipts_verification_page_says_what_the_paper_says(
+    request, member_client, client, savings, path, destination, printed
+):
+    url = f"/transferencias/{path}/"
+    target = request.getfixturevalue(destination)
+    step = submit(member_client, url, origen=savings.public_id, destino=target.public_id, monto="6")
+    done = confirm(member_client, url, step).content.decode()
+    pdf = member_client.get(re.search(r'href="([^"]+\?formato=pdf)"', done).group(1)).content
+    document = VerifiedDocument.objects.get()
+    page = client.get(f"/verificar/{document.code}/").content.decode()
+    fields = dict(assert_the_paper_says_what_the_page_says(pdf, page))
+    assert fields["Valor"] == "$6.00"
+    assert printed.items() <= fields.items()
+    assert "Beneficiario" not in fields and "Motivo" not in fields
+    assert savings.number not in page and savings.member.last_names not in page
 
 
 def test_a_members_only_account_comes_chosen(member_client, savings, carlos):
