@@ -50,6 +50,8 @@ THIRD_PERSON = (
     "la comisión y su IVA",
     "debe personalizar sus credenciales",
     "el tratamiento de sus datos",
+    "app de autenticación, puedes ingresar su código",  # the app's code
+    "(como su dueño",  # a database role, to the operator
 )
 
 
