@@ -41,11 +41,27 @@ class PasswordForm(forms.Form):
     )
 
 
+class RevealingRadioSelect(forms.RadioSelect):
+    """Radios whose option ``reveals`` shows the elements marked ``data-revealed`` in the
+    same ``data-reveal-group`` only while it is chosen — a CSS ``:has()`` rule
+    (static/css/portal.css), no script; a browser without ``:has()`` keeps them shown."""
+
+    def __init__(self, *args, reveals: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reveals = reveals
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if str(value) == self.reveals:
+            option["attrs"]["data-reveals"] = True
+        return option
+
+
 class DeviceForm(forms.Form):
     save = forms.ChoiceField(
         label=_("Estás ingresando desde un nuevo dispositivo, ¿Deseas registrarlo?"),
         choices=[("yes", _("Sí, guardar")), ("no", _("No"))],
-        widget=forms.RadioSelect,
+        widget=RevealingRadioSelect(reveals="yes"),
         initial="no",
     )
     alias = forms.CharField(label=_("Alias del dispositivo"), max_length=40, required=False)

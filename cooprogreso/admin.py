@@ -50,7 +50,7 @@ class CooperativeAdmin(admin.ModelAdmin):
     @admin.action(description="Activar el perfil seleccionado")
     def activate(self, request, queryset):
         if queryset.count() != 1:
-            self.message_user(request, "Seleccione exactamente un perfil.", messages.ERROR)
+            self.message_user(request, "Selecciona exactamente un perfil.", messages.ERROR)
             return
         cooperative = cooperative_activate(cooperative=queryset.get())
         self.message_user(request, f"«{cooperative}» es ahora el perfil activo del portal.")

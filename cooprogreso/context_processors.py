@@ -16,7 +16,7 @@ def portal(request) -> dict:
     if user is None or not user.is_authenticated:
         context["support_links"] = support_links()
     else:
-        context["menu"] = menu_for(user.portal_audience)
+        context["menu"] = menu_for(user.portal_audience, request.path)
         context["idle_seconds"] = idle_limit(request)
         context["previous_login"] = _previous_login(request.session.get("previous_login"))
     return context

@@ -2,6 +2,12 @@
 
 Each entry names the URL of the section that serves it; sections whose app does not
 route that URL yet are left out of the menu rather than shown as dead links.
+
+A page belongs to a section by the first segment of its path: ``/perfil/contrasena/`` is
+under *Mi Perfil* because ``/perfil/`` is. Pages the manuals file under a section but that
+live at a path of their own (``/cupos/`` under *Servicios*, ``/cuentas/<id>/`` under
+*Posición consolidada*) are listed in the entry's ``sections``; the menu marks the
+section of the page being shown.
 """
 
 from dataclasses import dataclass
@@ -14,6 +20,7 @@ class MenuEntry:
     label: str
     url_name: str
     audience: frozenset[str]
+    sections: tuple[str, ...] = ()  # first path segments of its pages besides its own URL's
 
 
 MEMBER = frozenset({"member"})
@@ -21,7 +28,12 @@ ENTERPRISE = frozenset({"enterprise"})
 EVERYONE = MEMBER | ENTERPRISE
 
 MENU = (
-    MenuEntry("Posición consolidada", "products:position", EVERYONE),
+    MenuEntry(
+        "Posición consolidada",
+        "products:position",
+        EVERYONE,
+        sections=("cuentas", "creditos", "inversiones"),
+    ),
     MenuEntry("Transferencias", "transfers:index", EVERYONE),
     MenuEntry("Pago de Tarjetas", "cards:payments", EVERYONE),
     MenuEntry("Pago de Servicios", "payments:index", EVERYONE),
@@ -31,7 +43,18 @@ MENU = (
     MenuEntry("Registrar pago masivo", "enterprise:payroll_new", ENTERPRISE),
     MenuEntry("Autorizar pago masivo", "enterprise:payroll_authorize", ENTERPRISE),
     MenuEntry("Consultas", "enterprise:queries", ENTERPRISE),
-    MenuEntry("Servicios", "products:services", EVERYONE),
+    MenuEntry(
+        "Servicios",
+        "products:services",
+        EVERYONE,
+        sections=(
+            "estado-de-cuenta",
+            "cupos",
+            "solicita-tus-productos",
+            "contacto",
+            "preguntas-frecuentes",
+        ),
+    ),
     MenuEntry("Mi Perfil", "accounts:profile", EVERYONE),
 )
 
@@ -40,17 +63,38 @@ MENU = (
 class MenuLink:
     label: str
     url: str
+    current: str = ""  # aria-current: "page" on the section's own page, "true" under it
 
 
-def _resolved(entry: MenuEntry) -> MenuLink | None:
+def section_of(path: str) -> str:
+    """The first segment of ``path``: ``/cupos/`` → ``cupos``."""
+    return path.strip("/").split("/", 1)[0]
+
+
+def entry_sections(entry: MenuEntry) -> tuple[str, ...]:
+    """Every first path segment that belongs to ``entry`` (its own URL's first)."""
     try:
-        return MenuLink(entry.label, reverse(entry.url_name))
+        return (section_of(reverse(entry.url_name)), *entry.sections)
+    except NoReverseMatch:
+        return entry.sections
+
+
+def _resolved(entry: MenuEntry, path: str = "") -> MenuLink | None:
+    try:
+        url = reverse(entry.url_name)
     except NoReverseMatch:
         return None
+    current = ""
+    if path == url:
+        current = "page"
+    elif path and section_of(path) in (section_of(url), *entry.sections):
+        current = "true"
+    return MenuLink(entry.label, url, current)
 
 
-def menu_for(audience: str) -> list[MenuLink]:
-    links = (_resolved(e) for e in MENU if audience in e.audience)
+def menu_for(audience: str, path: str = "") -> list[MenuLink]:
+    """The menu of ``audience``, with the section of the page at ``path`` marked."""
+    links = (_resolved(e, path) for e in MENU if audience in e.audience)
     return [link for link in links if link is not None]
 
 

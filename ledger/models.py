@@ -19,10 +19,10 @@ class AppendOnlyError(Exception):
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AppendOnlyError("Los asientos contables no se modifican: registre un reverso.")
+        raise AppendOnlyError("Los asientos contables no se modifican: registra un reverso.")
 
     def delete(self):
-        raise AppendOnlyError("Los asientos contables no se eliminan: registre un reverso.")
+        raise AppendOnlyError("Los asientos contables no se eliminan: registra un reverso.")
 
 
 class AppendOnlyModel(models.Model):
@@ -33,12 +33,12 @@ class AppendOnlyModel(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise AppendOnlyError("Los asientos contables no se modifican: registre un reverso.")
+            raise AppendOnlyError("Los asientos contables no se modifican: registra un reverso.")
         kwargs["force_insert"] = True  # never an UPDATE, even with an explicit primary key
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Los asientos contables no se eliminan: registre un reverso.")
+        raise AppendOnlyError("Los asientos contables no se eliminan: registra un reverso.")
 
 
 class Account(models.Model):

@@ -1,8 +1,14 @@
 """Documents members take home: movements as PDF and Excel, with verification codes.
 
 Every PDF carries a verification code and a QR to ``/verificar/<code>/``, a public page
-that shows the document's key figures (account masked, period, totals, closing balance)
-so a third party can tell a genuine document from an edited one.
+that shows the document's verified fields (account masked, period, totals, closing
+balance) so a third party can tell a genuine document from an edited one.
+
+Each kind of document has one function that builds its fields — ``(label, value)`` pairs
+formatted as the paper prints them (``$1,981.82``) — and both the PDF and the stored
+:class:`~products.models.VerifiedDocument` take them from there: the PDF prints the very
+pairs the public page shows (next to the QR, or in its body for a receipt), so the two
+cannot say different things. No field names a person or shows a whole account number.
 """
 
 import io
@@ -22,9 +28,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from cooprogreso.profile import cooperative_current
+from ledger.money import format_money
 from ledger.selectors import Movement, movements
 from products.models import DepositAccount, VerifiedDocument
 from products.movements import MovementQuery, movement_type
+
+# (label, value) pairs, in the order the document prints them.
+Fields = list[tuple[str, str]]
 
 MAX_ROWS = 5000
 FORMULA_PREFIXES = ("=", "+", "-", "@")
@@ -140,8 +150,13 @@ def _verification_code() -> str:
     return "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(3))
 
 
-def document_register(*, kind: str, figures: dict) -> VerifiedDocument:
-    return VerifiedDocument.objects.create(code=_verification_code(), kind=kind, figures=figures)
+def document_register(*, kind: str, fields: Fields) -> VerifiedDocument:
+    """Records a document about to be issued with the fields its verification page shows."""
+    return VerifiedDocument.objects.create(
+        code=_verification_code(),
+        kind=kind,
+        figures=[[str(label), str(value)] for label, value in fields],
+    )
 
 
 def _logo_path() -> str:
@@ -171,30 +186,44 @@ def render_pdf(*, template: str, context: dict, request=None, document: Verified
             "coop": cooperative_current(),
             "logo": _logo_path(),
             "document": document,
+            "verified_fields": document.fields,
             "verify_url": verify_url,
             "qr": qr,
-            "issued_at": timezone.localtime(),
+            # The moment the verification page shows as "Emitido".
+            "issued_at": timezone.localtime(document.issued_at),
         },
     )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
+def movements_fields(report: MovementsReport) -> Fields:
+    """What the movements PDF's verification shows: the masked account, the period, how
+    many movements and their totals (the table's last row)."""
+    start, end = report.period
+    currency = report.account.ledger_account.currency
+    return [
+        ("Cuenta", mask_number(report.account.number)),
+        ("Desde", start.strftime("%d/%m/%Y") if start else "—"),
+        ("Hasta", end.strftime("%d/%m/%Y") if end else "—"),
+        ("Movimientos", str(len(report.rows))),
+        ("Total débitos", format_money(report.debits, currency)),
+        ("Total créditos", format_money(report.credits, currency)),
+    ]
+
+
 def movements_pdf(report: MovementsReport, *, request) -> bytes:
     start, end = report.period
     document = document_register(
-        kind=VerifiedDocument.Kind.MOVEMENTS,
-        figures={
-            "Cuenta": mask_number(report.account.number),
-            "Desde": start.strftime("%d/%m/%Y") if start else "—",
-            "Hasta": end.strftime("%d/%m/%Y") if end else "—",
-            "Movimientos": len(report.rows),
-            "Total débitos": f"{report.debits:,.2f}",
-            "Total créditos": f"{report.credits:,.2f}",
-        },
+        kind=VerifiedDocument.Kind.MOVEMENTS, fields=movements_fields(report)
     )
     return render_pdf(
         template="products/pdf/movements.html",
-        context={"report": report, "start": start, "end": end},
+        context={
+            "report": report,
+            "start": start,
+            "end": end,
+            "currency": report.account.ledger_account.currency,
+        },
         request=request,
         document=document,
     )

@@ -1,28 +1,34 @@
 """The "TABLA DE AMORTIZACIÓN" a member downloads, as the manual prints it."""
 
-from django.utils import timezone
-
 from ledger.money import format_money
-from products.documents import document_register, mask_number, render_pdf
+from products.documents import Fields, document_register, mask_number, render_pdf
 from products.models import Loan, VerifiedDocument
 from products.selectors import ScheduleRow
+from products.templatetags.positions import percent
+
+
+def amortization_fields(loan: Loan) -> Fields:
+    """What the amortization table's verification shows: the masked loan number and the
+    terms the table's head prints."""
+    currency = loan.ledger_account.currency
+    return [
+        ("Número de crédito", mask_number(loan.number)),
+        ("Tipo de crédito", loan.loan_type.name),
+        ("Monto", format_money(loan.principal, currency)),
+        ("Tasa (%)", percent(loan.annual_rate)),
+        ("Fecha de crédito", f"{loan.granted_on:%Y-%m-%d}"),
+        ("Número de cuotas", str(loan.installments_count)),
+        ("Cuota de crédito", format_money(loan.payment, currency)),
+    ]
 
 
 def amortization_pdf(*, loan: Loan, rows: list[ScheduleRow], request) -> bytes:
-    currency = loan.ledger_account.currency
     document = document_register(
-        kind=VerifiedDocument.Kind.AMORTIZATION,
-        figures={
-            "Número de crédito": mask_number(loan.number),
-            "Monto": format_money(loan.principal, currency),
-            "Número de cuotas": loan.installments_count,
-            "Cuota de crédito": format_money(loan.payment, currency),
-            "Fecha de consulta": timezone.localtime().strftime("%d/%m/%Y %H:%M"),
-        },
+        kind=VerifiedDocument.Kind.AMORTIZATION, fields=amortization_fields(loan)
     )
     return render_pdf(
         template="products/pdf/amortization.html",
-        context={"loan": loan, "rows": rows, "currency": currency},
+        context={"loan": loan, "rows": rows, "currency": loan.ledger_account.currency},
         request=request,
         document=document,
     )

@@ -321,7 +321,8 @@ class ProductRequest(models.Model):
 
 class VerifiedDocument(models.Model):
     """A PDF the portal issued (receipt, statement, movements): its verification code and
-    the key figures a third party can check at /verificar/<code>/."""
+    the labelled fields a third party can check at /verificar/<code>/, exactly as the PDF
+    prints them (``figures``: a list of ``[label, value]`` pairs, in the paper's order)."""
 
     class Kind(models.TextChoices):
         MOVEMENTS = "movements", "Detalle de movimientos"
@@ -340,6 +341,15 @@ class VerifiedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code}"
+
+    @property
+    def fields(self) -> list[tuple[str, str]]:
+        """(label, value) as the document prints them. Documents issued before the fields
+        were stored in order kept a ``{label: value}`` mapping; they show what they
+        recorded."""
+        if isinstance(self.figures, dict):
+            return [(str(label), str(value)) for label, value in self.figures.items()]
+        return [(str(label), str(value)) for label, value in self.figures]
 
 
 class StatementDelivery(models.Model):

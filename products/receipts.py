@@ -19,6 +19,10 @@ from ledger.money import format_money, from_minor
 from products.documents import mask_name, mask_number
 from products.models import DepositAccount
 
+# Lines a receipt prints that its public verification page leaves out: who the other
+# party is and the member's own words.
+UNVERIFIED_LINES = frozenset({"Beneficiario", "Motivo"})
+
 COMMISSION_BOOK = "FEE_INCOME:"
 IVA_BOOK = "IVA_PAYABLE:"
 FEE_BOOKS = (COMMISSION_BOOK, IVA_BOOK)
@@ -210,23 +214,19 @@ def receipt_result(journal, *, viewer) -> dict:
     }
 
 
+def receipt_fields(receipt: Receipt) -> list[tuple[str, str]]:
+    """What a receipt's verification page shows: its lines as printed — reference, type,
+    value, commission, IVA, total, date, channel, the masked origin, institution, state —
+    less the beneficiary and the motive."""
+    return [(label, value) for label, value in receipt.lines if label not in UNVERIFIED_LINES]
+
+
 def receipt_pdf(receipt: Receipt, *, request) -> bytes:
-    """The receipt as a PDF with its verification code: the public page confirms the
-    reference, type, amount, fee, date and the masked origin — nothing more."""
+    """The receipt as a PDF with its verification code (:func:`receipt_fields`)."""
     from products.documents import document_register, render_pdf
     from products.models import VerifiedDocument
 
-    document = document_register(
-        kind=VerifiedDocument.Kind.RECEIPT,
-        figures={
-            "Comprobante N.º": receipt.reference,
-            "Tipo": f"{receipt.title} · {receipt.operation}",
-            "Valor": f"{receipt.amount:,.2f}",
-            "Comisión": f"{receipt.fee:,.2f}",
-            "Fecha": receipt.created_at.strftime("%d/%m/%Y %H:%M"),
-            "Cuenta": mask_number(receipt.account.number),
-        },
-    )
+    document = document_register(kind=VerifiedDocument.Kind.RECEIPT, fields=receipt_fields(receipt))
     return render_pdf(
         template="products/pdf/receipt.html",
         context={"receipt": receipt},

@@ -33,7 +33,13 @@ from ledger.models import Account as LedgerAccount
 from ledger.models import Hold, Posting
 from ledger.money import format_money, from_minor
 from ledger.selectors import day_start
-from products.documents import absolute_url, document_register, mask_number, render_pdf
+from products.documents import (
+    Fields,
+    absolute_url,
+    document_register,
+    mask_number,
+    render_pdf,
+)
 from products.models import DepositAccount, StatementDelivery, VerifiedDocument
 
 logger = logging.getLogger(__name__)
@@ -250,21 +256,26 @@ def _statement_read(
 # --- The document ------------------------------------------------------------------------
 
 
-def statement_render(statement: Statement, *, request=None) -> tuple[bytes, VerifiedDocument]:
-    """The PDF and the document it was registered as. The public page confirms the masked
-    account, the period and the four figures that reconcile — no name, no movements."""
+def statement_fields(statement: Statement) -> Fields:
+    """What the statement's verification shows: the masked account, the period and the
+    figures that reconcile — no name, no movements."""
     currency = statement.currency
+    return [
+        ("Cuenta", mask_number(statement.account.number)),
+        ("Período", f"{statement.first_day:%d/%m/%Y} - {statement.last_day:%d/%m/%Y}"),
+        ("Saldo inicial", format_money(statement.opening, currency)),
+        ("Total débitos", format_money(statement.debits, currency)),
+        ("Total créditos", format_money(statement.credits, currency)),
+        ("Saldo final", format_money(statement.closing, currency)),
+        ("Saldo disponible", format_money(statement.available, currency)),
+        ("Movimientos", str(len(statement.lines))),
+    ]
+
+
+def statement_render(statement: Statement, *, request=None) -> tuple[bytes, VerifiedDocument]:
+    """The PDF and the document it was registered as (:func:`statement_fields`)."""
     document = document_register(
-        kind=VerifiedDocument.Kind.STATEMENT,
-        figures={
-            "Cuenta": mask_number(statement.account.number),
-            "Período": f"{statement.first_day:%d/%m/%Y} - {statement.last_day:%d/%m/%Y}",
-            "Saldo inicial": format_money(statement.opening, currency),
-            "Total débitos": format_money(statement.debits, currency),
-            "Total créditos": format_money(statement.credits, currency),
-            "Saldo final": format_money(statement.closing, currency),
-            "Movimientos": len(statement.lines),
-        },
+        kind=VerifiedDocument.Kind.STATEMENT, fields=statement_fields(statement)
     )
     body = render_pdf(
         template="products/pdf/statement.html",

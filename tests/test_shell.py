@@ -57,6 +57,87 @@ def test_the_menu_follows_the_manuals_and_hides_unbuilt_sections(member_client):
     assert "Salir" in html
 
 
+MENU_LINK = re.compile(r'<li><a href="([^"]+)"(?: aria-current="(\w+)")?>([^<]+)</a></li>')
+
+
+def marked(html: str) -> list[tuple[str, str]]:
+    """(label, aria-current) of the menu entries marked on a page."""
+    return [(label, current) for _url, current, label in MENU_LINK.findall(html) if current]
+
+
+def test_every_page_under_a_menu_section_marks_it(member_client, member):
+    from ledger.books import books_open
+    from products.catalog import product_types_load
+    from products.models import ProductType
+    from products.services import deposit_account_open
+
+    books_open(currency="USD")
+    product_types_load(cooperative_slug="cooprogreso")
+    account = deposit_account_open(member=member, product_type=ProductType.objects.get(code="AHO"))
+    pages = {
+        "Posición consolidada": ["/posicion-consolidada/", f"/cuentas/{account.public_id}/"],
+        "Transferencias": ["/transferencias/", "/transferencias/mis-cuentas/"],
+        "Administración de Beneficiarios": ["/beneficiarios/", "/beneficiarios/nuevo/cooprogreso/"],
+        "Servicios": [
+            "/servicios/",
+            "/cupos/",
+            "/estado-de-cuenta/",
+            "/solicita-tus-productos/",
+            "/contacto/",
+            "/preguntas-frecuentes/",
+        ],
+        "Mi Perfil": ["/perfil/", "/perfil/contrasena/", "/perfil/dispositivos/"],
+    }
+    for label, paths in pages.items():
+        own, *under = paths
+        response = member_client.get(own)
+        assert marked(response.content.decode()) == [(label, "page")], own
+        for path in under:
+            response = member_client.get(path)
+            assert response.status_code == 200, path
+            assert marked(response.content.decode()) == [(label, "true")], path
+
+
+# First path segments of pages that are in no menu section by design: signing in and
+# enrolling, the public verification page, staff pages and the web app's files.
+OUTSIDE_THE_MENU = {
+    "",
+    "admin",
+    "agencia",
+    "dev",
+    "healthz",
+    "ingresar",
+    "logo",
+    "manifest.webmanifest",
+    "offline",
+    "registro",
+    "salir",
+    "sesion",
+    "sw.js",
+    "tema.css",
+    "verificar",
+}
+
+
+def test_every_page_of_the_portal_belongs_to_a_menu_section_or_to_none_by_design(db):
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    from cooprogreso.navigation import entry_sections
+
+    def prefixes(patterns, prefix=""):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                if not route.startswith("admin/"):
+                    yield from prefixes(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern):
+                yield route.split("/", 1)[0]
+
+    sections = {section for entry in MENU for section in entry_sections(entry)}
+    strays = set(prefixes(get_resolver().url_patterns)) - sections - OUTSIDE_THE_MENU
+    assert strays == set(), "pages in no menu section: give them one in navigation.py"
+
+
 def test_logout_needs_the_csrf_token(member):
     client = Client(enforce_csrf_checks=True)
     client.force_login(member.user)

@@ -24,6 +24,25 @@ def beneficiary_label(b: Beneficiary) -> str:
     return " · ".join(part for part in (name, where, mask_number(b.account_number)) if part)
 
 
+class DestinationSelect(forms.Select):
+    """The member's own accounts as destinations, the origin's among them but not
+    selectable (``disabled hidden``): portal.js moves that mark when the member picks
+    another origin (``data-distinct-from`` names the origin's field)."""
+
+    def __init__(self, *args, origin_field: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attrs["data-distinct-from"] = origin_field
+        self.excluded = ""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if self.excluded and str(value) == self.excluded:
+            option["selected"] = False
+            option["attrs"].pop("selected", None)
+            option["attrs"].update(disabled=True, hidden=True)
+        return option
+
+
 class TransferForm(forms.Form):
     monto = AmountField(
         label="Monto a transferir",
@@ -65,11 +84,19 @@ class TransferForm(forms.Form):
                 "required": "Selecciona el beneficiario.",
                 "invalid_choice": "Selecciona un beneficiario de tu lista.",
             }
+        destination = forms.ChoiceField(
+            label="Cuenta de destino",
+            choices=choices,
+            error_messages=destination_error,
+            widget=DestinationSelect(origin_field="origen") if kind == TransferKind.OWN else None,
+        )
+        if kind == TransferKind.OWN:
+            # The origin is not offered as the destination; it stays a valid choice so
+            # that the transfer still refuses it with its own message (SameAccount).
+            destination.widget.excluded = self._origin_key(origin)
         fields = {
             "origen": origin,
-            "destino": forms.ChoiceField(
-                label="Cuenta de destino", choices=choices, error_messages=destination_error
-            ),
+            "destino": destination,
             "monto": self.fields["monto"],
             "motivo": self.fields["motivo"],
         }
@@ -85,6 +112,15 @@ class TransferForm(forms.Form):
                 label="Destino de fondos", max_length=120, required=False
             )
         self.fields = fields
+
+    def _origin_key(self, origin: OriginAccountField) -> str:
+        """The origin chosen (posted) or preselected (given, or the only account)."""
+        if self.is_bound:
+            key = self.data.get(self.add_prefix("origen"), "")
+        else:
+            key = self.initial.get("origen") or origin.initial or ""
+        key = str(key)
+        return key if key in origin.accounts else ""
 
     def clean(self):
         data = super().clean()

@@ -334,7 +334,7 @@ class PinForm(forms.Form):
         max_length=4,
         min_length=4,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        help_text=_("Se recomienda no colocar su número de carnet ni su fecha de nacimiento."),
+        help_text=_("Se recomienda no colocar tu número de carnet ni tu fecha de nacimiento."),
     )
     confirm = forms.CharField(
         label=_("Confirmar PIN"),

@@ -82,6 +82,33 @@
     region._timer = setTimeout(function () { region.hidden = true; }, 4000);
   }
 
+  // --- A destination distinct from the origin -------------------------------------------
+  // <select data-distinct-from="origen">: the option whose value the form's "origen" field
+  // holds is disabled and hidden (the server renders it so for the origin it knows), and a
+  // destination equal to the new origin is cleared. Own-account transfers.
+  function syncDistinct(scope) {
+    (scope || document).querySelectorAll("select[data-distinct-from]").forEach(function (select) {
+      var form = select.form;
+      var origin = form && form.elements.namedItem(select.getAttribute("data-distinct-from"));
+      if (!origin) return;
+      Array.prototype.forEach.call(select.options, function (option) {
+        var same = option.value !== "" && option.value === origin.value;
+        option.disabled = same;
+        option.hidden = same;
+        if (same && option.selected) select.value = "";
+      });
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.querySelector("select[data-distinct-from='" + event.target.name + "']")) {
+      syncDistinct(form);
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () { syncDistinct(); });
+  document.addEventListener("htmx:afterSwap", function (event) { syncDistinct(event.target); });
+  // --- end: a destination distinct from the origin ----------------------------------------
+
   // "El código expira en 02:58": counts down any [data-countdown] element.
   function startCountdowns(scope) {
     (scope || document).querySelectorAll("[data-countdown]").forEach(function (el) {

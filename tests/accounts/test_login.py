@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import mail
 from django.utils import timezone
@@ -198,6 +199,23 @@ def test_a_removed_device_is_asked_about_again(client, member, password):
     client.post("/ingresar/", {"username": "mariaperez"})
     response = client.post("/ingresar/clave/", {"password": password})
     assert response["Location"] == "/ingresar/dispositivo/"
+
+
+def test_the_device_alias_shows_only_when_saving_the_device(client, member, password):
+    client.post("/ingresar/", {"username": "mariaperez"})
+    client.post("/ingresar/clave/", {"password": password})
+    html = client.get("/ingresar/dispositivo/").content.decode()
+    form = re.search(r"<form[^>]*>", html).group(0)
+    assert "data-reveal-group" in form
+    assert re.search(r'<input type="radio" name="save" value="yes"[^>]*data-reveals', html)
+    assert not re.search(r'<input type="radio" name="save" value="no"[^>]*data-reveals', html)
+    assert re.search(r"<div data-revealed>\s*<div class=\"field\">\s*<label for=\"id_alias\"", html)
+    assert "<script>" not in html and " style=" not in html
+    css = (settings.BASE_DIR / "static" / "css" / "portal.css").read_text()
+    assert (
+        "[data-reveal-group]:not(:has([data-reveals]:checked)) [data-revealed] "
+        "{ display: none; }" in css
+    )
 
 
 def test_saving_a_device_needs_an_alias(client, member, password):

@@ -5,6 +5,7 @@ from tests.auth import last_code
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_profile import sign_in
 from tests.transfers.conftest import *  # noqa: F403 - the transfer fixtures
+from tests.transfers.conftest import open_funded
 
 
 def confirm_with_code(page):
@@ -57,6 +58,46 @@ def test_transfer_to_a_new_beneficiary_then_find_its_receipt(
     assert page.console_errors == []
 
 
+def test_an_own_transfer_never_offers_the_origin_as_destination(
+    open_page, member, password, savings, certificates
+):
+    progresar = open_funded(member, code="CPC", amount="80.00")
+    page = open_page(width=390)
+    sign_in(page, password)
+    page.goto(f"{page.base}/transferencias/mis-cuentas/")
+    origin, destination = (
+        page.get_by_label("Cuenta de origen"),
+        page.get_by_label("Cuenta de destino"),
+    )
+
+    def offered() -> set[str]:
+        return set(
+            destination.locator("option:not([disabled]):not([hidden])").evaluate_all(
+                "options => options.map(o => o.value).filter(Boolean)"
+            )
+        )
+
+    everything = {str(a.public_id) for a in (savings, certificates, progresar)}
+    assert offered() == everything  # two accounts to debit: no origin chosen yet
+    origin.select_option(str(savings.public_id))
+    assert offered() == everything - {str(savings.public_id)}
+    destination.select_option(str(progresar.public_id))
+    origin.select_option(str(progresar.public_id))  # the chosen destination becomes the origin
+    assert offered() == everything - {str(progresar.public_id)}
+    assert destination.input_value() == ""
+    screenshot(page, "transfer-own-390")
+    destination.select_option(str(certificates.public_id))
+    page.get_by_label("Monto a transferir").fill("25")
+    page.get_by_role("button", name="Continuar").click()
+    confirm_with_code(page)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{page.base}/transferencias/mis-cuentas/")
+    page.get_by_label("Cuenta de origen").select_option(str(savings.public_id))
+    assert offered() == everything - {str(savings.public_id)}
+    screenshot(page, "transfer-own-1280")
+    assert page.console_errors == []
+
+
 def test_an_interbank_transfer_on_a_phone(open_page, member, password, savings, carlos):
     page = open_page(width=390)
     sign_in(page, password)
@@ -104,6 +145,9 @@ def test_manage_beneficiaries_and_limits_on_a_phone(
 
     page.goto(f"{page.base}/servicios/")
     page.get_by_role("link", name="Personalización de Cupos").click()
+    page.wait_for_url("**/cupos/")
+    services = page.locator("#menu-list a", has_text="Servicios")  # folded away on a phone
+    assert services.get_attribute("aria-current") == "true"
     page.get_by_role("group", name="Transferencias Interbancarias").get_by_label(
         "Monto diario"
     ).fill("300")

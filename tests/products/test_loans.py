@@ -20,11 +20,11 @@ from products.loans import (
     loan_due,
     loan_grant,
 )
-from products.models import Installment, Loan, ProductType
+from products.models import Installment, Loan, ProductType, VerifiedDocument
 from products.selectors import loan_summary, schedule_rows
 from products.services import deposit_account_open
 from tests.auth import last_code, op_id
-from tests.documents import pdf_text
+from tests.documents import assert_the_paper_says_what_the_page_says, pdf_text
 
 
 @pytest.fixture
@@ -229,6 +229,17 @@ def test_the_schedule_downloads_as_a_pdf(member_client, loan):
     text = pdf_text(response.content)
     assert "TABLA DE AMORTIZACIÓN" in text and loan.number in text
     assert "$38.03" in text and "$961.97" in text and "Código de verificación" in text
+
+
+def test_the_schedules_verification_page_says_what_the_paper_says(member_client, client, loan):
+    pdf = member_client.get(f"/creditos/{loan.public_id}/tabla/descargar/").content
+    document = VerifiedDocument.objects.get(kind=VerifiedDocument.Kind.AMORTIZATION)
+    page = client.get(f"/verificar/{document.code}/").content.decode()
+    fields = dict(assert_the_paper_says_what_the_page_says(pdf, page))
+    assert fields["Número de crédito"] == "*****" + loan.number[-4:]
+    assert fields["Monto"] == "$1,000.00" and fields["Tasa (%)"] == "15.60%"
+    assert fields["Número de cuotas"] == "24" and fields["Cuota de crédito"] == "$49.66"
+    assert loan.number not in page and loan.member.last_names not in page
 
 
 def test_another_members_loan_is_404(client, other_member, loan):

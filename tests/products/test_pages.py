@@ -10,9 +10,15 @@ from accounts.models import AuditEvent
 from ledger.models import Posting
 from products.investments import term_deposit_open
 from products.loans import loan_grant
-from products.models import LoanType, ProductRequest, ProductType, TermDepositType
+from products.models import (
+    LoanType,
+    ProductRequest,
+    ProductType,
+    TermDepositType,
+    VerifiedDocument,
+)
 from products.services import cash_deposit, deposit_account_open
-from tests.documents import pdf_text
+from tests.documents import assert_the_paper_says_what_the_page_says, pdf_text
 
 
 def test_every_movement_has_a_receipt(member_client, savings):
@@ -50,6 +56,38 @@ def test_a_debit_receipt_names_the_loan_it_paid(member_client, member, savings):
     ).content.decode()
     assert "Comprobante NOTA DE DÉBITO" in html and "Pago de crédito" in html
     assert "*****" + loan.number[-4:] in html and "*****" + savings.number[-4:] in html
+
+
+def test_a_receipts_verification_page_says_what_the_paper_says(
+    member_client, client, member, savings
+):
+    from products.loans import installment_pay, loan_due
+
+    loan = loan_grant(
+        member=member,
+        loan_type=LoanType.objects.get(code="CAG"),
+        principal=Decimal("200.00"),
+        installments=4,
+        disbursement_account=savings,
+        granted_on=date(2025, 7, 1),
+        first_due=date(2025, 7, 25),
+    )
+    on = date(2025, 7, 25)
+    paid = installment_pay(
+        loan=loan, number=1, amount=loan_due(loan=loan, on=on).total, account=savings, on=on
+    )
+    deposit = Posting.objects.filter(account=savings.ledger_account).order_by("pk").first()
+    debit = Posting.objects.get(journal_id=paid.journal_id, account=savings.ledger_account)
+    for posting, kind in ((deposit, "Depósito"), (debit, "Pago de crédito")):
+        url = f"/cuentas/{savings.public_id}/movimientos/{posting.pk}/comprobante/"
+        pdf = member_client.get(url + "?formato=pdf").content
+        document = VerifiedDocument.objects.latest("pk")
+        page = client.get(f"/verificar/{document.code}/").content.decode()
+        fields = dict(assert_the_paper_says_what_the_page_says(pdf, page))
+        assert fields["Comprobante N.º"] == posting.journal.reference
+        assert fields["Tipo"] == kind and fields["Fecha"]
+        assert "Beneficiario" not in fields and member.last_names not in page
+        assert savings.number not in page
 
 
 def test_a_receipt_of_another_account_is_404(member_client, member, other_member, savings):

@@ -25,7 +25,7 @@ from products.statements import (
     statement_pdf,
     statements_send,
 )
-from tests.documents import pdf_text
+from tests.documents import assert_the_paper_says_what_the_page_says, pdf_text
 
 # María's year so far, booked on its days (local time, UTC-5).
 HISTORY = [
@@ -155,7 +155,8 @@ def test_building_reads_a_fixed_number_of_queries(history, django_assert_num_que
 
 
 def test_the_pdf_is_the_manuals_statement_and_verifiable(client, member, history):
-    text = pdf_text(statement_pdf(statement_build(account=history, year=2026, month=4)))
+    pdf = statement_pdf(statement_build(account=history, year=2026, month=4))
+    text = pdf_text(pdf)
     assert "ESTADO DE CUENTA" in text and "DETALLE DE MOVIMIENTOS" in text
     assert "MARÍA FERNANDA PÉREZ ANDRADE" in text
     assert history.number in text and member.address in text and member.id_number in text
@@ -170,8 +171,14 @@ def test_the_pdf_is_the_manuals_statement_and_verifiable(client, member, history
     assert document.code in text
     assert f"{settings.PORTAL_URL}/verificar/{document.code}/" in text
     page = client.get(f"/verificar/{document.code}/").content.decode()
-    assert "Estado de cuenta" in page and "$1,059.75" in page and "$879.50" in page
+    fields = dict(assert_the_paper_says_what_the_page_says(pdf, page))
+    assert fields["Documento"] == "Estado de cuenta"
+    assert fields["Cuenta"] == "*****" + history.number[-4:]
+    assert fields["Período"] == "01/04/2026 - 30/04/2026"
+    assert fields["Saldo inicial"] == "$879.50" and fields["Saldo final"] == "$1,059.75"
+    assert fields["Total débitos"] == "$80.00" and fields["Total créditos"] == "$260.25"
     assert member.last_names not in page  # the public page names no one
+    assert history.number not in page
 
 
 def test_an_empty_months_pdf_says_so(history):

@@ -11,7 +11,10 @@ import time_machine
 from django.core import mail
 
 from ledger.models import Journal
+from products.models import VerifiedDocument
 from tests.auth import last_code, op_id
+from tests.documents import assert_the_paper_says_what_the_page_says
+from tests.transfers.conftest import open_funded
 from transfers.models import Transfer
 
 D = Decimal
@@ -64,6 +67,67 @@ def test_own_transfer_end_to_end(member_client, member, savings, certificates):
     assert "¡Transferencia exitosa!" in done and "Comprobante N.º" in done
     assert "Imprimir" in done and "Realizar otra transferencia" in done
     assert balance(savings) == D("849.75") and balance(certificates) == D("150.25")
+
+
+def destinations(html: str) -> dict[str, bool]:
+    """The destination select's options: value → whether the member can choose it."""
+    select = re.search(r'<select name="destino"[^>]*>.*?</select>', html, re.S).group(0)
+    return {
+        value: "disabled" not in attrs and "hidden" not in attrs
+        for value, attrs in re.findall(r'<option value="([^"]*)"([^>]*)>', select)
+        if value
+    }
+
+
+def test_own_transfer_does_not_offer_the_origin_as_destination(
+    member_client, member, savings, certificates
+):
+    url = "/transferencias/mis-cuentas/"
+    html = member_client.get(url).content.decode()  # savings is the only account to debit
+    assert f'<option value="{savings.public_id}" selected>' in html
+    assert destinations(html) == {str(savings.public_id): False, str(certificates.public_id): True}
+    assert re.search(r'<select name="destino"[^>]*data-distinct-from="origen"', html)
+
+    progresar = open_funded(member, code="CPC")
+    html = member_client.get(url).content.decode()  # no origin yet: every account offered
+    assert set(destinations(html).values()) == {True} and len(destinations(html)) == 3
+    again = submit(member_client, url, origen=progresar.public_id, destino="", monto="5")
+    assert destinations(again.content.decode()) == {
+        str(savings.public_id): True,
+        str(certificates.public_id): True,
+        str(progresar.public_id): False,
+    }
+
+
+def test_the_origin_as_destination_is_still_refused_with_its_reason(
+    member_client, member, savings, certificates
+):
+    html = submit(
+        member_client,
+        "/transferencias/mis-cuentas/",
+        origen=savings.public_id,
+        destino=savings.public_id,
+        monto="5",
+    ).content.decode()
+    assert "La cuenta de destino debe ser distinta de la cuenta de origen." in html
+    assert not Transfer.objects.exists()
+
+
+def test_the_form_leaves_out_a_given_origin(member, savings, certificates):
+    from products.selectors import member_deposit_accounts
+    from transfers.forms import TransferForm
+    from transfers.models import TransferKind
+
+    progresar = open_funded(member, code="CPC")
+    form = TransferForm(
+        kind=TransferKind.OWN,
+        accounts=member_deposit_accounts(member=member),
+        beneficiaries=[],
+        initial={"origen": progresar.public_id},
+    )
+    offered = destinations(str(form["destino"]))
+    assert offered[str(progresar.public_id)] is False
+    assert offered[str(savings.public_id)] is offered[str(certificates.public_id)] is True
 
 
 def test_a_replayed_code_or_double_submit_posts_once(member_client, savings, certificates):
@@ -265,6 +329,35 @@ def test_the_interbank_receipt_names_the_beneficiary_and_institution(
     assert review["Valor"] == "$6.00" and review["Comisión"] == "$0.36"
     assert review["IVA"] == "$0.05" and review["Total debitado"] == "$6.41"
     assert review["Estado"] == "Por enviar"
+
+
+@pytest.mark.parametrize(
+    ("path", "destination", "printed"),
+    [
+        ("mis-cuentas", "certificates", {"Tipo": "Transferencia entre cuentas propias"}),
+        ("cooprogreso", "gabriel", {"Comisión": "$0.00"}),
+        (
+            "interbancarias",
+            "carlos",
+            {"Comisión": "$0.36", "IVA": "$0.05", "Total debitado": "$6.41"},
+        ),
+    ],
+)
+def test_a_transfer_receipts_verification_page_says_what_the_paper_says(
+    request, member_client, client, savings, path, destination, printed
+):
+    url = f"/transferencias/{path}/"
+    target = request.getfixturevalue(destination)
+    step = submit(member_client, url, origen=savings.public_id, destino=target.public_id, monto="6")
+    done = confirm(member_client, url, step).content.decode()
+    pdf = member_client.get(re.search(r'href="([^"]+\?formato=pdf)"', done).group(1)).content
+    document = VerifiedDocument.objects.get()
+    page = client.get(f"/verificar/{document.code}/").content.decode()
+    fields = dict(assert_the_paper_says_what_the_page_says(pdf, page))
+    assert fields["Valor"] == "$6.00"
+    assert printed.items() <= fields.items()
+    assert "Beneficiario" not in fields and "Motivo" not in fields
+    assert savings.number not in page and savings.member.last_names not in page
 
 
 def test_a_members_only_account_comes_chosen(member_client, savings, carlos):
