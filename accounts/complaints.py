@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Complaint, Member
-from cooprogreso.notifications import send_email
+from cooprogreso.notifications import notification_send
 from cooprogreso.profile import cooperative_current
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
@@ -28,8 +28,9 @@ def sniff_attachment(upload) -> str:
 def _acknowledge(complaint_id: int) -> None:
     complaint = Complaint.objects.get(pk=complaint_id)
     coop = cooperative_current()
-    send_email(
-        to=[complaint.email],
+    notification_send(
+        phone=None,
+        email=complaint.email,
         subject=f"{coop.short_name}: recibimos tu reclamo N.º {complaint.pk}",
         body=(
             f"Estimado(a) {complaint.full_name}: recibimos tu reclamo N.º {complaint.pk} sobre "
@@ -37,8 +38,9 @@ def _acknowledge(complaint_id: int) -> None:
         ),
     )
     if coop.complaints_email:
-        send_email(
-            to=[coop.complaints_email],
+        notification_send(
+            phone=None,
+            email=coop.complaints_email,
             subject=f"Nuevo reclamo N.º {complaint.pk}",
             body=f"Reclamo N.º {complaint.pk} de {complaint.full_name} sobre {complaint.product}.",
         )

@@ -24,7 +24,7 @@ from accounts.credentials import temporary_username
 from accounts.models import Enrollment, Member, TermsAcceptance, TermsDocument, User
 from accounts.services import member_issue_credentials
 from cooprogreso.models import Cooperative
-from cooprogreso.notifications import notification_send, send_email
+from cooprogreso.notifications import notification_send
 from cooprogreso.profile import cooperative_current
 from cooprogreso.ratelimit import hit_limit
 from products.selectors import member_has_active_products
@@ -147,8 +147,9 @@ def enrollment_complete(*, member: Member, document_ids: list[int], request) -> 
 def _tell_pending(member_id: int) -> None:
     member = Member.objects.get(pk=member_id)
     coop = cooperative_current()
-    send_email(
-        to=[member.email],
+    notification_send(
+        phone=None,
+        email=member.email,
         subject=f"{coop.short_name}: registro en proceso de aprobación",
         body=(
             "El registro efectuado está en proceso de aprobación. Acércate a la oficina más "

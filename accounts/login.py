@@ -25,7 +25,7 @@ from accounts.exceptions import LoginFailed
 from accounts.models import Device, SecurityImage, User
 from accounts.notices import security_change_notify
 from accounts.sessions import user_sessions_end
-from cooprogreso.notifications import send_email
+from cooprogreso.notifications import notification_send
 from cooprogreso.profile import cooperative_current
 
 LOCK_AFTER = 3
@@ -61,8 +61,9 @@ def _notify_locked(user_id: int) -> None:
     email = getattr(getattr(user, "member", None), "email", None) or user.email
     if email:
         coop = cooperative_current()
-        send_email(
-            to=[email],
+        notification_send(
+            phone=None,
+            email=email,
             subject=f"{coop.short_name}: tu usuario fue bloqueado",
             body=(
                 "Tu usuario fue bloqueado tras varios intentos fallidos de contraseña. "

@@ -18,7 +18,7 @@ from accounts.credentials import remember_password
 from accounts.models import Member, User
 from accounts.notices import security_change_notify
 from accounts.sessions import user_sessions_end
-from cooprogreso.notifications import send_email
+from cooprogreso.notifications import notification_send
 from cooprogreso.profile import cooperative_current
 
 
@@ -49,8 +49,9 @@ def _send_username(user_id: int) -> None:
     user = User.objects.select_related("member").get(pk=user_id)
     coop = cooperative_current()
     if email := _email_of(user):
-        send_email(
-            to=[email],
+        notification_send(
+            phone=None,
+            email=email,
             subject=f"{coop.short_name}: tu usuario",
             body=f"Tu usuario de {coop.channel_name} es: {user.username}",
         )

@@ -12,7 +12,7 @@ from accounts.credentials import temporary_password, temporary_username
 from accounts.models import Member, User
 from accounts.recovery import user_unlock
 from accounts.sessions import user_sessions_end
-from cooprogreso.notifications import send_email
+from cooprogreso.notifications import notification_send
 from cooprogreso.profile import cooperative_current
 
 TEMPORARY_CREDENTIALS_LIFETIME = timedelta(days=3)
@@ -21,8 +21,9 @@ TEMPORARY_CREDENTIALS_LIFETIME = timedelta(days=3)
 def _send_credentials(member_id: int, username: str, password: str) -> None:
     member = Member.objects.get(pk=member_id)
     coop = cooperative_current()
-    send_email(
-        to=[member.email],
+    notification_send(
+        phone=None,
+        email=member.email,
         subject=f"{coop.short_name}: tus credenciales temporales",
         body=(
             f"Estimado(a) {member.full_name}:\n\n"

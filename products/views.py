@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.confirm import Operation, Prepared, operation_view
 from cards.selectors import member_cards
+from cooprogreso.ratelimit import rate_limited, too_many_requests
 from ledger.exceptions import InsufficientFunds
 from ledger.models import Channel
 from ledger.money import format_money
@@ -118,7 +119,6 @@ def account_download(request, public_id):
     """ "Descargar" the filtered movements as PDF or Excel."""
     from django.http import HttpResponse
 
-    from cooprogreso.ratelimit import rate_limited
     from products.documents import filename, movements_pdf, movements_report, movements_xlsx
 
     account = member_deposit_account(member=_member_or_404(request), public_id=public_id)
@@ -126,7 +126,7 @@ def account_download(request, public_id):
     if form.is_bound and not form.is_valid():
         return account_detail(request, public_id)
     if rate_limited(request, "export", per_ip=120, key=f"user:{request.user.pk}", per_key=30):
-        return render(request, "429.html", status=429)
+        return too_many_requests(request)
     report = movements_report(account=account, query=movement_query(form))
     if request.GET.get("formato") == "xlsx":
         body = movements_xlsx(report)
@@ -184,12 +184,11 @@ def loan_schedule(request, public_id):
 def loan_schedule_download(request, public_id):
     from django.http import HttpResponse
 
-    from cooprogreso.ratelimit import rate_limited
     from products.loan_documents import amortization_pdf
 
     loan = member_loan(member=_member_or_404(request), public_id=public_id)
     if rate_limited(request, "export", per_ip=120, key=f"user:{request.user.pk}", per_key=30):
-        return render(request, "429.html", status=429)
+        return too_many_requests(request)
     body = amortization_pdf(loan=loan, rows=schedule_rows(loan=loan), request=request)
     response = HttpResponse(body, content_type="application/pdf")
     stamp = timezone.localdate().strftime("%Y%m%d")
@@ -293,10 +292,8 @@ def receipt(request, public_id, posting_id: int):
         return render(request, template, {"receipt": built, "account": account})
     from django.http import HttpResponse
 
-    from cooprogreso.ratelimit import rate_limited
-
     if rate_limited(request, "export", per_ip=120, key=f"user:{request.user.pk}", per_key=30):
-        return render(request, "429.html", status=429)
+        return too_many_requests(request)
     response = HttpResponse(receipt_pdf(built, request=request), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="comprobante-{built.reference}.pdf"'
     return response
@@ -331,7 +328,6 @@ def statement(request):
     """ "Estado de cuenta": one of the member's accounts and a month → "Descargar" the PDF."""
     from django.http import HttpResponse
 
-    from cooprogreso.ratelimit import rate_limited
     from products.forms import StatementForm
     from products.investments import last_month
     from products.statements import (
@@ -359,7 +355,7 @@ def statement(request):
             if rate_limited(
                 request, "export", per_ip=120, key=f"user:{request.user.pk}", per_key=30
             ):
-                return render(request, "429.html", status=429)
+                return too_many_requests(request)
             response = HttpResponse(
                 statement_pdf(built, request=request), content_type="application/pdf"
             )

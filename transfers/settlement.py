@@ -24,7 +24,7 @@ from functools import partial
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cooprogreso.notifications import send_email
+from cooprogreso.notifications import notification_send
 from cooprogreso.profile import cooperative_current
 from ledger import calendar
 from ledger.books import book_account
@@ -311,8 +311,9 @@ def _notify_rejected(transfer_id: int, refunded: Decimal) -> None:
         pk=transfer_id
     )
     coop = cooperative_current()
-    send_email(
-        to=[transfer.member.email],
+    notification_send(
+        phone=None,
+        email=transfer.member.email,
         subject=f"{coop.short_name}: transferencia rechazada y devuelta",
         body=(
             f"Hola {transfer.member.first_names}:\n\n"
