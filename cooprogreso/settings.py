@@ -81,11 +81,14 @@ MIDDLEWARE = [
     "cooprogreso.middleware.ActiveCooperativeMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "cooprogreso.middleware.PrivateCacheMiddleware",
+    "cooprogreso.middleware.ControlCharactersMiddleware",
 ]
 
 ROOT_URLCONF = "cooprogreso.urls"
 WSGI_APPLICATION = "cooprogreso.wsgi.application"
 ASGI_APPLICATION = "cooprogreso.asgi.application"
+# Every form field: Unicode NFC and no control characters (cooprogreso/text.py).
+FORM_RENDERER = "cooprogreso.forms.PortalFormRenderer"
 
 TEMPLATES = [
     {
