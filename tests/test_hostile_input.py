@@ -244,6 +244,7 @@ class Walk:
             assert response.status_code == 404 or admin, (bad, response.status_code)
         response = self.answer(browser.get(url + HOSTILE_QUERY), f"GET {url}{HOSTILE_QUERY!r}")
         assert response.status_code == 400, (url, response.status_code)
+        assert "Solicitud no válida" in response.content.decode()
         return url
 
     def forms(self, browser, url: str) -> None:
