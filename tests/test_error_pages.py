@@ -130,3 +130,14 @@ def test_the_error_pages_are_in_spanish_without_a_request_id_header(browser):
     response = Client().get("/no-existe/")
     assert response.status_code == 404
     assert f"<code>{response['X-Request-ID']}</code>" in response.content.decode()
+
+
+def test_the_429_page_names_the_limit_when_a_view_says_which(rf, cooperative):
+    from django.template.loader import render_to_string
+
+    request = rf.get("/ingresar/verificacion/")
+    request.request_id = REQUEST_ID
+    message = "Superaste el número de intentos permitidos. Inténtalo en unos minutos."
+    html = render_to_string("429.html", {"message": message}, request=request)
+    assert "Demasiados intentos" in html and message in html
+    assert f"<code>{REQUEST_ID}</code>" in html
