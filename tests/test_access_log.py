@@ -30,7 +30,7 @@ RAW = [b"/a\x01b", b"/a\x1b[31mb", b"/a\x7fb"]
 
 
 def send(port: int, path: bytes, *headers: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
         lines = [b"GET " + path + b" HTTP/1.1", b"Host: 127.0.0.1", b"Connection: close"]
         s.sendall(b"\r\n".join([*lines, *headers]) + b"\r\n\r\n")
         return s.recv(64)
