@@ -9,16 +9,17 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 10
 accesslog = "-"
-access_log_format = (
-    '{"time":"%(t)s","method":"%(m)s","path":"%(U)s","status":%(s)s,'
-    '"bytes":%(B)s,"ms":%(M)s,"request_id":"%({x-request-id}o)s"}'
-)
+# One JSON object per request, its fields escaped (cooprogreso/access_log.py): a path
+# holding a line break or a quote cannot split or forge a log line.
+logger_class = "cooprogreso.access_log.JsonAccessLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-# Gunicorn's own messages as JSON lines, like the application's.
+# Gunicorn's own messages and the access log as JSON lines, like the application's, with
+# card numbers masked.
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "cooprogreso.logging.RedactSecretsFilter"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -26,17 +27,18 @@ logconfig_dict = {
             "rename_fields": {"levelname": "level", "name": "logger"},
             "timestamp": "time",
         },
-        "access": {"format": "%(message)s"},
     },
     "handlers": {
         "error": {
             "class": "logging.StreamHandler",
             "formatter": "json",
+            "filters": ["redact"],
             "stream": "ext://sys.stdout",
         },
         "access": {
             "class": "logging.StreamHandler",
-            "formatter": "access",
+            "formatter": "json",
+            "filters": ["redact"],
             "stream": "ext://sys.stdout",
         },
     },

@@ -8,4 +8,9 @@ class CooprogresoConfig(AppConfig):
     verbose_name = "Cooperativa"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
         from cooprogreso import checks  # noqa: F401  (registers system checks)
+        from cooprogreso.converters import CodeConverter
+
+        register_converter(CodeConverter, "code")

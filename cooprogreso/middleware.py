@@ -1,13 +1,18 @@
 """Cross-cutting request handling: request ids for logs, no caching of private pages."""
 
+import logging
 import re
 import uuid
 
+from django.core.exceptions import BadRequest
+from django.urls import get_resolver
 from django.utils.cache import patch_cache_control
 
 from cooprogreso.logging import request_id_var
+from cooprogreso.text import has_control_characters
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+logger = logging.getLogger(__name__)
 
 
 class RequestIdMiddleware:
@@ -81,4 +86,22 @@ class ClientAddressMiddleware:
             forwarded = [a for a in forwarded if a]
             if len(forwarded) >= self.hops:
                 request.META["REMOTE_ADDR"] = forwarded[-self.hops]
+        return self.get_response(request)
+
+
+class ControlCharactersMiddleware:
+    """A query string holding a control character (``?q=%00``) is answered with the 400
+    page before any view reads it: no search, filter or ``next`` ever sees one. Form
+    fields refuse them one by one (``cooprogreso.forms``), path parameters through their
+    converters (404)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for key, values in request.GET.lists():
+            if any(has_control_characters(text) for text in (key, *values)):
+                logger.warning("Query string refused: it holds a control character")
+                exception = BadRequest("Control character in the query string")
+                return get_resolver().resolve_error_handler(400)(request, exception)
         return self.get_response(request)

@@ -81,11 +81,17 @@ MIDDLEWARE = [
     "cooprogreso.middleware.ActiveCooperativeMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "cooprogreso.middleware.PrivateCacheMiddleware",
+    "cooprogreso.middleware.ControlCharactersMiddleware",
 ]
 
 ROOT_URLCONF = "cooprogreso.urls"
 WSGI_APPLICATION = "cooprogreso.wsgi.application"
 ASGI_APPLICATION = "cooprogreso.asgi.application"
+# A failed CSRF check shows the portal's Spanish 403 page (the other error pages are the
+# handlers in cooprogreso/urls.py).
+CSRF_FAILURE_VIEW = "cooprogreso.views.csrf_failure"
+# Every form field: Unicode NFC and no control characters (cooprogreso/text.py).
+FORM_RENDERER = "cooprogreso.forms.PortalFormRenderer"
 
 TEMPLATES = [
     {

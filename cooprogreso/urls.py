@@ -27,3 +27,9 @@ urlpatterns = [
     path("", include("products.urls")),
     path("", include("transfers.urls")),
 ]
+
+# Spanish error pages in the portal's shell (cooprogreso/views.py).
+handler400 = "cooprogreso.views.bad_request"
+handler403 = "cooprogreso.views.permission_denied"
+handler404 = "cooprogreso.views.page_not_found"
+handler500 = "cooprogreso.views.server_error"

@@ -1,4 +1,5 @@
-"""Site views: health, the web-app manifest and service worker, the brand stylesheet."""
+"""Site views: health, the web-app manifest and service worker, the brand stylesheet,
+and the error pages (400, 403, CSRF failure, 404, 500)."""
 
 import hashlib
 import json
@@ -6,9 +7,11 @@ import mimetypes
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.templatetags.static import static
+from django.utils.cache import patch_vary_headers
 from django.utils.http import quote_etag
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
@@ -113,3 +116,72 @@ def dev_outbox(request):
     if not settings.DEBUG:
         raise Http404
     return render(request, "dev/outbox.html", {"messages_sent": outbox_messages()})
+
+
+# --- Error pages -------------------------------------------------------------------------
+# In the portal's shell, in Spanish, with the request id to quote to the call centre; an
+# HTMX request gets a card the size of a dialog instead of a whole page (the templates
+# extend errors/fragment.html or errors/page.html on ``request.htmx``).
+
+
+def _error_page(request, template: str, status: int) -> HttpResponse:
+    response = render(request, template, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def bad_request(request, exception=None):
+    return _error_page(request, "400.html", 400)
+
+
+def permission_denied(request, exception=None):
+    return _error_page(request, "403.html", 403)
+
+
+def csrf_failure(request, reason=""):
+    """``CSRF_FAILURE_VIEW``: the 403 page, saying why a person most likely sees it."""
+    return _error_page(request, "403_csrf.html", 403)
+
+
+def page_not_found(request, exception=None):
+    return _error_page(request, "404.html", 404)
+
+
+def server_error(request):
+    """The 500 page. Rendered without context processors and reading the cooperative
+    only if it can: the database, the cache or a context processor may be what failed."""
+    htmx = request.headers.get("HX-Request") == "true"
+    coop = _cooperative_or_none()
+    context = {
+        "fragment": htmx,
+        "request_id": getattr(request, "request_id", ""),
+        "phone": getattr(coop, "call_center_phone", ""),
+        "channel_name": getattr(coop, "channel_name", ""),
+        "stylesheet": _static_or_empty("css/portal.css"),
+        "back_url": _htmx_page(request) if htmx else "/",
+    }
+    response = HttpResponseServerError(loader.get_template("500.html").render(context))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _cooperative_or_none():
+    try:
+        return cooperative_current()
+    except Exception:  # the database or the cache may be what failed
+        return None
+
+
+def _static_or_empty(path: str) -> str:
+    try:
+        return static(path)
+    except Exception:  # a missing static manifest must not hide the 500 page
+        return ""
+
+
+def _htmx_page(request) -> str:
+    """The page an HTMX request came from (``HX-Current-URL``) if it is this site's."""
+    try:
+        return request.htmx.current_url_abs_path or "/"
+    except Exception:  # no HtmxMiddleware yet, or a host Django refuses
+        return "/"

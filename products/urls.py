@@ -27,5 +27,5 @@ urlpatterns = [
     path("estado-de-cuenta/", views.statement, name="statement"),
     path("solicita-tus-productos/", views.product_request, name="requests"),
     path("contacto/", views.contact, name="contact"),
-    path("verificar/<str:code>/", views.verify, name="verify"),
+    path("verificar/<code:code>/", views.verify, name="verify"),
 ]

@@ -136,6 +136,25 @@
   });
   document.addEventListener("htmx:afterSwap", function (event) { startCountdowns(event.target); });
 
+  // Errors: the portal answers an HTMX request that fails (404, 403, 429, 500…) with a
+  // card the size of a dialog, marked data-error-page. htmx does not swap 4xx/5xx answers
+  // by default, so let that card into the dialog that asked. Any other failure (a proxy's
+  // page, no connection) is announced instead of leaving the button silent.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    if (detail.xhr.status >= 400 && typeof detail.serverResponse === "string" &&
+        detail.serverResponse.indexOf("data-error-page") !== -1) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+  });
+  document.addEventListener("htmx:responseError", function () {
+    announce("No pudimos completar la solicitud. Recarga la página e inténtalo de nuevo.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    announce("No pudimos conectarnos con la cooperativa. Revisa tu conexión e inténtalo de nuevo.");
+  });
+
   // Idle timeout: warn a minute before the server ends the session; "Continuar
   // conectado" renews it, any HTMX request counts as activity.
   (function idleTimer() {
