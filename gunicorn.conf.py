@@ -13,6 +13,9 @@ accesslog = "-"
 # holding a line break or a quote cannot split or forge a log line.
 logger_class = "cooprogreso.access_log.JsonAccessLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# No control socket: it would live at one path per machine user (~/.gunicorn), shared by
+# every gunicorn that user runs (the portal, a test, a second checkout), and nothing uses it.
+control_socket_disable = True
 
 # Gunicorn's own messages and the access log as JSON lines, like the application's, with
 # card numbers masked.

@@ -46,10 +46,9 @@ def gunicorn(tmp_path):
         WEB_BIND=f"127.0.0.1:{port}",
         WEB_WORKERS="1",
     )
-    # As the Procfile starts it (gunicorn.conf.py from the checkout), without the control
-    # socket that two gunicorns on one machine would share.
+    # As the Procfile starts it (gunicorn.conf.py from the checkout).
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--no-control-socket", "cooprogreso.wsgi"],
+        [sys.executable, "-m", "gunicorn", "cooprogreso.wsgi"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

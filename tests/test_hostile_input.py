@@ -167,7 +167,7 @@ def portfolio(member, other_member, staff_user):
     beneficiary = beneficiary_add_internal(
         member=member, account_number=open_funded(other_member, amount="0").number
     )
-    document = document_register(kind=VerifiedDocument.Kind.MOVEMENTS, figures={"Total": "1"})
+    document = document_register(kind=VerifiedDocument.Kind.MOVEMENTS, fields=[("Total", "$1.00")])
     by_prefix = {
         "cuentas/": savings.public_id,
         "creditos/": loan.public_id,
