@@ -1,6 +1,7 @@
 """Personas and shared fixtures: María (a member), Gabriel (another member), Lucía (staff)."""
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client, TestCase
 
@@ -8,6 +9,9 @@ from accounts.catalogs import catalogs_load, faq_load, legal_documents_load
 from cooprogreso.models import Cooperative
 from cooprogreso.profile import cooperatives_load_ready
 from tests.factories import PASSWORD, MemberFactory, UserFactory
+
+# Every hash the suite makes is Argon2id, at a cost a test run can afford (tests/hashers.py).
+settings.PASSWORD_HASHERS = ["tests.hashers.CheapArgon2PasswordHasher", *settings.PASSWORD_HASHERS]
 
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
