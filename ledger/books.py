@@ -10,6 +10,8 @@ journal picks one shard from a stable hash of its key. Reports add the shards up
 import zlib
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from ledger.models import Account
 from ledger.services import account_open
 
@@ -62,22 +64,42 @@ def _root(code: str, currency: str) -> Account:
 
 
 def books_open(*, currency: str) -> int:
-    """Opens every book (and its shards) for ``currency``; idempotent. Returns a count."""
-    count = 0
+    """Opens every book (and its shards) for ``currency``; idempotent. Returns a count.
+
+    One read finds what is open already and one insert per level adds the rest (roots,
+    then their shards), instead of a get-or-create per account."""
+    wanted = {}  # code -> (book, shard number or None)
     for code, book in BOOKS.items():
-        root = _root(code, currency)
-        count += 1
+        wanted[f"{code}:{currency}"] = (code, None)
         for n in range(book.shards if book.shards > 1 else 0):
-            account_open(
-                code=f"{code}:{currency}:{n}",
-                name=f"{book.name} ({currency}) #{n}",
-                kind=book.kind,
-                normal_side=book.normal_side,
-                currency=currency,
-                parent=root,
+            wanted[f"{code}:{currency}:{n}"] = (code, n)
+    with transaction.atomic():
+        existing = {a.code: a for a in Account.objects.filter(code__in=wanted)}
+        for account in existing.values():
+            book = BOOKS[wanted[account.code][0]]
+            if (account.currency, account.normal_side) != (currency, book.normal_side):
+                raise ValueError(f"account {account.code} exists with another currency or side")
+        for level in (None, "shard"):
+            missing = []
+            for account_code, (code, n) in wanted.items():
+                if account_code in existing or (n is None) != (level is None):
+                    continue
+                book = BOOKS[code]
+                missing.append(
+                    Account(
+                        code=account_code,
+                        name=f"{book.name} ({currency})" + ("" if n is None else f" #{n}"),
+                        kind=book.kind,
+                        normal_side=book.normal_side,
+                        currency=currency,
+                        parent=None if n is None else existing[f"{code}:{currency}"],
+                    )
+                )
+            Account.objects.bulk_create(missing, ignore_conflicts=True)
+            existing.update(
+                (a.code, a) for a in Account.objects.filter(code__in=[m.code for m in missing])
             )
-            count += 1
-    return count
+    return len(wanted)
 
 
 def book_account(code: str, currency: str, *, spread: str = "") -> Account:
