@@ -4,7 +4,7 @@ Both databases get the same rules, so that no code path — the ORM, a raw curso
 future app — can break them:
 
 - journals and postings are append-only (UPDATE and DELETE raise;
-  ``cooprogreso.db.append_only``);
+  ``cooprogreso.db.append_only``, whose triggers guard the security log too);
 - a journal's postings are written *before* the journal row, and a journal row is
   accepted only if its postings number two or more and sum to zero in every currency;
   postings for a journal that already exists are refused, so a balanced journal stays
@@ -16,15 +16,28 @@ PostgreSQL also gets ``ledger_post``: the whole posting — idempotency check, r
 ascending id order, validations, balance updates with running balances, postings and
 journal — in one round trip. SQLite runs the same algorithm in Python
 (``ledger.services``); its writers are serialized by ``BEGIN IMMEDIATE``.
+
+This module is the *current* version of that SQL: what the code expects every database to
+have installed now. Migrations never import it. Each version of each function and trigger
+is frozen in the migration that installs it (``migration=`` below names it); a test
+asserts that the latest frozen copy equals the text here, and a system check
+(``ledger/checks.py``, run by ``migrate`` and ``check --database default``) fails when a
+database has other code installed. To change anything here, follow docs/ledger.md,
+"Versions of the database code": copy, edit, new migration, bump.
 """
 
 from cooprogreso.db import append_only
+from ledger.dbcode import DatabaseObject, Function, SqliteTrigger, Trigger
 
-POSTGRES_FORWARD = [
-    # Journal ids are allocated before the postings are written.
-    "CREATE SEQUENCE IF NOT EXISTS ledger_journal_id_seq OWNED BY ledger_journal.id",
-    # --- postings only for a journal not yet written ------------------------------------
-    """
+# The migration that froze the current version of each object below that names it; a new
+# version of an object names its own migration (docs/ledger.md).
+LEDGER_0002 = "ledger.0002_database_guarantees"
+
+# --- postings only for a journal not yet written ----------------------------------------
+POSTING_BEFORE_JOURNAL = Function(
+    "ledger_posting_before_journal()",
+    migration=LEDGER_0002,
+    sql="""
     CREATE OR REPLACE FUNCTION ledger_posting_before_journal() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
@@ -35,12 +48,20 @@ POSTGRES_FORWARD = [
         RETURN NEW;
     END $$
     """,
-    """
+)
+POSTING_BEFORE_JOURNAL_TRIGGER = Trigger(
+    migration=LEDGER_0002,
+    sql="""
     CREATE TRIGGER ledger_posting_before_journal BEFORE INSERT ON ledger_posting
     FOR EACH ROW EXECUTE FUNCTION ledger_posting_before_journal()
     """,
-    # --- a journal is balanced when it is written -------------------------------------
-    """
+)
+
+# --- a journal is balanced when it is written -------------------------------------------
+JOURNAL_BALANCED = Function(
+    "ledger_journal_balanced()",
+    migration=LEDGER_0002,
+    sql="""
     CREATE OR REPLACE FUNCTION ledger_journal_balanced() RETURNS trigger
     LANGUAGE plpgsql AS $$
     DECLARE
@@ -57,12 +78,23 @@ POSTGRES_FORWARD = [
         RETURN NULL;
     END $$
     """,
-    """
+)
+JOURNAL_BALANCED_TRIGGER = Trigger(
+    migration=LEDGER_0002,
+    sql="""
     CREATE TRIGGER ledger_journal_balanced AFTER INSERT ON ledger_journal
     FOR EACH ROW EXECUTE FUNCTION ledger_journal_balanced()
     """,
-    # --- the posting function -----------------------------------------------------------
-    """
+)
+
+# --- the posting function ---------------------------------------------------------------
+# Journal ids come from ledger_journal_id_seq (created by migration 0002), allocated
+# before the postings are written.
+LEDGER_POST = Function(
+    "ledger_post(text, text, text, text, text, bigint, text, text, date, bigint, bigint[],"
+    " bigint[], text[], bigint[], timestamptz)",
+    migration=LEDGER_0002,
+    sql="""
     CREATE OR REPLACE FUNCTION ledger_post(
         p_key text, p_hash text, p_kind text, p_channel text, p_motive text,
         p_actor bigint, p_source_type text, p_source_id text, p_value_date date,
@@ -236,57 +268,64 @@ POSTGRES_FORWARD = [
         RETURN QUERY SELECT v_id, false;
     END $$
     """,
-]
+)
 
-POSTGRES_REVERSE = [
-    "DROP FUNCTION IF EXISTS ledger_post(text, text, text, text, text, bigint, text, text, date,"
-    " bigint, bigint[], bigint[], text[], bigint[], timestamptz)",
-    "DROP TRIGGER IF EXISTS ledger_journal_balanced ON ledger_journal",
-    "DROP FUNCTION IF EXISTS ledger_journal_balanced()",
-    "DROP TRIGGER IF EXISTS ledger_posting_before_journal ON ledger_posting",
-    "DROP FUNCTION IF EXISTS ledger_posting_before_journal()",
-    "DROP SEQUENCE IF EXISTS ledger_journal_id_seq",
-]
-
-SQLITE_TRIGGERS = {
-    "ledger_posting_before_journal": """
+# --- SQLite: the same two rules as triggers ---------------------------------------------
+SQLITE_POSTING_BEFORE_JOURNAL = SqliteTrigger(
+    migration=LEDGER_0002,
+    sql="""
         CREATE TRIGGER ledger_posting_before_journal BEFORE INSERT ON ledger_posting
         WHEN EXISTS (SELECT 1 FROM ledger_journal WHERE id = NEW.journal_id)
         BEGIN SELECT RAISE(ABORT, 'ledger: postings cannot be added to a written journal'); END
     """,
-    "ledger_journal_balanced": """
+)
+SQLITE_JOURNAL_BALANCED = SqliteTrigger(
+    migration=LEDGER_0002,
+    sql="""
         CREATE TRIGGER ledger_journal_balanced AFTER INSERT ON ledger_journal
         WHEN (SELECT count(*) FROM ledger_posting WHERE journal_id = NEW.id) < 2
           OR EXISTS (SELECT 1 FROM ledger_posting WHERE journal_id = NEW.id
                      GROUP BY currency HAVING sum(amount_minor) <> 0)
         BEGIN SELECT RAISE(ABORT, 'ledger: journal is not balanced'); END
     """,
+)
+
+# --- append-only: the current text is the kernel's, frozen by each guarded table's
+# migration (the guard function by the ledger's; accounts/0003 installs the same text) --
+APPEND_ONLY_GUARD = Function(
+    "append_only_guard()", migration=LEDGER_0002, sql=append_only.POSTGRES_FUNCTION
+)
+APPEND_ONLY_MIGRATIONS = {
+    "ledger_journal": LEDGER_0002,
+    "ledger_posting": LEDGER_0002,
+    "accounts_audit_event": "accounts.0003_catalogs_and_audit_guard",
 }
 
-APPEND_ONLY = ("ledger_journal", "ledger_posting")
 
-
-def install(schema_editor) -> None:
-    for table in APPEND_ONLY:
-        append_only.install(schema_editor, table)
-    vendor = schema_editor.connection.vendor
+def database_code(vendor: str) -> list[DatabaseObject]:
+    """Every function and trigger the schema depends on, as the code expects it now."""
+    guarded = [(table, APPEND_ONLY_MIGRATIONS[table]) for table in append_only.GUARDED_TABLES]
     if vendor == "postgresql":
-        for statement in POSTGRES_FORWARD:
-            schema_editor.execute(statement, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_TRIGGERS.values():
-            schema_editor.execute(statement, params=None)
-    else:  # pragma: no cover - only the two supported databases
-        raise RuntimeError(f"The ledger supports PostgreSQL and SQLite, not {vendor}.")
-
-
-def uninstall(schema_editor) -> None:
-    for table in APPEND_ONLY:
-        append_only.uninstall(schema_editor, table)
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        for statement in POSTGRES_REVERSE:
-            schema_editor.execute(statement, params=None)
-    elif vendor == "sqlite":
-        for name in SQLITE_TRIGGERS:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}", params=None)
+        return [
+            APPEND_ONLY_GUARD,
+            POSTING_BEFORE_JOURNAL,
+            JOURNAL_BALANCED,
+            LEDGER_POST,
+            *(Trigger(migration=m, sql=append_only.postgres_trigger(t)) for t, m in guarded),
+            POSTING_BEFORE_JOURNAL_TRIGGER,
+            JOURNAL_BALANCED_TRIGGER,
+        ]
+    if vendor == "sqlite":
+        return [
+            *(
+                SqliteTrigger(migration=m, sql=trigger(t))
+                for t, m in guarded
+                for trigger in (
+                    append_only.sqlite_update_trigger,
+                    append_only.sqlite_delete_trigger,
+                )
+            ),
+            SQLITE_POSTING_BEFORE_JOURNAL,
+            SQLITE_JOURNAL_BALANCED,
+        ]
+    return []
