@@ -24,9 +24,9 @@ from accounts.credentials import temporary_username
 from accounts.models import Enrollment, Member, TermsAcceptance, TermsDocument, User
 from accounts.services import member_issue_credentials
 from cooprogreso.models import Cooperative
-from cooprogreso.notifications import notification_send
 from cooprogreso.profile import cooperative_current
-from cooprogreso.ratelimit import hit_limit
+from core.notifications import notification_send
+from core.ratelimit import hit_limit
 from products.selectors import member_has_active_products
 
 

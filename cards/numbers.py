@@ -9,7 +9,7 @@ from stdnum import luhn
 
 from cards.exceptions import BrandMismatch, InvalidCardNumber
 from cards.models import Card, mask
-from cooprogreso.crypto import keyed_hash
+from core.crypto import keyed_hash
 
 PAN_LENGTH = 16  # the cooperative's VISA and MASTERCARD cards
 _SEPARATORS = re.compile(r"[\s-]")

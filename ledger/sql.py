@@ -4,7 +4,7 @@ Both databases get the same rules, so that no code path — the ORM, a raw curso
 future app — can break them:
 
 - journals and postings are append-only (UPDATE and DELETE raise;
-  ``cooprogreso.db.append_only``);
+  ``core.db.append_only``);
 - a journal's postings are written *before* the journal row, and a journal row is
   accepted only if its postings number two or more and sum to zero in every currency;
   postings for a journal that already exists are refused, so a balanced journal stays
@@ -18,7 +18,7 @@ journal — in one round trip. SQLite runs the same algorithm in Python
 (``ledger.services``); its writers are serialized by ``BEGIN IMMEDIATE``.
 """
 
-from cooprogreso.db import append_only
+from core.db import append_only
 
 POSTGRES_FORWARD = [
     # Journal ids are allocated before the postings are written.

@@ -20,7 +20,7 @@ from stdnum import luhn
 
 from accounts.audit import audit_log
 from accounts.models import Member, User
-from cooprogreso.errors import DomainError
+from core.errors import DomainError
 from ledger.books import book_account
 from ledger.calendar import business_day_on_or_after
 from ledger.models import Account as LedgerAccount

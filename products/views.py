@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.confirm import Operation, Prepared, operation_view
 from cards.selectors import member_cards
-from cooprogreso.ratelimit import rate_limited, too_many_requests
+from core.ratelimit import rate_limited, too_many_requests
 from ledger.exceptions import InsufficientFunds
 from ledger.models import Channel
 from ledger.money import format_money

@@ -32,7 +32,7 @@ def client():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    from cooprogreso.notifications import LocmemSmsBackend
+    from core.notifications import LocmemSmsBackend
 
     cache.clear()
     LocmemSmsBackend.outbox.clear()

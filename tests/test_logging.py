@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import luhn
 
-from cooprogreso.logging import (
+from core.logging import (
     REDACTED,
     RedactSecretsFilter,
     RequestIdFilter,

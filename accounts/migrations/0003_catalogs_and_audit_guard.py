@@ -11,13 +11,13 @@ def seed(apps, schema_editor):
 
 
 def guard(apps, schema_editor):
-    from cooprogreso.db import append_only
+    from core.db import append_only
 
     append_only.install(schema_editor, "accounts_audit_event")
 
 
 def unguard(apps, schema_editor):
-    from cooprogreso.db import append_only
+    from core.db import append_only
 
     append_only.uninstall(schema_editor, "accounts_audit_event")
 

@@ -23,8 +23,8 @@ from accounts.exceptions import (
 )
 from accounts.models import Challenge, SecurityAnswer, SecurityQuestion
 from cooprogreso.models import Cooperative
-from cooprogreso.notifications import LocmemSmsBackend
 from cooprogreso.profile import cooperative_activate
+from core.notifications import LocmemSmsBackend
 from tests.auth import last_code
 
 TRANSFER = {"source": "410112060750", "target": "410112060999", "amount": "25.00"}

@@ -4,8 +4,8 @@ from django.core import mail
 
 from accounts.models import Enrollment, TermsAcceptance, User
 from cooprogreso.models import Cooperative
-from cooprogreso.notifications import LocmemSmsBackend
 from cooprogreso.profile import cooperative_activate
+from core.notifications import LocmemSmsBackend
 from ledger.books import books_open
 from products.catalog import product_types_load
 from products.models import ProductType

@@ -3,7 +3,7 @@
 from django.core import mail
 
 from accounts.models import AuditEvent, Device, SecurityQuestion, User
-from cooprogreso.notifications import LocmemSmsBackend
+from core.notifications import LocmemSmsBackend
 from tests.auth import last_code, op_id, sign_in
 from tests.conftest import CommittingClient
 

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, SecurityImage, User
 from cooprogreso.models import Cooperative
-from cooprogreso.notifications import LocmemSmsBackend
 from cooprogreso.profile import cooperative_activate
+from core.notifications import LocmemSmsBackend
 from tests.auth import last_code, sign_in
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cooprogreso.errors import DomainError
+from core.errors import DomainError
 from ledger.audit import ledger_check
 from ledger.models import Account, Hold, Journal, Kind
 from ledger.money import from_minor

@@ -335,9 +335,9 @@ def test_staff_see_the_deliveries_in_the_admin(client, staff_user, member, subsc
 
 
 def test_the_development_outbox_names_the_attachment(settings, tmp_path):
-    from cooprogreso.notifications import outbox_messages, send_email
+    from core.notifications import outbox_messages, send_email
 
-    settings.EMAIL_BACKEND = "cooprogreso.notifications.OutboxEmailBackend"
+    settings.EMAIL_BACKEND = "core.notifications.OutboxEmailBackend"
     settings.OUTBOX_DIR = tmp_path / "outbox"
     send_email(
         to=["maria@example.com"],

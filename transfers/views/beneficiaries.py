@@ -16,7 +16,7 @@ from accounts.audit import audit_log
 from accounts.confirm import Operation, Prepared, operation_view
 from accounts.notices import security_change_notify
 from cooprogreso.profile import cooperative_current
-from cooprogreso.ratelimit import rate_limited
+from core.ratelimit import rate_limited
 from products.documents import mask_number
 from transfers.beneficiaries import (
     beneficiary_add_external,
