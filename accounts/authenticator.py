@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.models import AuthenticatorApp, User
-from cooprogreso.profile import cooperative_current
 from core.crypto import decrypt, encrypt
+from core.profile import cooperative_current
 
 
 def _totp(app: AuthenticatorApp) -> pyotp.TOTP:

@@ -23,9 +23,9 @@ from accounts.audit import audit_log
 from accounts.credentials import temporary_username
 from accounts.models import Enrollment, Member, TermsAcceptance, TermsDocument, User
 from accounts.services import member_issue_credentials
-from cooprogreso.models import Cooperative
-from cooprogreso.profile import cooperative_current
+from core.models import Cooperative
 from core.notifications import notification_send
+from core.profile import cooperative_current
 from core.ratelimit import hit_limit
 from products.selectors import member_has_active_products
 

@@ -31,7 +31,7 @@ from cards.exceptions import (
 )
 from cards.models import Card, CardPurchase
 from cards.numbers import Pan, pan_parse
-from cooprogreso.profile import cooperative_current
+from core.profile import cooperative_current
 from ledger.books import book_account
 from ledger.calendar import business_day_on_or_after
 from ledger.exceptions import IdempotencyConflict

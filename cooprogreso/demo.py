@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import Member, SecurityImage, User
-from cooprogreso.profile import cooperative_current, cooperatives_load_ready
+from core.profile import cooperative_current, cooperatives_load_ready
 from ledger.books import books_open
 from ledger.models import Tariff
 from products.catalog import product_types_load

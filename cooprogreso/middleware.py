@@ -59,7 +59,7 @@ class ActiveCooperativeMiddleware:
     def __call__(self, request):
         from django.shortcuts import render
 
-        from cooprogreso.profile import NoActiveCooperative, cooperative_current
+        from core.profile import NoActiveCooperative, cooperative_current
 
         if not request.path.startswith(self.exempt_prefixes):
             try:

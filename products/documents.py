@@ -27,7 +27,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from cooprogreso.profile import cooperative_current
+from core.profile import cooperative_current
 from ledger.money import format_money
 from ledger.selectors import Movement, movements
 from products.models import DepositAccount, VerifiedDocument

@@ -17,8 +17,8 @@ from stdnum import luhn
 
 from accounts.audit import audit_log
 from accounts.models import Member, User
-from cooprogreso.profile import cooperative_current
 from core.errors import DomainError
+from core.profile import cooperative_current
 from ledger.books import book_account
 from ledger.models import Account as LedgerAccount
 from ledger.models import Channel, Journal, Kind, Posting

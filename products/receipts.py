@@ -13,7 +13,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from cooprogreso.profile import cooperative_current
+from core.profile import cooperative_current
 from ledger.models import Posting
 from ledger.money import format_money, from_minor
 from products.documents import mask_name, mask_number

@@ -26,9 +26,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
 
-from cooprogreso.profile import cooperative_current
 from core.errors import DomainError
 from core.notifications import send_email
+from core.profile import cooperative_current
 from ledger.models import Account as LedgerAccount
 from ledger.models import Hold, Posting
 from ledger.money import format_money, from_minor

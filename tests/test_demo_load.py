@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Member, User
 from cooprogreso.demo import DEMO_LOGINS
-from cooprogreso.models import Cooperative
+from core.models import Cooperative
 
 
 def snapshot() -> dict:

@@ -12,8 +12,8 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import Member
-from cooprogreso.profile import cooperative_current
 from core.errors import DomainError
+from core.profile import cooperative_current
 from ledger.money import format_money
 from transfers.models import MemberLimit, Transfer, TransferKind, TransferLimit
 

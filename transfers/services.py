@@ -18,8 +18,8 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import Member, User
-from cooprogreso.profile import cooperative_current
 from core.notifications import notification_send
+from core.profile import cooperative_current
 from ledger import calendar
 from ledger.books import book_account
 from ledger.exceptions import IdempotencyConflict

@@ -24,8 +24,8 @@ from functools import partial
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cooprogreso.profile import cooperative_current
 from core.notifications import notification_send
+from core.profile import cooperative_current
 from ledger import calendar
 from ledger.books import book_account
 from ledger.models import Kind

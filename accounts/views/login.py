@@ -52,9 +52,9 @@ from accounts.login import (
     user_for_username,
 )
 from accounts.models import SecurityAnswer, SecurityImage, User
-from cooprogreso.models import Cooperative
-from cooprogreso.profile import cooperative_current
 from core.crypto import decrypt, encrypt
+from core.models import Cooperative
+from core.profile import cooperative_current
 from core.ratelimit import rate_limited, too_many_requests
 
 STATE = "login"

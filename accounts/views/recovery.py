@@ -31,8 +31,8 @@ from accounts.recovery import (
     username_send,
 )
 from accounts.views.login import challenge_context
-from cooprogreso.profile import cooperative_current
 from core.notifications import channels_failing
+from core.profile import cooperative_current
 from core.ratelimit import rate_limited, too_many_requests
 
 STATE = "recovery"

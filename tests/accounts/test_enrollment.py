@@ -3,9 +3,9 @@
 from django.core import mail
 
 from accounts.models import Enrollment, TermsAcceptance, User
-from cooprogreso.models import Cooperative
-from cooprogreso.profile import cooperative_activate
+from core.models import Cooperative
 from core.notifications import LocmemSmsBackend
+from core.profile import cooperative_activate
 from ledger.books import books_open
 from products.catalog import product_types_load
 from products.models import ProductType

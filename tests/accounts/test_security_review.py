@@ -5,8 +5,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from cooprogreso.models import Cooperative
-from cooprogreso.profile import cooperative_activate
+from core.models import Cooperative
+from core.profile import cooperative_activate
 from tests.accounts.test_enrollment import walk
 from tests.auth import last_code
 from tests.factories import UserFactory

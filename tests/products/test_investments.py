@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from cooprogreso.profile import cooperative_current
+from core.profile import cooperative_current
 from ledger.books import book_account
 from ledger.models import Journal
 from ledger.money import quantize

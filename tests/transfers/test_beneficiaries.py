@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.http import Http404
 
-from cooprogreso.models import Cooperative
+from core.models import Cooperative
 from products.documents import mask_name
 from transfers.beneficiaries import (
     beneficiary_add_external,

@@ -6,7 +6,7 @@ from decimal import Decimal
 from accounts.audit import audit_log
 from accounts.confirm import Operation, Prepared, operation_view
 from accounts.notices import security_change_notify
-from cooprogreso.profile import cooperative_current
+from core.profile import cooperative_current
 from ledger.money import format_money
 from transfers.forms import LimitsForm
 from transfers.limits import (

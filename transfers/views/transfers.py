@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from accounts.confirm import Operation, Prepared, operation_view
-from cooprogreso.profile import cooperative_current
+from core.profile import cooperative_current
 from ledger.models import Channel, Posting
 from ledger.money import format_money
 from products.documents import mask_number
