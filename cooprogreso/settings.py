@@ -104,7 +104,7 @@ TEMPLATES = [
                 "django.templatetags.i18n",
                 "django.templatetags.static",
                 "template_partials.templatetags.partials",
-                "ledger.templatetags.money",
+                "core.templatetags.money",
             ],
             "context_processors": [
                 "django.template.context_processors.request",

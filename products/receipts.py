@@ -13,10 +13,10 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from core.masking import mask_name, mask_number
+from core.money import format_money, from_minor
 from core.profile import cooperative_current
 from ledger.models import Posting
-from ledger.money import format_money, from_minor
-from products.documents import mask_name, mask_number
 from products.models import DepositAccount
 
 # Lines a receipt prints that its public verification page leaves out: who the other

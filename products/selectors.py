@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Member
-from ledger.money import quantize
+from core.money import quantize
 from products.loans import late_charge
 from products.models import DepositAccount, Installment, Loan, ProductRequest, TermDeposit
 

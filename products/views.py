@@ -9,12 +9,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.confirm import Operation, Prepared, operation_view
 from cards.selectors import member_cards
+from core.masking import mask_number
+from core.money import format_money
 from core.ratelimit import rate_limited, too_many_requests
 from ledger.exceptions import InsufficientFunds
 from ledger.models import Channel
-from ledger.money import format_money
 from ledger.selectors import movements
-from products.documents import mask_number
 from products.forms import LoanPayForm
 from products.investments import term_deposit_summary
 from products.loans import installment_pay, loan_due

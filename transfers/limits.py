@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts.models import Member
 from core.errors import DomainError
+from core.money import format_money
 from core.profile import cooperative_current
-from ledger.money import format_money
 from transfers.models import MemberLimit, Transfer, TransferKind, TransferLimit
 
 PERIODS = (("daily", "diario"), ("weekly", "semanal"), ("monthly", "mensual"))

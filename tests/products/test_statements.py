@@ -12,8 +12,8 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from core.money import from_minor
 from ledger.models import Posting
-from ledger.money import from_minor
 from ledger.services import booked_at, hold_place
 from products import statements, tasks
 from products.models import ProductType, StatementDelivery, VerifiedDocument
