@@ -4,8 +4,8 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
+from accounts.demo import DEMO_LOGINS
 from accounts.models import Member, User
-from cooprogreso.demo import DEMO_LOGINS
 from core.models import Cooperative
 
 
