@@ -37,6 +37,14 @@ def member_has_active_products(*, member: Member) -> bool:
     ).exists()
 
 
+def enrollment_needs_an_active_product(member: Member) -> str:
+    """What products requires of a member who enrolls in the portal (registered with
+    ``accounts.enrollment`` by ``ProductsConfig.ready``): an active account."""
+    if member_has_active_products(member=member):
+        return ""
+    return "necesitas tener un producto activo en la cooperativa"
+
+
 def member_loans(*, member: Member) -> list[Loan]:
     """The member's loans with their unpaid installments: two queries, however many."""
     unpaid = Installment.objects.exclude(state=Installment.State.PAID).order_by("number")
