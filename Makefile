@@ -44,9 +44,12 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest
 	TEST_DATABASE=sqlite $(BIN)/python -m pytest tests/ledger
 
+# Style, then the import contracts of pyproject.toml: no package imports a layer above it,
+# the feature apps import none of each other, the kernel (core) imports no project package.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Re-resolve dependencies after editing pyproject.toml (needs uv: pip install uv).
 lock:
@@ -55,4 +58,4 @@ lock:
 	uv export --frozen --extra dev --no-emit-project --format requirements-txt -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache .import_linter_cache

@@ -22,7 +22,7 @@ control_socket_disable = True
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "cooprogreso.logging.RedactSecretsFilter"}},
+    "filters": {"redact": {"()": "core.logging.RedactSecretsFilter"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",

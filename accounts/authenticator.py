@@ -1,6 +1,6 @@
 """An authenticator app (TOTP, RFC 6238) as an optional second channel for codes.
 
-The seed is stored encrypted (``cooprogreso.crypto``); a code is accepted once — the
+The seed is stored encrypted (``core.crypto``); a code is accepted once — the
 last used 30-second step is remembered with a conditional UPDATE, so a code seen over a
 shoulder cannot be replayed in the same window.
 """
@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.models import AuthenticatorApp, User
-from cooprogreso.crypto import decrypt, encrypt
-from cooprogreso.profile import cooperative_current
+from core.crypto import decrypt, encrypt
+from core.profile import cooperative_current
 
 
 def _totp(app: AuthenticatorApp) -> pyotp.TOTP:

@@ -57,10 +57,10 @@ from accounts.exceptions import (
 )
 from accounts.models import Challenge, SecurityAnswer, User
 from accounts.sessions import user_sessions_end
-from cooprogreso.models import Cooperative
-from cooprogreso.notifications import notification_send
-from cooprogreso.profile import cooperative_current
-from cooprogreso.ratelimit import hit_limit, hit_return
+from core.models import Cooperative
+from core.notifications import notification_send
+from core.profile import cooperative_current
+from core.ratelimit import hit_limit, hit_return
 
 logger = logging.getLogger(__name__)
 

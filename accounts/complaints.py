@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Complaint, Member
-from cooprogreso.notifications import notification_send
-from cooprogreso.profile import cooperative_current
+from core.notifications import notification_send
+from core.profile import cooperative_current
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 SIGNATURES = {b"%PDF-": "pdf", b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg"}

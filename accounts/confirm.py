@@ -40,8 +40,8 @@ from accounts.exceptions import (
     TooManyGuesses,
 )
 from accounts.views.login import challenge_context
-from cooprogreso.errors import DomainError
-from cooprogreso.ratelimit import too_many_requests
+from core.errors import DomainError
+from core.ratelimit import too_many_requests
 
 SESSION_KEY = "operations"
 KEEP = 10  # prepared operations kept per session

@@ -4,13 +4,15 @@ Identification → Términos y Condiciones → Tratamiento de datos → code to 
 registered phone and e-mail → temporary credentials by e-mail, or — where the profile
 says a branch approves — a request "en proceso de aprobación".
 
-Only members with an active product and both notification channels on file may enroll.
+Only members with both notification channels on file who meet every requirement other
+apps register (products: an active product) may enroll.
 The page never tells a visitor whether an identification belongs to anybody: every
 identification leads to the same steps. A member who cannot enroll learns why on their
 own registered channels; an unknown identification gets a code step that accepts nothing.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -23,11 +25,10 @@ from accounts.audit import audit_log
 from accounts.credentials import temporary_username
 from accounts.models import Enrollment, Member, TermsAcceptance, TermsDocument, User
 from accounts.services import member_issue_credentials
-from cooprogreso.models import Cooperative
-from cooprogreso.notifications import notification_send
-from cooprogreso.profile import cooperative_current
-from cooprogreso.ratelimit import hit_limit
-from products.selectors import member_has_active_products
+from core.models import Cooperative
+from core.notifications import notification_send
+from core.profile import cooperative_current
+from core.ratelimit import hit_limit
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,23 @@ class Eligibility:
     @property
     def ok(self) -> bool:
         return self.member is not None and not self.problem
+
+
+# What other apps require of a member who enrolls. Identity knows members, not what they
+# hold at the cooperative: an app that makes enrolling depend on it (products: an active
+# product) registers a requirement in its AppConfig.ready, so identity never imports the
+# apps above it. A requirement takes the member and returns what they still need — told
+# only to them, on their own channels ("necesitas …") — or "" when they meet it. They
+# are asked in the order registered, after identity's own checks.
+Requirement = Callable[[Member], str]
+_requirements: list[Requirement] = []
+
+
+def enrollment_requirement_register(requirement: Requirement) -> Requirement:
+    """Adds ``requirement`` to what :func:`enrollment_find` asks (once)."""
+    if requirement not in _requirements:
+        _requirements.append(requirement)
+    return requirement
 
 
 def _compact(value: str) -> str:
@@ -66,8 +84,10 @@ def enrollment_find(
         return Eligibility(member, "tu registro ya está en proceso de aprobación")
     if not (member.email and member.mobile_phone):
         return Eligibility(member, "necesitas actualizar tu correo y celular en una agencia")
-    if not member_has_active_products(member=member):
-        return Eligibility(member, "necesitas tener un producto activo en la cooperativa")
+    for requirement in _requirements:
+        problem = requirement(member)
+        if problem:
+            return Eligibility(member, problem)
     return Eligibility(member)
 
 

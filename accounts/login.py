@@ -25,8 +25,8 @@ from accounts.exceptions import LoginFailed
 from accounts.models import Device, SecurityImage, User
 from accounts.notices import security_change_notify
 from accounts.sessions import user_sessions_end
-from cooprogreso.notifications import notification_send
-from cooprogreso.profile import cooperative_current
+from core.notifications import notification_send
+from core.profile import cooperative_current
 
 LOCK_AFTER = 3
 # Branch staff (the admin): lockout after at most ten failures, lifted after 30 minutes.

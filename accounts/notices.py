@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from cooprogreso.notifications import notification_send
-from cooprogreso.profile import cooperative_current
+from core.notifications import notification_send
+from core.profile import cooperative_current
 
 
 def _send(user_id: int, what: str) -> None:

@@ -31,8 +31,8 @@ from webauthn.helpers.structs import (
 
 from accounts.audit import audit_log
 from accounts.models import Passkey, User
-from cooprogreso.errors import DomainError
-from cooprogreso.profile import cooperative_current
+from core.errors import DomainError
+from core.profile import cooperative_current
 
 
 class PasskeyRefused(DomainError):

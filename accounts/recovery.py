@@ -18,8 +18,8 @@ from accounts.credentials import remember_password
 from accounts.models import Member, User
 from accounts.notices import security_change_notify
 from accounts.sessions import user_sessions_end
-from cooprogreso.notifications import notification_send
-from cooprogreso.profile import cooperative_current
+from core.notifications import notification_send
+from core.profile import cooperative_current
 
 
 def member_for_identification(id_number: str) -> Member | None:

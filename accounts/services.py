@@ -12,8 +12,8 @@ from accounts.credentials import temporary_password, temporary_username
 from accounts.models import Member, User
 from accounts.recovery import user_unlock
 from accounts.sessions import user_sessions_end
-from cooprogreso.notifications import notification_send
-from cooprogreso.profile import cooperative_current
+from core.notifications import notification_send
+from core.profile import cooperative_current
 
 TEMPORARY_CREDENTIALS_LIFETIME = timedelta(days=3)
 

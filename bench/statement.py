@@ -74,7 +74,7 @@ def prepare(movements: int):
     from django.utils import timezone
 
     from accounts.models import Member
-    from cooprogreso.profile import cooperatives_load_ready
+    from core.profile import cooperatives_load_ready
     from ledger.books import books_open
     from ledger.services import booked_at
     from products.catalog import product_types_load

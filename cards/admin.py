@@ -18,7 +18,7 @@ from cards.services import (
     card_set_status,
     card_terms_check,
 )
-from cooprogreso.errors import DomainError
+from core.errors import DomainError
 from products.models import DepositAccount
 
 

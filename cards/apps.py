@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CardsConfig(AppConfig):
     name = "cards"
     verbose_name = "Tarjetas"
+
+    def ready(self) -> None:
+        from cards.selectors import member_cards_position
+        from products.position import position_section_register
+
+        position_section_register(template="cards/_position.html", context=member_cards_position)

@@ -17,16 +17,11 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import Member
+from core.masking import mask_card
 from ledger.models import Account as LedgerAccount
 from products.models import DepositAccount
 
 ZERO = Decimal("0.00")
-
-
-def mask(bin: str, last4: str) -> str:
-    """A card number as every screen, receipt, e-mail and log shows it: first six, six
-    X's, last four (``513744XXXXXX0395``)."""
-    return f"{bin}XXXXXX{last4}"
 
 
 class Card(models.Model):
@@ -148,7 +143,7 @@ class Card(models.Model):
 
     @property
     def masked_number(self) -> str:
-        return mask(self.bin, self.last4)
+        return mask_card(self.bin, self.last4)
 
     @property
     def expiry(self) -> str:

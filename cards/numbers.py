@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from stdnum import luhn
 
 from cards.exceptions import BrandMismatch, InvalidCardNumber
-from cards.models import Card, mask
-from cooprogreso.crypto import keyed_hash
+from cards.models import Card
+from core.crypto import keyed_hash
+from core.masking import mask_card
 
 PAN_LENGTH = 16  # the cooperative's VISA and MASTERCARD cards
 _SEPARATORS = re.compile(r"[\s-]")
@@ -32,7 +33,7 @@ class Pan:
 
     @property
     def masked(self) -> str:
-        return mask(self.bin, self.last4)
+        return mask_card(self.bin, self.last4)
 
     @property
     def digest(self) -> str:

@@ -31,13 +31,13 @@ from cards.exceptions import (
 )
 from cards.models import Card, CardPurchase
 from cards.numbers import Pan, pan_parse
-from cooprogreso.profile import cooperative_current
+from core.money import format_money, from_minor, quantize
+from core.profile import cooperative_current
 from ledger.books import book_account
 from ledger.calendar import business_day_on_or_after
 from ledger.exceptions import IdempotencyConflict
 from ledger.models import Account as LedgerAccount
 from ledger.models import Channel, Kind
-from ledger.money import format_money, from_minor, quantize
 from ledger.services import Line, account_open, account_set_status, booking_time, journal_post
 from products.models import DepositAccount
 

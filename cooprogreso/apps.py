@@ -2,15 +2,10 @@ from django.apps import AppConfig
 
 
 class CooprogresoConfig(AppConfig):
-    """The site itself: cooperative profile, notifications, shell, health."""
+    """The site itself: settings, URLs, the shell, health and the demo's composition."""
 
     name = "cooprogreso"
-    verbose_name = "Cooperativa"
+    verbose_name = "Portal"
 
     def ready(self) -> None:
-        from django.urls import register_converter
-
         from cooprogreso import checks  # noqa: F401  (registers system checks)
-        from cooprogreso.converters import CodeConverter
-
-        register_converter(CodeConverter, "code")

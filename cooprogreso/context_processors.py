@@ -2,7 +2,7 @@ from datetime import datetime
 
 from accounts.middleware import idle_limit
 from cooprogreso.navigation import menu_for, support_links
-from cooprogreso.profile import NoActiveCooperative, cooperative_current
+from core.profile import NoActiveCooperative, cooperative_current
 
 
 def portal(request) -> dict:

@@ -15,8 +15,8 @@ from django.db import connection
 from django.utils import timezone
 
 from cooprogreso.celery import app as celery_app
-from cooprogreso.notifications import channel_state
 from cooprogreso.tasks import HEARTBEAT_KEY
+from core.notifications import channel_state
 
 
 def database_ok() -> bool:

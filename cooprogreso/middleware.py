@@ -8,8 +8,8 @@ from django.core.exceptions import BadRequest
 from django.urls import get_resolver
 from django.utils.cache import patch_cache_control
 
-from cooprogreso.logging import request_id_var
-from cooprogreso.text import has_control_characters
+from core.logging import request_id_var
+from core.text import has_control_characters
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class ActiveCooperativeMiddleware:
     def __call__(self, request):
         from django.shortcuts import render
 
-        from cooprogreso.profile import NoActiveCooperative, cooperative_current
+        from core.profile import NoActiveCooperative, cooperative_current
 
         if not request.path.startswith(self.exempt_prefixes):
             try:
@@ -92,7 +92,7 @@ class ClientAddressMiddleware:
 class ControlCharactersMiddleware:
     """A query string holding a control character (``?q=%00``) is answered with the 400
     page before any view reads it: no search, filter or ``next`` ever sees one. Form
-    fields refuse them one by one (``cooprogreso.forms``), path parameters through their
+    fields refuse them one by one (``core.forms``), path parameters through their
     converters (404)."""
 
     def __init__(self, get_response):

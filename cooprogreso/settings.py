@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "core",
     "cooprogreso",
     "ledger",
     "accounts",
@@ -90,8 +91,8 @@ ASGI_APPLICATION = "cooprogreso.asgi.application"
 # A failed CSRF check shows the portal's Spanish 403 page (the other error pages are the
 # handlers in cooprogreso/urls.py).
 CSRF_FAILURE_VIEW = "cooprogreso.views.csrf_failure"
-# Every form field: Unicode NFC and no control characters (cooprogreso/text.py).
-FORM_RENDERER = "cooprogreso.forms.PortalFormRenderer"
+# Every form field: Unicode NFC and no control characters (core/text.py).
+FORM_RENDERER = "core.forms.PortalFormRenderer"
 
 TEMPLATES = [
     {
@@ -103,7 +104,7 @@ TEMPLATES = [
                 "django.templatetags.i18n",
                 "django.templatetags.static",
                 "template_partials.templatetags.partials",
-                "ledger.templatetags.money",
+                "core.templatetags.money",
             ],
             "context_processors": [
                 "django.template.context_processors.request",
@@ -131,7 +132,7 @@ if env.str("DATABASE_URL", default=""):
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-        DATABASES["default"]["ENGINE"] = "cooprogreso.db.sqlite3"
+        DATABASES["default"]["ENGINE"] = "core.db.sqlite3"
         DATABASES["default"]["OPTIONS"] = {
             **SQLITE_OPTIONS,
             **DATABASES["default"].get("OPTIONS", {}),
@@ -140,13 +141,13 @@ else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "cooprogreso.db.sqlite3",
+            "ENGINE": "core.db.sqlite3",
             "NAME": VAR_DIR / "cooprogreso.sqlite3",
             "OPTIONS": SQLITE_OPTIONS,
         }
     }
 # The tables' owner on PostgreSQL: `migrate` and `db_roles` connect as it and grant
-# DATABASE_URL's role only what the portal needs (cooprogreso/db/roles.py).
+# DATABASE_URL's role only what the portal needs (core/db/roles.py).
 DATABASE_OWNER = (
     env.db_url("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", default="") else None
 )
@@ -338,7 +339,7 @@ OUTBOX_DIR = VAR_DIR / "outbox"
 _default_email = "outbox" if DEBUG else "smtp://localhost:25"
 _email_url = env.str("EMAIL_URL", default=_default_email)
 if _email_url == "outbox":
-    EMAIL_BACKEND = "cooprogreso.notifications.OutboxEmailBackend"
+    EMAIL_BACKEND = "core.notifications.OutboxEmailBackend"
 else:
     globals().update(env.email_url_config(_email_url))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cooprogreso <no-responder@localhost>")
@@ -346,9 +347,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_BACKEND = env.str(
     "SMS_BACKEND",
     default=(
-        "cooprogreso.notifications.OutboxSmsBackend"
-        if DEBUG
-        else "cooprogreso.notifications.HttpSmsBackend"
+        "core.notifications.OutboxSmsBackend" if DEBUG else "core.notifications.HttpSmsBackend"
     ),
 )
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
@@ -374,8 +373,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "cooprogreso.logging.RequestIdFilter"},
-        "redact": {"()": "cooprogreso.logging.RedactSecretsFilter"},
+        "request_id": {"()": "core.logging.RequestIdFilter"},
+        "redact": {"()": "core.logging.RedactSecretsFilter"},
     },
     "formatters": {
         "json": {

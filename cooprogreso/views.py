@@ -17,8 +17,8 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from cooprogreso.health import health_report
-from cooprogreso.notifications import outbox_messages
-from cooprogreso.profile import cooperative_current
+from core.notifications import outbox_messages
+from core.profile import cooperative_current
 
 ALLOWED_LOGO_TYPES = {"image/png", "image/jpeg", "image/webp"}
 

@@ -59,13 +59,13 @@ class PostingAdmin(ReadOnlyAdmin):
 
     @admin.display(description="monto")
     def amount(self, obj):
-        from ledger.money import from_minor
+        from core.money import from_minor
 
         return from_minor(obj.amount_minor)
 
     @admin.display(description="saldo")
     def balance_after(self, obj):
-        from ledger.money import from_minor
+        from core.money import from_minor
 
         return from_minor(obj.balance_after_minor)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from ledger.money import from_minor
+from core.money import from_minor
 
 
 @dataclass

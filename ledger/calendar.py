@@ -17,7 +17,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from cooprogreso.profile import cooperative_current
+from core.profile import cooperative_current
 from ledger.models import CalendarDay
 
 _OVERRIDES_KEY = "ledger:calendar:overrides:{country}:{year}:{version}"

@@ -1,4 +1,4 @@
-from cooprogreso.errors import DomainError
+from core.errors import DomainError
 
 
 class LedgerError(DomainError):

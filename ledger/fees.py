@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.money import quantize
 from ledger.books import book_account
 from ledger.models import Account, Tariff
-from ledger.money import quantize
 from ledger.services import Line
 
 ZERO = Decimal("0.00")

@@ -1,4 +1,4 @@
-"""The ledger's tables. Amounts are integer minor units (cents); see ``ledger.money``.
+"""The ledger's tables. Amounts are integer minor units (cents); see ``core.money``.
 
 Journals and postings are append-only: no UPDATE, no DELETE — refused here in the ORM,
 in the admin, and by database triggers (``ledger/sql.py``). A correction is a reversal
@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from ledger.money import from_minor
+from core.money import from_minor
 
 
 class AppendOnlyError(Exception):

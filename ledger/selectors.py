@@ -10,8 +10,8 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from core.money import from_minor
 from ledger.models import Account, Journal, Posting
-from ledger.money import from_minor
 
 DEBITS = "debits"
 CREDITS = "credits"

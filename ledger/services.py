@@ -28,6 +28,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from core.money import to_minor
 from ledger.exceptions import (
     SQLSTATE_ERRORS,
     AccountNotActive,
@@ -39,7 +40,6 @@ from ledger.exceptions import (
     UnknownAccount,
 )
 from ledger.models import Account, Channel, Hold, Journal, Kind, Posting
-from ledger.money import to_minor
 
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
 MAX_ATTEMPTS = 4

@@ -4,7 +4,7 @@ Both databases get the same rules, so that no code path — the ORM, a raw curso
 future app — can break them:
 
 - journals and postings are append-only (UPDATE and DELETE raise;
-  ``cooprogreso.db.append_only``, whose triggers guard the security log too);
+  ``core.db.append_only``, whose triggers guard the security log too);
 - a journal's postings are written *before* the journal row, and a journal row is
   accepted only if its postings number two or more and sum to zero in every currency;
   postings for a journal that already exists are refused, so a balanced journal stays
@@ -26,7 +26,7 @@ database has other code installed. To change anything here, follow docs/ledger.m
 "Versions of the database code": copy, edit, new migration, bump.
 """
 
-from cooprogreso.db import append_only
+from core.db import append_only
 from ledger.dbcode import DatabaseObject, Function, SqliteTrigger, Trigger
 
 # The migration that froze the current version of each object below that names it; a new

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from cooprogreso.errors import DomainError
+from core.errors import DomainError
 from products.investments import InvestmentError, term_deposit_check, term_deposit_open
 from products.loans import LoanTermsInvalid, loan_grant, loan_terms_check
 from products.models import (

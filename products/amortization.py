@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
 
-from ledger.money import quantize
+from core.money import quantize
 
 DAY_BASIS = 360
 ZERO = Decimal("0.00")

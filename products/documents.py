@@ -27,8 +27,9 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from cooprogreso.profile import cooperative_current
-from ledger.money import format_money
+from core.masking import mask_number
+from core.money import format_money
+from core.profile import cooperative_current
 from ledger.selectors import Movement, movements
 from products.models import DepositAccount, VerifiedDocument
 from products.movements import MovementQuery, movement_type
@@ -39,20 +40,6 @@ Fields = list[tuple[str, str]]
 MAX_ROWS = 5000
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 CODE_ALPHABET = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"
-
-
-def mask_number(number: str) -> str:
-    return "*****" + number[-4:]
-
-
-def mask_name(full_name: str) -> str:
-    """Another person's name as the portal shows it to a member: the first word whole,
-    every other word by its initial — enough to recognise someone, not enough to learn a
-    name from an account number ("MARÍA E*** P*** G***")."""
-    words = full_name.upper().split()
-    if not words:
-        return ""
-    return " ".join([words[0], *(f"{word[0]}***" for word in words[1:])])
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,12 @@ from stdnum import luhn
 
 from accounts.audit import audit_log
 from accounts.models import Member, User
-from cooprogreso.errors import DomainError
-from cooprogreso.profile import cooperative_current
+from core.errors import DomainError
+from core.money import MINOR_UNITS, quantize
+from core.profile import cooperative_current
 from ledger.books import book_account
 from ledger.models import Account as LedgerAccount
 from ledger.models import Channel, Journal, Kind, Posting
-from ledger.money import MINOR_UNITS, quantize
 from ledger.selectors import day_start
 from ledger.services import Line, Posted, account_open, booking_time, journal_post
 from products.models import DepositAccount, ProductType, TermDeposit, TermDepositType

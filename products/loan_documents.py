@@ -1,7 +1,8 @@
 """The "TABLA DE AMORTIZACIÓN" a member downloads, as the manual prints it."""
 
-from ledger.money import format_money
-from products.documents import Fields, document_register, mask_number, render_pdf
+from core.masking import mask_number
+from core.money import format_money
+from products.documents import Fields, document_register, render_pdf
 from products.models import Loan, VerifiedDocument
 from products.selectors import ScheduleRow
 from products.templatetags.positions import percent

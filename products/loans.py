@@ -20,12 +20,12 @@ from stdnum import luhn
 
 from accounts.audit import audit_log
 from accounts.models import Member, User
-from cooprogreso.errors import DomainError
+from core.errors import DomainError
+from core.money import quantize
 from ledger.books import book_account
 from ledger.calendar import business_day_on_or_after
 from ledger.models import Account as LedgerAccount
 from ledger.models import Channel, Kind
-from ledger.money import quantize
 from ledger.services import Line, Posted, account_open, booking_time, journal_post
 from products.amortization import DAY_BASIS, add_months, fixed_payment, schedule
 from products.models import DepositAccount, Installment, Loan, LoanType

@@ -1,7 +1,10 @@
 """Comprobantes: what one journal means to one of the member's accounts.
 
-A receipt is built from the ledger alone — the journal, its postings and the products the
-other legs belong to — so every movement has one, whichever operation wrote it.
+A receipt is built from the ledger — the journal, its postings and the products the other
+legs belong to — so every movement has one, whichever operation wrote it. What only the
+operation knows (an interbank transfer's beneficiary, institution and state) comes from
+the describer its app registered for the journal's source (``core.receipts``); plain
+movements have none and read the ledger alone.
 """
 
 from dataclasses import dataclass
@@ -13,10 +16,11 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from cooprogreso.profile import cooperative_current
+from core.masking import mask_name, mask_number
+from core.money import format_money, from_minor
+from core.profile import cooperative_current
+from core.receipts import receipt_describe
 from ledger.models import Posting
-from ledger.money import format_money, from_minor
-from products.documents import mask_name, mask_number
 from products.models import DepositAccount
 
 # Lines a receipt prints that its public verification page leaves out: who the other
@@ -46,7 +50,7 @@ class Receipt:
     origin: str
     beneficiary: str
     institution: str
-    status: str = ""  # an interbank transfer's: Por enviar, Enviada, Acreditada, Devuelta
+    status: str = ""  # from the operation's describer: an interbank transfer's Por enviar…
 
     @property
     def lines(self) -> list[tuple[str, str]]:
@@ -97,28 +101,10 @@ def _product_label(posting: Posting) -> tuple[str, str, int | None]:
     return "", "", None
 
 
-def _interbank_transfer(journal):
-    """The interbank transfer this journal made (or refunded): the ledger only knows the
-    clearing account, the transfer knows the beneficiary and where settlement is."""
-    for attr in ("transfer", "refunded_transfer"):
-        try:
-            transfer = getattr(journal, attr)
-        except ObjectDoesNotExist:
-            continue
-        beneficiary = transfer.beneficiary
-        if beneficiary is not None and beneficiary.institution_id is not None:
-            return transfer
-    return None
-
-
 def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
     """The receipt of movement ``posting_id`` of ``account``; 404 unless it is one."""
     mine = (
-        Posting.objects.select_related(
-            "journal",
-            "journal__transfer__beneficiary__institution",
-            "journal__refunded_transfer__beneficiary__institution",
-        )
+        Posting.objects.select_related("journal")
         .filter(pk=posting_id, account_id=account.ledger_account_id)
         .first()
     )
@@ -163,15 +149,10 @@ def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
         beneficiary = f"{account.member.full_name} — {mine_label}"
     institution = cooperative_current().short_name.upper()
     status = ""
-    interbank = _interbank_transfer(journal)
-    if interbank is not None:
-        external = interbank.beneficiary
-        status = interbank.get_status_display()
-        beneficiary = (
-            f"{external.name} — {external.get_account_type_display()} "
-            f"{mask_number(external.account_number)}"
-        )
-        institution = external.institution.name
+    described = receipt_describe(journal)
+    if described is not None:
+        beneficiary, institution = described.beneficiary, described.institution
+        status = described.status
     return Receipt(
         account=account,
         posting_id=mine.pk,

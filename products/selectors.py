@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Member
-from ledger.money import quantize
+from core.money import quantize
 from products.loans import late_charge
 from products.models import DepositAccount, Installment, Loan, ProductRequest, TermDeposit
 
@@ -35,6 +35,14 @@ def member_has_active_products(*, member: Member) -> bool:
     return DepositAccount.objects.filter(
         member=member, status=DepositAccount.Status.ACTIVE
     ).exists()
+
+
+def enrollment_needs_an_active_product(member: Member) -> str:
+    """What products requires of a member who enrolls in the portal (registered with
+    ``accounts.enrollment`` by ``ProductsConfig.ready``): an active account."""
+    if member_has_active_products(member=member):
+        return ""
+    return "necesitas tener un producto activo en la cooperativa"
 
 
 def member_loans(*, member: Member) -> list[Loan]:

@@ -26,20 +26,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
 
-from cooprogreso.errors import DomainError
-from cooprogreso.notifications import send_email
-from cooprogreso.profile import cooperative_current
+from core.errors import DomainError
+from core.masking import mask_number
+from core.money import format_money, from_minor
+from core.notifications import send_email
+from core.profile import cooperative_current
 from ledger.models import Account as LedgerAccount
 from ledger.models import Hold, Posting
-from ledger.money import format_money, from_minor
 from ledger.selectors import day_start
-from products.documents import (
-    Fields,
-    absolute_url,
-    document_register,
-    mask_number,
-    render_pdf,
-)
+from products.documents import Fields, absolute_url, document_register, render_pdf
 from products.models import DepositAccount, StatementDelivery, VerifiedDocument
 
 logger = logging.getLogger(__name__)

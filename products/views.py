@@ -8,17 +8,17 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.confirm import Operation, Prepared, operation_view
-from cards.selectors import member_cards
-from cooprogreso.ratelimit import rate_limited, too_many_requests
+from core.masking import mask_number
+from core.money import format_money
+from core.ratelimit import rate_limited, too_many_requests
 from ledger.exceptions import InsufficientFunds
 from ledger.models import Channel
-from ledger.money import format_money
 from ledger.selectors import movements
-from products.documents import mask_number
 from products.forms import LoanPayForm
 from products.investments import term_deposit_summary
 from products.loans import installment_pay, loan_due
 from products.movements import MovementFilterForm, movement_query, movement_type
+from products.position import position_sections
 from products.receipts import receipt_build, receipt_pdf, receipt_result
 from products.selectors import (
     loan_summary,
@@ -45,7 +45,6 @@ def position(request):
         loan_summary(loan, unpaid=loan.unpaid, on=today) for loan in member_loans(member=member)
     ]
     deposits = [term_deposit_summary(d, on=today) for d in member_term_deposits(member=member)]
-    cards = member_cards(member=member)
     return render(
         request,
         "products/position.html",
@@ -53,8 +52,7 @@ def position(request):
             "accounts": member_deposit_accounts(member=member),
             "loans": loans,
             "deposits": deposits,
-            "credit_cards": [card for card in cards if card.is_credit],
-            "debit_cards": [card for card in cards if not card.is_credit],
+            "sections": position_sections(member=member),
         },
     )
 

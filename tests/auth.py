@@ -4,7 +4,7 @@ import re
 
 from django.core import mail
 
-from cooprogreso.notifications import LocmemSmsBackend
+from core.notifications import LocmemSmsBackend
 
 CODE = re.compile(r"código de seguridad es (\d{6})")
 

@@ -6,8 +6,8 @@ from django.core.cache import cache
 from django.test import Client, TestCase
 
 from accounts.catalogs import catalogs_load, faq_load, legal_documents_load
-from cooprogreso.models import Cooperative
-from cooprogreso.profile import cooperatives_load_ready
+from core.models import Cooperative
+from core.profile import cooperatives_load_ready
 from tests.factories import PASSWORD, MemberFactory, UserFactory
 
 # Every hash the suite makes is Argon2id, at a cost a test run can afford (tests/hashers.py).
@@ -32,7 +32,7 @@ def client():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    from cooprogreso.notifications import LocmemSmsBackend
+    from core.notifications import LocmemSmsBackend
 
     cache.clear()
     LocmemSmsBackend.outbox.clear()

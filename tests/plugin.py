@@ -89,7 +89,7 @@ TEST_ENVIRONMENT = {
     "STATIC_MANIFEST": "false",
     "CACHE_URL": "locmemcache://",
     "DB_CONN_MAX_AGE": "0",
-    "SMS_BACKEND": "cooprogreso.notifications.LocmemSmsBackend",
+    "SMS_BACKEND": "core.notifications.LocmemSmsBackend",
     "CELERY_TASK_ALWAYS_EAGER": "true",
     "COOPROGRESO_VAR_DIR": tempfile.mkdtemp(prefix="cooprogreso-test-"),
     "STATIC_ROOT": tempfile.mkdtemp(prefix="cooprogreso-static-"),

@@ -25,7 +25,7 @@ def test_the_session_cookie_is_set_with_the_host_prefix_and_signs_in(client, mem
 
 
 def test_the_logs_hide_the_prefixed_cookies():
-    from cooprogreso.logging import REDACTED, redact
+    from core.logging import REDACTED, redact
 
     cookies = {"__Host-sessionid": "abc", "__Host-csrftoken": "def", "theme": "dark"}
     assert redact(cookies) == {

@@ -1,13 +1,15 @@
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models.base import model_unpickle
 from PIL import Image
 
-from cooprogreso.models import Cooperative, validate_logo
-from cooprogreso.profile import cooperative_activate, cooperative_current
+from core.models import Cooperative, validate_logo
+from core.profile import cooperative_activate, cooperative_current
 
 
 def test_the_three_manual_cooperatives_are_ready(cooperative):
@@ -106,3 +108,38 @@ def test_the_ready_profiles_load_with_one_command_any_number_of_times(db):
         call_command("cooperatives_load", stdout=out)
         assert out.getvalue().strip() == "Perfiles de cooperativa: 3; activo: Cooprogreso"
     assert Cooperative.objects.filter(is_active=True).get().slug == "cooprogreso"
+
+
+class _CachedByAnOlderRelease:
+    """Unpickles as the profile did when the site package held its model."""
+
+    def __reduce__(self):
+        return model_unpickle, (("cooprogreso", "cooperative"),)
+
+
+def test_a_profile_cached_before_the_model_moved_to_the_kernel_is_never_read(db):
+    cache.set("cooperative:active:v1", _CachedByAnOlderRelease(), timeout=300)
+    assert cooperative_current().slug == "cooprogreso"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_migrated_before_the_kernel_keeps_its_profiles_and_staff_permissions():
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    MigrationExecutor(connection).migrate([("core", None)])  # the schema main left
+    assert ContentType.objects.filter(app_label="cooprogreso", model="cooperative").exists()
+    staff = Group.objects.create(name="Perfiles")
+    staff.permissions.set(Permission.objects.filter(content_type__app_label="cooprogreso"))
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert sorted(staff.permissions.values_list("content_type__app_label", "codename")) == [
+        ("core", f"{action}_cooperative") for action in ("add", "change", "delete", "view")
+    ]
+    assert not ContentType.objects.filter(app_label="cooprogreso").exists()
+    assert Cooperative.objects.count() == 3
+    assert Cooperative.objects.get(is_active=True).slug == "cooprogreso"

@@ -21,8 +21,8 @@ from django.core.management.base import CommandError
 from django.db import ProgrammingError, connection
 from django.test import override_settings
 
-from cooprogreso.db.append_only import GUARDED_TABLES
-from cooprogreso.db.roles import (
+from core.db.append_only import GUARDED_TABLES
+from core.db.roles import (
     LIMITED,
     ROW_PRIVILEGES,
     RoleError,

@@ -4,9 +4,9 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
+from accounts.demo import DEMO_LOGINS
 from accounts.models import Member, User
-from cooprogreso.demo import DEMO_LOGINS
-from cooprogreso.models import Cooperative
+from core.models import Cooperative
 
 
 def snapshot() -> dict:

@@ -20,7 +20,7 @@ def browser(db):
 
 @pytest.fixture
 def too_many(monkeypatch):
-    monkeypatch.setattr("cooprogreso.ratelimit.hit_limit", lambda *args, **kwargs: True)
+    monkeypatch.setattr("core.ratelimit.hit_limit", lambda *args, **kwargs: True)
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ def test_a_real_worker_runs_the_heartbeat_through_redis(settings):
 
 
 def test_a_failing_sms_gateway_is_reported_without_failing_the_check(client, db, settings):
-    from cooprogreso.notifications import notification_send
+    from core.notifications import notification_send
 
     settings.SMS_BACKEND = "tests.test_notifications.FailingSmsBackend"
     notification_send(phone="+593987654321", email="maria@example.com", subject="", body="x")

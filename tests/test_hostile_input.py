@@ -29,7 +29,7 @@ from django import forms
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from cooprogreso.text import CONTROL_CHARACTERS_MESSAGE
+from core.text import CONTROL_CHARACTERS_MESSAGE
 from tests.factories import PASSWORD
 
 NUL, ESC = "\x00", "\x1b"

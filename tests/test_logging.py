@@ -5,13 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import luhn
 
-from cooprogreso.logging import (
-    REDACTED,
-    RedactSecretsFilter,
-    RequestIdFilter,
-    mask_card_number,
-    mask_card_numbers_in,
-)
+from core.logging import REDACTED, RedactSecretsFilter, RequestIdFilter
+from core.masking import mask_card_number, mask_card_numbers_in
 
 
 def format_record(msg, *args, **extra):

@@ -5,8 +5,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from django.core import mail
 
-from cooprogreso import notifications
-from cooprogreso.notifications import (
+from core import notifications
+from core.notifications import (
     HttpSmsBackend,
     LocmemSmsBackend,
     OutboxEmailBackend,
@@ -169,7 +169,7 @@ def test_each_channel_keeps_its_recent_state(settings):
     failing = channel_state("sms")
     assert failing["status"] == "failing" and failing["consecutive_failures"] == 2
     assert channels_failing() is False  # e-mail has not failed
-    settings.SMS_BACKEND = "cooprogreso.notifications.LocmemSmsBackend"
+    settings.SMS_BACKEND = "core.notifications.LocmemSmsBackend"
     send_sms(to="+593987654321", body="x")
     recovered = channel_state("sms")
     assert recovered["status"] == "ok" and recovered["consecutive_failures"] == 0
@@ -177,7 +177,7 @@ def test_each_channel_keeps_its_recent_state(settings):
 
 
 def test_a_gateway_error_is_logged_with_its_status(gateway, caplog, settings):
-    settings.SMS_BACKEND = "cooprogreso.notifications.HttpSmsBackend"
+    settings.SMS_BACKEND = "core.notifications.HttpSmsBackend"
     gateway.status = 503
     with caplog.at_level("INFO", logger=notifications.__name__), pytest.raises(OSError):
         send_sms(to="+593987654321", body="Código 222333")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from cooprogreso.demo import DEMO_LOGINS
+from accounts.demo import DEMO_LOGINS
 from cooprogreso.management.commands.runportal import parse_procfile
 
 ROOT = Path(__file__).resolve().parent.parent

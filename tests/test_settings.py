@@ -63,7 +63,7 @@ def settings_in(env: dict, tmp_path) -> dict:
 
 def test_the_embedded_default_is_sqlite_in_wal_mode_with_a_serverless_broker(tmp_path):
     out = settings_in({"DJANGO_DEBUG": "true"}, tmp_path)
-    assert out["engine"] == "cooprogreso.db.sqlite3"
+    assert out["engine"] == "core.db.sqlite3"
     assert out["options"]["transaction_mode"] == "IMMEDIATE"
     assert out["journal_mode"] == "wal"
     assert out["broker"] == "filesystem://"
@@ -117,7 +117,7 @@ def test_a_sqlite_database_url_gets_the_same_write_lock_settings(tmp_path):
     out = settings_in(
         {"DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path}/other.sqlite3"}, tmp_path
     )
-    assert out["engine"] == "cooprogreso.db.sqlite3"
+    assert out["engine"] == "core.db.sqlite3"
     assert out["options"]["transaction_mode"] == "IMMEDIATE"
     assert out["journal_mode"] == "wal"
 

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class TransfersConfig(AppConfig):
     name = "transfers"
     verbose_name = "Transferencias"
+
+    def ready(self) -> None:
+        from core.receipts import UNSOURCED, describer_register
+        from transfers.receipts import TRANSFER_SOURCE, transfer_describe
+
+        describer_register(TRANSFER_SOURCE, transfer_describe)
+        describer_register(UNSOURCED, transfer_describe)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.identification import normalize_identification
 from accounts.models import Member
-from products.documents import mask_name
+from core.masking import mask_name
 from products.models import DepositAccount
 from transfers.exceptions import BeneficiaryError
 from transfers.models import Beneficiary, Institution

@@ -1,6 +1,6 @@
 """Why a transfer or a beneficiary is refused, in words a member understands."""
 
-from cooprogreso.errors import DomainError
+from core.errors import DomainError
 
 
 class TransferError(DomainError):

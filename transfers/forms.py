@@ -7,9 +7,10 @@ from decimal import Decimal
 from django import forms
 
 from accounts.identification import normalize_identification
-from ledger.money import format_money
-from products.documents import mask_number
-from products.forms import AmountField, OriginAccountField, account_label
+from core.fields import AmountField, OriginAccountField
+from core.masking import mask_number
+from core.money import format_money
+from products.forms import account_label
 from products.models import DepositAccount
 from transfers.beneficiaries import ACCOUNT_NUMBER
 from transfers.limits import PERIODS
@@ -63,7 +64,9 @@ class TransferForm(forms.Form):
     ):
         super().__init__(*args, **kwargs)
         self.kind = kind
-        origin = OriginAccountField(accounts=accounts)
+        origin = OriginAccountField(
+            accounts=[a for a in accounts if a.can_transact], describe=account_label
+        )
         destination_error = {
             "required": "Selecciona la cuenta de destino.",
             "invalid_choice": "Selecciona una cuenta de destino de la lista.",

@@ -12,9 +12,9 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import Member
-from cooprogreso.errors import DomainError
-from cooprogreso.profile import cooperative_current
-from ledger.money import format_money
+from core.errors import DomainError
+from core.money import format_money
+from core.profile import cooperative_current
 from transfers.models import MemberLimit, Transfer, TransferKind, TransferLimit
 
 PERIODS = (("daily", "diario"), ("weekly", "semanal"), ("monthly", "mensual"))

@@ -21,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from products.documents import mask_name
+from core.masking import mask_name
 
 
 class PayeeResult:

@@ -18,16 +18,16 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import Member, User
-from cooprogreso.notifications import notification_send
-from cooprogreso.profile import cooperative_current
+from core.masking import mask_number
+from core.money import format_money
+from core.notifications import notification_send
+from core.profile import cooperative_current
 from ledger import calendar
 from ledger.books import book_account
 from ledger.exceptions import IdempotencyConflict
 from ledger.fees import FeeQuote, fee_lines, fee_quote
 from ledger.models import Channel, Kind, Tariff
-from ledger.money import format_money
 from ledger.services import Line, booking_time, journal_post
-from products.documents import mask_number
 from products.models import DepositAccount
 from transfers.exceptions import (
     CoolingOff,

@@ -24,14 +24,14 @@ from functools import partial
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cooprogreso.notifications import notification_send
-from cooprogreso.profile import cooperative_current
+from core.masking import mask_number
+from core.money import format_money, from_minor, to_minor
+from core.notifications import notification_send
+from core.profile import cooperative_current
 from ledger import calendar
 from ledger.books import book_account
 from ledger.models import Kind
-from ledger.money import format_money, from_minor, to_minor
 from ledger.services import Line, journal_post, journal_reverse
-from products.documents import mask_number
 from transfers.models import Beneficiary, SettlementBatch, Transfer
 from transfers.network import ItemResult, NetworkUnavailable, PaymentNetwork, network_get
 

@@ -28,9 +28,9 @@ from accounts.forms import ChallengeForm
 from accounts.models import Member, TermsDocument
 from accounts.views.login import challenge_context
 from accounts.views.recovery import decoy_resend, decoy_undelivered, limited_by_identification
-from cooprogreso.models import Cooperative
-from cooprogreso.profile import cooperative_current
-from cooprogreso.ratelimit import too_many_requests
+from core.models import Cooperative
+from core.profile import cooperative_current
+from core.ratelimit import too_many_requests
 
 STATE = "enrollment"
 

@@ -52,10 +52,10 @@ from accounts.login import (
     user_for_username,
 )
 from accounts.models import SecurityAnswer, SecurityImage, User
-from cooprogreso.crypto import decrypt, encrypt
-from cooprogreso.models import Cooperative
-from cooprogreso.profile import cooperative_current
-from cooprogreso.ratelimit import rate_limited, too_many_requests
+from core.crypto import decrypt, encrypt
+from core.models import Cooperative
+from core.profile import cooperative_current
+from core.ratelimit import rate_limited, too_many_requests
 
 STATE = "login"
 

@@ -24,7 +24,7 @@ from accounts.passkeys import (
 )
 from accounts.views.login import sign_in_user
 from accounts.views.profile import ConfirmForm, operation_view
-from cooprogreso.ratelimit import rate_limited
+from core.ratelimit import rate_limited
 
 AUTHORIZED = "passkey_authorized"
 WINDOW = 300  # seconds to complete the browser's ceremony after the code

@@ -44,11 +44,11 @@ from accounts.models import (
 )
 from accounts.notices import security_change_notify
 from accounts.recovery import password_set
-from cooprogreso.crypto import decrypt, encrypt
-from cooprogreso.models import Cooperative
-from cooprogreso.notifications import notification_send
-from cooprogreso.profile import cooperative_current
-from cooprogreso.ratelimit import hit_limit
+from core.crypto import decrypt, encrypt
+from core.models import Cooperative
+from core.notifications import notification_send
+from core.profile import cooperative_current
+from core.ratelimit import hit_limit
 
 
 @login_required

@@ -31,9 +31,9 @@ from accounts.recovery import (
     username_send,
 )
 from accounts.views.login import challenge_context
-from cooprogreso.notifications import channels_failing
-from cooprogreso.profile import cooperative_current
-from cooprogreso.ratelimit import rate_limited, too_many_requests
+from core.notifications import channels_failing
+from core.profile import cooperative_current
+from core.ratelimit import rate_limited, too_many_requests
 
 STATE = "recovery"
 MAX_DECOY_ATTEMPTS = challenges.MAX_ATTEMPTS

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django import template
 
-from ledger.money import format_money
-from products.documents import mask_number
+from core.masking import mask_number
+from core.money import format_money
 
 register = template.Library()
 HIDDEN = "****"

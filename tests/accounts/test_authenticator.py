@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts import challenges
 from accounts.exceptions import WrongAnswer
 from accounts.models import AuthenticatorApp
-from cooprogreso.crypto import decrypt
+from core.crypto import decrypt
 from tests.auth import last_code, op_id
 
 

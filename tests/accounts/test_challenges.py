@@ -22,9 +22,9 @@ from accounts.exceptions import (
     WrongAnswer,
 )
 from accounts.models import Challenge, SecurityAnswer, SecurityQuestion
-from cooprogreso.models import Cooperative
-from cooprogreso.notifications import LocmemSmsBackend
-from cooprogreso.profile import cooperative_activate
+from core.models import Cooperative
+from core.notifications import LocmemSmsBackend
+from core.profile import cooperative_activate
 from tests.auth import last_code
 
 TRANSFER = {"source": "410112060750", "target": "410112060999", "amount": "25.00"}

@@ -77,8 +77,8 @@ def test_posts_without_the_csrf_token_are_refused(member, password, path):
 def test_panama_signs_in_with_a_security_question(client, member, password, cooperative):
     from accounts.credentials import hash_answer
     from accounts.models import SecurityAnswer, SecurityQuestion
-    from cooprogreso.models import Cooperative
-    from cooprogreso.profile import cooperative_activate
+    from core.models import Cooperative
+    from core.profile import cooperative_activate
 
     cooperative_activate(cooperative=Cooperative.objects.get(slug="cooprofesionales-pa"))
     question = SecurityQuestion.objects.first()

@@ -3,9 +3,9 @@
 from django.core import mail
 
 from accounts.models import Enrollment, TermsAcceptance, User
-from cooprogreso.models import Cooperative
-from cooprogreso.notifications import LocmemSmsBackend
-from cooprogreso.profile import cooperative_activate
+from core.models import Cooperative
+from core.notifications import LocmemSmsBackend
+from core.profile import cooperative_activate
 from ledger.books import books_open
 from products.catalog import product_types_load
 from products.models import ProductType
@@ -84,6 +84,20 @@ def test_a_member_without_products_learns_why_on_their_own_phone(client, db):
     assert "necesitas tener un producto activo" in LocmemSmsBackend.outbox[-1].body
     assert "código" not in LocmemSmsBackend.outbox[-1].body
     assert User.objects.filter(member=member).count() == 0
+
+
+def test_enrolling_asks_what_the_apps_above_identity_require(new_member, monkeypatch):
+    """Identity imports no app above it: products' rule (an active product) and any other
+    app's come from the requirements they register."""
+    from accounts import enrollment
+
+    assert enrollment.enrollment_find(id_number=new_member.id_number).ok
+    monkeypatch.setattr(enrollment, "_requirements", [*enrollment._requirements])
+    enrollment.enrollment_requirement_register(
+        lambda member: "necesitas firmar el contrato de banca empresas"
+    )
+    found = enrollment.enrollment_find(id_number=new_member.id_number)
+    assert found.problem == "necesitas firmar el contrato de banca empresas"
 
 
 def test_a_member_who_already_signs_in_is_told_to_recover_instead(client, member, password):

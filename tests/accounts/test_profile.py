@@ -3,7 +3,7 @@
 from django.core import mail
 
 from accounts.models import AuditEvent, Device, SecurityQuestion, User
-from cooprogreso.notifications import LocmemSmsBackend
+from core.notifications import LocmemSmsBackend
 from tests.auth import last_code, op_id, sign_in
 from tests.conftest import CommittingClient
 
@@ -177,8 +177,8 @@ def test_the_profile_needs_a_signed_in_member(client, db):
 def test_the_bolivian_profile_sets_a_transaction_pin_with_a_code(me, member, cooperative):
     from datetime import date
 
-    from cooprogreso.models import Cooperative
-    from cooprogreso.profile import cooperative_activate
+    from core.models import Cooperative
+    from core.profile import cooperative_activate
 
     cooperative_activate(cooperative=Cooperative.objects.get(slug="progreso-bo"))
     assert "Cambiar PIN" in me.get("/perfil/").content.decode()

@@ -5,9 +5,9 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import AuditEvent, SecurityImage, User
-from cooprogreso.models import Cooperative
-from cooprogreso.notifications import LocmemSmsBackend
-from cooprogreso.profile import cooperative_activate
+from core.models import Cooperative
+from core.notifications import LocmemSmsBackend
+from core.profile import cooperative_activate
 from tests.auth import last_code, sign_in
 
 

@@ -5,8 +5,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from cooprogreso.models import Cooperative
-from cooprogreso.profile import cooperative_activate
+from core.models import Cooperative
+from core.profile import cooperative_activate
 from tests.accounts.test_enrollment import walk
 from tests.auth import last_code
 from tests.factories import UserFactory
@@ -20,7 +20,7 @@ def test_a_member_blocked_by_a_branch_cannot_reactivate_by_enrolling(
     user = member_issue_credentials(member=new_member, actor=staff_user, reason="alta")
     user_set_active(user=user, active=False, actor=staff_user, reason="fraude")
     walk(client, {"id_number": new_member.id_number})
-    from cooprogreso.notifications import LocmemSmsBackend
+    from core.notifications import LocmemSmsBackend
 
     assert "acércate a una agencia" in LocmemSmsBackend.outbox[-1].body
     assert not User.objects.get(pk=user.pk).is_active

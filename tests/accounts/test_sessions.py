@@ -8,8 +8,8 @@ from accounts import challenges
 from accounts.exceptions import SecretsLocked, WrongAnswer
 from accounts.models import Session, User
 from accounts.services import member_issue_credentials
-from cooprogreso.models import Cooperative
-from cooprogreso.profile import cooperative_activate
+from core.models import Cooperative
+from core.profile import cooperative_activate
 from tests.accounts.test_staff import run_action
 from tests.auth import last_code, op_id, sign_in
 from tests.conftest import CommittingClient

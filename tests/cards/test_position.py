@@ -80,3 +80,16 @@ def test_a_blocked_card_says_so_and_a_cancelled_card_is_gone(member_client, memb
     html = member_client.get(POSITION).content.decode()
     assert blocked.masked_number in html and "BLOQUEADA" in html
     assert cancelled.masked_number not in html
+
+
+def test_the_cards_reach_the_position_only_through_the_section_they_register(
+    member_client, savings, debit_card, monkeypatch
+):
+    """Products imports no app above it: the card tables are the section cards registers
+    (``products.position``), and without it the page shows none."""
+    from products import position
+
+    assert "Tarjetas de débito" in member_client.get(POSITION).content.decode()
+    monkeypatch.setattr(position, "_sections", [])
+    html = member_client.get(POSITION).content.decode()
+    assert "Tarjetas de débito" not in html and "550975XXXXXX7023" not in html

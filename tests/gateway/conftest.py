@@ -54,7 +54,7 @@ def sms_gateway(settings):
     process = subprocess.Popen([sys.executable, str(SCRIPT)], stdout=subprocess.PIPE, text=True)
     try:
         gateway = FakeGateway(int(process.stdout.readline()))
-        settings.SMS_BACKEND = "cooprogreso.notifications.HttpSmsBackend"
+        settings.SMS_BACKEND = "core.notifications.HttpSmsBackend"
         settings.SMS_GATEWAY_URL = gateway.url
         settings.SMS_GATEWAY_TOKEN = "gateway-token"
         yield gateway

@@ -6,7 +6,7 @@ from django.test import TestCase
 
 from accounts.models import User
 from accounts.services import member_issue_credentials
-from cooprogreso.notifications import channel_state
+from core.notifications import channel_state
 from tests.auth import sign_in
 
 

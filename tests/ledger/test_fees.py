@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.money import quantize
 from ledger.books import book_account, books_open
 from ledger.fees import fee_lines, fee_quote
 from ledger.models import Kind, Tariff
-from ledger.money import quantize
 from ledger.selectors import book_balance
 from ledger.services import Line, journal_post
 from tests.ledger.conftest import refreshed

@@ -9,10 +9,10 @@ from decimal import Decimal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cooprogreso.errors import DomainError
+from core.errors import DomainError
+from core.money import from_minor
 from ledger.audit import ledger_check
 from ledger.models import Account, Hold, Journal, Kind
-from ledger.money import from_minor
 from ledger.services import Line, hold_place, hold_release, journal_post, journal_reverse
 from tests.ledger.conftest import open_savings
 

@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from cooprogreso.profile import cooperative_current
+from core.money import quantize
+from core.profile import cooperative_current
 from ledger.books import book_account
 from ledger.models import Journal
-from ledger.money import quantize
 from products.investments import (
     InvestmentError,
     average_daily_balance,

@@ -34,6 +34,30 @@ def test_every_movement_has_a_receipt(member_client, savings):
     assert "Código de verificación" in text
 
 
+def test_an_app_describes_the_receipts_of_the_journals_it_writes(
+    member_client, savings, monkeypatch
+):
+    """A later operation (a bill payment, a payroll line) gets its receipt lines from the
+    describer its app registers for its journals' source: products names none of them."""
+    from core import receipts
+
+    monkeypatch.setattr(receipts, "_describers", {})
+    receipts.describer_register(
+        "products.depositaccount",
+        lambda journal: receipts.Description(
+            beneficiary="EMPRESA ELÉCTRICA QUITO — Suministro *****1234",
+            institution="EMPRESA ELÉCTRICA QUITO",
+            status="Pagada",
+        ),
+    )
+    posting = Posting.objects.filter(account=savings.ledger_account).latest("pk")
+    html = member_client.get(
+        f"/cuentas/{savings.public_id}/movimientos/{posting.pk}/comprobante/"
+    ).content.decode()
+    assert "EMPRESA ELÉCTRICA QUITO — Suministro *****1234" in html
+    assert "<dd>EMPRESA ELÉCTRICA QUITO</dd>" in html and "<dd>Pagada</dd>" in html
+
+
 def test_a_debit_receipt_names_the_loan_it_paid(member_client, member, savings):
     from products.loans import installment_pay, loan_due
 

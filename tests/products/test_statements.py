@@ -12,8 +12,8 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from core.money import from_minor
 from ledger.models import Posting
-from ledger.money import from_minor
 from ledger.services import booked_at, hold_place
 from products import statements, tasks
 from products.models import ProductType, StatementDelivery, VerifiedDocument
@@ -335,9 +335,9 @@ def test_staff_see_the_deliveries_in_the_admin(client, staff_user, member, subsc
 
 
 def test_the_development_outbox_names_the_attachment(settings, tmp_path):
-    from cooprogreso.notifications import outbox_messages, send_email
+    from core.notifications import outbox_messages, send_email
 
-    settings.EMAIL_BACKEND = "cooprogreso.notifications.OutboxEmailBackend"
+    settings.EMAIL_BACKEND = "core.notifications.OutboxEmailBackend"
     settings.OUTBOX_DIR = tmp_path / "outbox"
     send_email(
         to=["maria@example.com"],

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.http import Http404
 
-from cooprogreso.models import Cooperative
-from products.documents import mask_name
+from core.masking import mask_name
+from core.models import Cooperative
 from transfers.beneficiaries import (
     beneficiary_add_external,
     beneficiary_add_internal,

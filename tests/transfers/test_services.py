@@ -291,7 +291,7 @@ def test_registering_a_payee_again_does_not_reset_its_cap(member, savings, gabri
 
 
 def test_funds_origin_is_required_past_the_bolivian_threshold(member, savings, carlos):
-    from cooprogreso.models import Cooperative
+    from core.models import Cooperative
 
     coop = Cooperative.objects.get(is_active=True)
     coop.funds_origin_threshold, coop.funds_origin_window_days = D("1000.00"), 5

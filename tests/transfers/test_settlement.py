@@ -10,7 +10,7 @@ import time_machine
 from django.core import mail
 from django.test import TestCase
 
-from cooprogreso.models import Cooperative
+from core.models import Cooperative
 from ledger.models import Journal, Kind
 from ledger.selectors import book_balance
 from transfers import settlement

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.audit import audit_log
 from accounts.confirm import Operation, Prepared, operation_view
 from accounts.notices import security_change_notify
-from cooprogreso.profile import cooperative_current
-from cooprogreso.ratelimit import rate_limited
-from products.documents import mask_number
+from core.masking import mask_number
+from core.profile import cooperative_current
+from core.ratelimit import rate_limited
 from transfers.beneficiaries import (
     beneficiary_add_external,
     beneficiary_add_internal,

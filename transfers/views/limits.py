@@ -6,8 +6,8 @@ from decimal import Decimal
 from accounts.audit import audit_log
 from accounts.confirm import Operation, Prepared, operation_view
 from accounts.notices import security_change_notify
-from cooprogreso.profile import cooperative_current
-from ledger.money import format_money
+from core.money import format_money
+from core.profile import cooperative_current
 from transfers.forms import LimitsForm
 from transfers.limits import (
     PERIODS,

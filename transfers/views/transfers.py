@@ -15,10 +15,10 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from accounts.confirm import Operation, Prepared, operation_view
-from cooprogreso.profile import cooperative_current
+from core.masking import mask_number
+from core.money import format_money
+from core.profile import cooperative_current
 from ledger.models import Channel, Posting
-from ledger.money import format_money
-from products.documents import mask_number
 from products.models import DepositAccount
 from products.receipts import receipt_result
 from products.selectors import member_deposit_accounts

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cooprogreso.profile import cooperative_current, cooperatives_load_ready
+from core.profile import cooperative_current, cooperatives_load_ready
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from cooprogreso.db.roles import RoleError, app_role_grant, connected_as, owner_credentials
+from core.db.roles import RoleError, app_role_grant, connected_as, owner_credentials
 
 
 class Command(BaseCommand):

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cooprogreso.demo import DEMO_LOGINS, demo_load
+from accounts.demo import DEMO_LOGINS
+from cooprogreso.demo import demo_load
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from django.core.management.base import CommandError
 from django.core.management.commands import migrate
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from cooprogreso.db.roles import RoleError, app_role_grant, connected_as, owner_credentials
+from core.db.roles import RoleError, app_role_grant, connected_as, owner_credentials
 
 
 class Command(migrate.Command):

@@ -8,7 +8,7 @@ from contextlib import nullcontext
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
-from cooprogreso.db.roles import RoleError, connected_as, owner_credentials
+from core.db.roles import RoleError, connected_as, owner_credentials
 from ledger.checks import database_code_differences, describe
 from ledger.dbcode import reinstall
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-from cooprogreso.db.append_only import GUARDED_TABLES
+from core.db.append_only import GUARDED_TABLES
 
 ROW_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
 # Privileges the application role never holds on any table.

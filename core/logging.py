@@ -2,14 +2,14 @@
 
 Never logged: passwords, OTP codes, PINs, security answers, session ids, full card
 numbers. Values of sensitive keys are replaced, and anything that looks like a card
-number (13–19 digits passing Luhn) is masked as first six + X + last four.
+number (13–19 digits passing Luhn) is masked as first six + X + last four
+(``core.masking``).
 """
 
 import contextvars
 import logging
-import re
 
-from stdnum import luhn
+from core.masking import mask_card_numbers_in
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -39,20 +39,6 @@ SENSITIVE_KEYS = frozenset(
     }
 )
 REDACTED = "[OCULTO]"
-_CARD_CANDIDATE = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
-
-
-def mask_card_number(number: str) -> str:
-    """``5137440000000395`` → ``513744XXXXXX0395``."""
-    return number[:6] + "X" * (len(number) - 10) + number[-4:]
-
-
-def mask_card_numbers_in(text: str) -> str:
-    def replace(match: re.Match) -> str:
-        digits = match.group(0)
-        return mask_card_number(digits) if luhn.is_valid(digits) else digits
-
-    return _CARD_CANDIDATE.sub(replace, text)
 
 
 def redact(value):

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
-from cooprogreso.models import Cooperative
-from cooprogreso.profile import cooperative_activate
+from core.models import Cooperative
+from core.profile import cooperative_activate
 
 
 @admin.register(Cooperative)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.money import AmountError, format_money, from_minor, parse_amount, quantize, to_minor
+from core.money import AmountError, format_money, from_minor, parse_amount, quantize, to_minor
 
 
 def test_rounding_is_half_up_to_cents():

@@ -1,4 +1,4 @@
-"""The text rules (``cooprogreso.text``) on every form, without touching any form.
+"""The text rules (``core.text``) on every form, without touching any form.
 
 ``FORM_RENDERER`` names ``PortalFormRenderer``; Django 5.2 lets a renderer choose the
 ``BoundField`` class of every form that uses it — the portal's, the admin's, any added
@@ -16,7 +16,7 @@ from django.core.validators import ProhibitNullCharactersValidator as NulValidat
 from django.forms.boundfield import BoundField
 from django.forms.renderers import DjangoTemplates
 
-from cooprogreso.text import ControlCharactersValidator, normalized, without_control_characters
+from core.text import ControlCharactersValidator, normalized, without_control_characters
 
 
 class TextRulesBoundField(BoundField):

@@ -6,12 +6,12 @@ Tab and line breaks are accepted only where a person can write several lines (a
 ``Textarea``). Where each rule applies:
 
 - every form field of the portal and the admin, through the form renderer's bound field
-  (``cooprogreso.forms``): the form comes back with ``CONTROL_CHARACTERS_MESSAGE`` under
+  (``core.forms``): the form comes back with ``CONTROL_CHARACTERS_MESSAGE`` under
   the field (a choice or an amount with its own "not valid" message);
 - the query string, by ``ControlCharactersMiddleware``: a 400 page before any view reads
   a search, a filter or ``next``;
 - path parameters, by the URL converters: ``<int:…>``, ``<uuid:…>`` and ``<code:…>``
-  (``cooprogreso.converters``) match no control character, so such a URL is a 404.
+  (``core.converters``) match no control character, so such a URL is a 404.
 """
 
 import re

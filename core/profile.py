@@ -4,9 +4,11 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from cooprogreso.models import Cooperative
+from core.models import Cooperative
 
-_CACHE_KEY = "cooperative:active:v1"
+# v2: the model moved from the site package to the kernel; a profile pickled under the
+# old app label cannot be read back, so the processes of a new release never look at it.
+_CACHE_KEY = "cooperative:active:v2"
 
 
 class NoActiveCooperative(Exception):

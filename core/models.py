@@ -11,7 +11,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from cooprogreso.colors import contrast_ratio
+from core.colors import contrast_ratio
 
 MAX_LOGO_BYTES = 512 * 1024
 
@@ -173,6 +173,8 @@ class Cooperative(models.Model):
     updated_at = models.DateTimeField("actualizado", auto_now=True)
 
     class Meta:
+        # The table kept the name it had when the profile lived in the site package.
+        db_table = "cooprogreso_cooperative"
         verbose_name = "perfil de cooperativa"
         verbose_name_plural = "perfiles de cooperativa"
         ordering = ["-is_active", "short_name"]

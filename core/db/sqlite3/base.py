@@ -3,7 +3,7 @@ append-only triggers (lifted only while the whole database is emptied)."""
 
 from django.db.backends.sqlite3 import base, operations
 
-from cooprogreso.db.append_only import GUARDED_TABLES, sqlite_delete_trigger
+from core.db.append_only import GUARDED_TABLES, sqlite_delete_trigger
 
 
 class DatabaseOperations(operations.DatabaseOperations):
