@@ -52,6 +52,9 @@ THIRD_PERSON = (
     "el tratamiento de sus datos",
     "app de autenticación, puedes ingresar su código",  # the app's code
     "(como su dueño",  # a database role, to the operator
+    "sus argumentos son otros",  # a database function, to the operator
+    "su texto es otro",
+    "reinstala su versión",
 )
 
 
