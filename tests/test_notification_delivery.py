@@ -3,6 +3,7 @@ commits, retried with backoff until they go out or finally fail, never twice, ke
 encrypted, and shown to staff without their text. The tests run tasks eagerly, so a
 retry runs at once (tests/gateway/test_notification_retries.py has the real worker)."""
 
+import re
 from datetime import timedelta
 from unittest import mock
 
@@ -15,6 +16,8 @@ from django.test import TestCase
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from accounts.services import member_issue_credentials
+from core.crypto import decrypt
 from core.models import Notification
 from core.notifications import (
     RETRY_DELAYS,
@@ -193,6 +196,21 @@ def raw_row(pk: int) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM core_notification WHERE id = %s", [pk])
         return repr(cursor.fetchone())
+
+
+def test_a_temporary_password_is_never_stored_in_clear_and_is_wiped_once_sent(member, staff_user):
+    with TestCase.captureOnCommitCallbacks() as callbacks:
+        member_issue_credentials(member=member, actor=staff_user, reason="Reposición")
+    notice = Notification.objects.get(kind="Credenciales temporales")
+    before = raw_row(notice.pk)
+    assert member.email not in before
+    for callback in callbacks:
+        callback()
+    password = re.search(r"contraseña temporal es: (\S+)", mail.outbox[-1].body).group(1)
+    assert password not in before and password in decrypt(notice.body_encrypted)
+    notice.refresh_from_db()
+    assert notice.status == "sent" and notice.body_encrypted == ""
+    assert password not in raw_row(notice.pk)
 
 
 def test_a_notice_with_a_secret_is_wiped_when_it_finally_fails(db, settings):
