@@ -1,12 +1,10 @@
 """ "Quejas y reclamos": stored for staff, the attachment checked by content."""
 
-from functools import partial
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Complaint, Member
-from core.notifications import notification_send
+from core.notifications import notify
 from core.profile import cooperative_current
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
@@ -28,21 +26,21 @@ def sniff_attachment(upload) -> str:
 def _acknowledge(complaint_id: int) -> None:
     complaint = Complaint.objects.get(pk=complaint_id)
     coop = cooperative_current()
-    notification_send(
-        phone=None,
+    notify(
         email=complaint.email,
         subject=f"{coop.short_name}: recibimos tu reclamo N.º {complaint.pk}",
         body=(
             f"Estimado(a) {complaint.full_name}: recibimos tu reclamo N.º {complaint.pk} sobre "
             f"{complaint.product}. Te contactaremos por este medio o al {complaint.phone}."
         ),
+        kind="Reclamo recibido",
     )
     if coop.complaints_email:
-        notification_send(
-            phone=None,
+        notify(
             email=coop.complaints_email,
             subject=f"Nuevo reclamo N.º {complaint.pk}",
             body=f"Reclamo N.º {complaint.pk} de {complaint.full_name} sobre {complaint.product}.",
+            kind="Reclamo nuevo (cooperativa)",
         )
 
 
@@ -54,5 +52,5 @@ def complaint_file(*, member: Member, data: dict, attachment=None) -> Complaint:
         complaint.attachment = attachment
     with transaction.atomic():
         complaint.save()
-        transaction.on_commit(partial(_acknowledge, complaint.pk))
+        _acknowledge(complaint.pk)
     return complaint

@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -26,7 +25,7 @@ from accounts.credentials import temporary_username
 from accounts.models import Enrollment, Member, TermsAcceptance, TermsDocument, User
 from accounts.services import member_issue_credentials
 from core.models import Cooperative
-from core.notifications import notification_send
+from core.notifications import notify
 from core.profile import cooperative_current
 from core.ratelimit import hit_limit
 
@@ -97,11 +96,12 @@ def _tell_why(member_id: int, problem: str) -> None:
         return  # told twice this hour already: no flood of messages
     coop = cooperative_current()
     text = f"{coop.short_name}: no pudimos completar tu registro en {coop.channel_name}: {problem}."
-    notification_send(
+    notify(
         phone=member.mobile_phone,
         email=member.email,
         subject=f"{coop.short_name}: tu registro",
         body=text,
+        kind="Registro no completado",
     )
 
 
@@ -109,7 +109,7 @@ def enrollment_explain(*, member: Member) -> None:
     """Sends a member who cannot enroll the reason, on their own channels (once per try)."""
     problem = enrollment_find(id_number=member.id_number).problem
     if problem:
-        transaction.on_commit(partial(_tell_why, member.pk, problem))
+        _tell_why(member.pk, problem)
 
 
 def enrollment_user(*, member: Member) -> User:
@@ -160,15 +160,14 @@ def enrollment_complete(*, member: Member, document_ids: list[int], request) -> 
             return "Revisa tu correo electrónico, te enviamos tu usuario y contraseña temporal."
         Enrollment.objects.create(member=member)
         audit_log(event="enrollment_requested", user=member.user, request=request)
-        transaction.on_commit(partial(_tell_pending, member.pk))
+        _tell_pending(member.pk)
         return "El registro efectuado está en proceso de aprobación."
 
 
 def _tell_pending(member_id: int) -> None:
     member = Member.objects.get(pk=member_id)
     coop = cooperative_current()
-    notification_send(
-        phone=None,
+    notify(
         email=member.email,
         subject=f"{coop.short_name}: registro en proceso de aprobación",
         body=(
@@ -176,6 +175,7 @@ def _tell_pending(member_id: int) -> None:
             f"cercana para firmar el formulario de servicio de {coop.channel_name}; al "
             "aprobarlo te enviaremos tus credenciales a este correo."
         ),
+        kind="Registro en aprobación",
     )
 
 

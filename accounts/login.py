@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -25,7 +24,7 @@ from accounts.exceptions import LoginFailed
 from accounts.models import Device, SecurityImage, User
 from accounts.notices import security_change_notify
 from accounts.sessions import user_sessions_end
-from core.notifications import notification_send
+from core.notifications import notify
 from core.profile import cooperative_current
 
 LOCK_AFTER = 3
@@ -61,8 +60,7 @@ def _notify_locked(user_id: int) -> None:
     email = getattr(getattr(user, "member", None), "email", None) or user.email
     if email:
         coop = cooperative_current()
-        notification_send(
-            phone=None,
+        notify(
             email=email,
             subject=f"{coop.short_name}: tu usuario fue bloqueado",
             body=(
@@ -70,6 +68,7 @@ def _notify_locked(user_id: int) -> None:
                 "Si fuiste tú, desbloquéalo con «Desbloquear tu usuario»; si no, "
                 f"comunícate con el centro de llamadas {coop.call_center_phone}."
             ),
+            kind="Usuario bloqueado",
         )
 
 
@@ -117,7 +116,7 @@ def login_check_password(*, username: str, password: str, request) -> User:
             if locked:
                 user_sessions_end(user=user)
                 audit_log(event="locked", user=user, request=request)
-                transaction.on_commit(partial(_notify_locked, user.pk))
+                _notify_locked(user.pk)
     raise LoginFailed
 
 

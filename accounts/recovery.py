@@ -7,7 +7,6 @@ sends nothing and accepts nothing, so the pages never reveal whether an account 
 """
 
 import re
-from functools import partial
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -18,7 +17,7 @@ from accounts.credentials import remember_password
 from accounts.models import Member, User
 from accounts.notices import security_change_notify
 from accounts.sessions import user_sessions_end
-from core.notifications import notification_send
+from core.notifications import notify
 from core.profile import cooperative_current
 
 
@@ -49,16 +48,16 @@ def _send_username(user_id: int) -> None:
     user = User.objects.select_related("member").get(pk=user_id)
     coop = cooperative_current()
     if email := _email_of(user):
-        notification_send(
-            phone=None,
+        notify(
             email=email,
             subject=f"{coop.short_name}: tu usuario",
             body=f"Tu usuario de {coop.channel_name} es: {user.username}",
+            kind="Usuario olvidado",
         )
 
 
 def username_send(*, user: User, request=None) -> None:
-    transaction.on_commit(partial(_send_username, user.pk))
+    _send_username(user.pk)
     audit_log(event="username_sent", user=user, request=request)
 
 

@@ -1,7 +1,6 @@
 """What branch staff do for members, each with a recorded reason."""
 
 from datetime import timedelta
-from functools import partial
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -12,7 +11,7 @@ from accounts.credentials import temporary_password, temporary_username
 from accounts.models import Member, User
 from accounts.recovery import user_unlock
 from accounts.sessions import user_sessions_end
-from core.notifications import notification_send
+from core.notifications import notify
 from core.profile import cooperative_current
 
 TEMPORARY_CREDENTIALS_LIFETIME = timedelta(days=3)
@@ -21,8 +20,7 @@ TEMPORARY_CREDENTIALS_LIFETIME = timedelta(days=3)
 def _send_credentials(member_id: int, username: str, password: str) -> None:
     member = Member.objects.get(pk=member_id)
     coop = cooperative_current()
-    notification_send(
-        phone=None,
+    notify(
         email=member.email,
         subject=f"{coop.short_name}: tus credenciales temporales",
         body=(
@@ -32,6 +30,8 @@ def _send_credentials(member_id: int, username: str, password: str) -> None:
             "Vencen en 3 días. Al ingresar te pediremos personalizar tu usuario, tus "
             "preguntas e imagen de seguridad y tu contraseña."
         ),
+        kind="Credenciales temporales",
+        secret=True,
     )
 
 
@@ -40,7 +40,8 @@ def member_issue_credentials(
 ) -> User:
     """Creates the member's user, or resets it, with temporary credentials sent by e-mail.
 
-    The password exists in clear only in the e-mail queued after commit.
+    The password exists in clear only in the e-mail: stored encrypted until it is sent,
+    then wiped (``core.notifications.notify``).
     """
     username = temporary_username()
     password = temporary_password()
@@ -70,7 +71,7 @@ def member_issue_credentials(
             action="issue_credentials",
             reason=reason,
         )
-        transaction.on_commit(partial(_send_credentials, member.pk, user.username, password))
+        _send_credentials(member.pk, user.username, password)
     return user
 
 

@@ -228,6 +228,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "products.tasks.send_monthly_statements",
         "schedule": crontab(day_of_month="1-3", hour=6, minute=0),
     },
+    # Notifications whose task was lost (a broker down or emptied) are queued again.
+    "core-sweep-notifications": {
+        "task": "core.tasks.sweep_notifications",
+        "schedule": 300.0,
+    },
     # Interbank settlement: batches due transfers, sends them, closes what was answered.
     "transfers-settlement": {
         "task": "transfers.tasks.settle_interbank_transfers",

@@ -13,6 +13,12 @@ def mask_number(number: str) -> str:
     return "*****" + number[-4:]
 
 
+def mask_email(address: str) -> str:
+    """An e-mail address as staff lists show it: ``m***@example.com``."""
+    local, _at, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
 def mask_name(full_name: str) -> str:
     """Another person's name as the portal shows it to a member: the first word whole,
     every other word by its initial — enough to recognise someone, not enough to learn a

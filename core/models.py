@@ -1,15 +1,21 @@
-"""The cooperative profile: everything that makes one cooperative's portal its own.
+"""The kernel's two tables: the cooperative profile and the outgoing notifications.
 
-Cooprogreso (Ecuador) is the primary design; ProgresoNet (Bolivia) and Cooperativa en
-Línea (Panamá) are the same code under another profile. Exactly one profile is active.
+The profile is everything that makes one cooperative's portal its own. Cooprogreso
+(Ecuador) is the primary design; ProgresoNet (Bolivia) and Cooperativa en Línea (Panamá)
+are the same code under another profile. Exactly one profile is active.
+
+A notification is one SMS or e-mail waiting for, or done with, a worker
+(``core.notifications.notify``, ``docs/notifications.md``).
 """
 
+import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from core.colors import contrast_ratio
 
@@ -236,3 +242,57 @@ class Cooperative(models.Model):
     @property
     def default_logo_static_path(self) -> str:
         return f"img/cooperatives/{self.slug}.svg"
+
+
+class Notification(models.Model):
+    """One message to one person on one channel, stored when the action it reports
+    commits and sent by a worker, retried until it goes out or finally fails.
+
+    The recipient and the body are stored encrypted (``core.crypto``); the body is wiped
+    once the message is sent, or once it finally fails when it holds a secret (temporary
+    credentials). Staff see the rest: what it was, where to (masked), how it went."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", "SMS"
+        EMAIL = "email", "Correo electrónico"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pendiente"
+        SENT = "sent", "Enviada"
+        FAILED = "failed", "Fallida"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField("motivo", max_length=60)
+    channel = models.CharField("canal", max_length=5, choices=Channel)
+    recipient_masked = models.CharField("destinatario", max_length=80)
+    recipient_encrypted = models.TextField(editable=False)
+    subject = models.CharField("asunto", max_length=200, blank=True)
+    body_encrypted = models.TextField(blank=True, editable=False)
+    secret = models.BooleanField(
+        "contiene una clave",
+        default=False,
+        help_text="Su texto se borra también cuando falla definitivamente.",
+    )
+    status = models.CharField("estado", max_length=7, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField("intentos", default=0)
+    last_error = models.CharField("último error", max_length=80, blank=True)
+    claimed_at = models.DateTimeField("en envío desde", null=True, blank=True)
+    next_attempt_at = models.DateTimeField("próximo intento", default=timezone.now)
+    created_at = models.DateTimeField("creada", default=timezone.now)
+    sent_at = models.DateTimeField("enviada", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "notificación"
+        verbose_name_plural = "notificaciones"
+        ordering = ["-created_at", "-pk"]
+        permissions = [("retry_notification", "Puede reintentar notificaciones fallidas")]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="core_notification_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.get_channel_display()} · {self.recipient_masked}"

@@ -4,11 +4,16 @@ Production: SMTP (``EMAIL_URL``) and an HTTP SMS gateway (``SMS_GATEWAY_URL``).
 Development: both write to the outbox folder, listed at ``/dev/outbox/`` so a person
 trying the demo can read OTP codes and temporary credentials. Tests: in-memory.
 
-Callers use :func:`send_email` and :func:`send_sms`, or :func:`notification_send` for a
-message that goes out on both channels, each on its own: a failing SMS gateway does not
-stop the e-mail, nor the other way round. Every delivery updates the channel's recent
-state in the shared cache (``channel_state``, shown by ``/healthz``) and every failure is
-one structured log line; message bodies are never logged.
+A notice about something that happened (a lock, new credentials, a receipt) goes through
+:func:`notify`, inside the transaction of the action it reports: it stores one
+``Notification`` per channel and, once that transaction commits, a worker sends each one
+(``core.tasks.deliver_notification``), retrying with backoff until it goes out or finally
+fails, for staff to see in the admin. A message whose outcome the page must tell right
+away (a security code) is sent in the request with :func:`notification_send`, each
+channel on its own: a failing SMS gateway does not stop the e-mail, nor the other way
+round. Both end in :func:`send_email` and :func:`send_sms`: every delivery updates the
+channel's recent state in the shared cache (``channel_state``, shown by ``/healthz``) and
+every failure is one structured log line; message bodies are never logged.
 """
 
 import json
@@ -20,14 +25,23 @@ import urllib.error
 import urllib.request
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from core.crypto import decrypt, encrypt
+from core.masking import mask_email, mask_number
+from core.models import Notification
 
 logger = logging.getLogger(__name__)
 
@@ -292,3 +306,188 @@ def _sent(send, **message) -> bool:
     except Exception:  # logged by send_sms / send_email; the other channel still goes
         return False
     return True
+
+
+# --- stored notices, sent by a worker -------------------------------------------------------
+
+# Seconds before the 2nd, 3rd… try: six tries over about two hours and twenty minutes. None
+# is longer than an hour, the Redis transport's visibility timeout, so the broker never
+# hands a waiting retry to a second worker.
+RETRY_DELAYS = (60, 300, 900, 3600, 3600)
+# A claim older than this belongs to a worker that died while sending: the row is taken
+# again. A send waits at most SMS_GATEWAY_TIMEOUT / EMAIL_TIMEOUT seconds.
+CLAIM_LEASE = timedelta(minutes=10)
+# A pending row whose try is this overdue lost its task (a broker that dropped it, or was
+# down when the action committed): the sweep queues it again.
+SWEEP_AFTER = timedelta(minutes=10)
+SWEEP_BATCH = 500
+
+
+def notify(
+    *,
+    phone: str | None = None,
+    email: str | None = None,
+    subject: str = "",
+    body: str,
+    kind: str,
+    secret: bool = False,
+) -> list[Notification]:
+    """Stores ``body`` for SMS to ``phone`` and e-mail to ``email`` (either may be
+    missing) and, once the current transaction commits, queues each for a worker. Call it
+    inside the transaction of the action it reports: rolled back, nothing is sent.
+
+    ``kind`` names the notice for staff ("Credenciales temporales"); ``secret`` marks a
+    body holding a secret (a temporary password), wiped even when the message finally
+    fails. Recipient and body are stored encrypted; neither is ever logged."""
+    now = timezone.now()
+    rows = [
+        Notification(
+            kind=kind[:60],
+            channel=channel,
+            recipient_masked=masked,
+            recipient_encrypted=encrypt(to),
+            subject=subject[:200],
+            body_encrypted=encrypt(body),
+            secret=secret,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for channel, to, masked in (
+            (Notification.Channel.SMS, phone, mask_number(phone or "")),
+            (Notification.Channel.EMAIL, email, mask_email(email or "")),
+        )
+        if to
+    ]
+    for row in rows:
+        row.save(force_insert=True)
+        transaction.on_commit(partial(_enqueue, row.pk))
+    return rows
+
+
+def _enqueue(notification_id: int) -> None:
+    """Hands the row to a worker. A broker that is down leaves it pending for the sweep:
+    the action it reports has committed and is never turned into an error."""
+    from core.tasks import deliver_notification
+
+    try:
+        deliver_notification.delay(notification_id)
+    except Exception:
+        logger.exception("notification not queued", extra={"notification_id": notification_id})
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one try did: ``sent``, ``skipped`` (already sent or failed, or another
+    worker holds it), ``retry`` (in ``retry_in`` seconds) or ``failed`` (for good)."""
+
+    outcome: str
+    retry_in: int = 0
+
+
+def notification_deliver(*, notification_id: int) -> Delivery:
+    """One try at sending a stored notification.
+
+    The row is claimed first by a conditional UPDATE (pending, and unclaimed or claimed
+    longer than :data:`CLAIM_LEASE` ago), committed before the send: a task delivered
+    twice, or two workers, send it once. A crash between the gateway taking the message
+    and the one-row update that marks it sent makes a later try send it again — a rare
+    duplicate notice, never a lost one."""
+    now = timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
+        .update(claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return Delivery("skipped")
+    row = Notification.objects.get(pk=notification_id)
+    try:
+        to, body = decrypt(row.recipient_encrypted), decrypt(row.body_encrypted)
+    except InvalidToken as exc:  # FIELD_ENCRYPTION_KEY changed: it can never be read
+        return _finally_failed(row, exc)
+    try:
+        if row.channel == Notification.Channel.SMS:
+            send_sms(to=to, body=body)
+        else:
+            send_email(to=[to], subject=row.subject, body=body)
+    except Exception as exc:  # logged by send_sms / send_email
+        return _try_failed(row, exc)
+    Notification.objects.filter(pk=row.pk).update(
+        status=Notification.Status.SENT, sent_at=timezone.now(), claimed_at=None, body_encrypted=""
+    )
+    return Delivery("sent")
+
+
+def _error_label(exc: BaseException) -> str:
+    detail = _failure_detail(exc)
+    return " ".join(str(detail[k]) for k in ("error", "status") if k in detail)[:80]
+
+
+def _try_failed(row: Notification, exc: BaseException) -> Delivery:
+    if row.attempts > len(RETRY_DELAYS):
+        return _finally_failed(row, exc)
+    delay = RETRY_DELAYS[row.attempts - 1]
+    Notification.objects.filter(pk=row.pk).update(
+        claimed_at=None,
+        last_error=_error_label(exc),
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+    )
+    return Delivery("retry", retry_in=delay)
+
+
+def _finally_failed(row: Notification, exc: BaseException) -> Delivery:
+    error = _error_label(exc)
+    wiped = {"body_encrypted": ""} if row.secret else {}
+    Notification.objects.filter(pk=row.pk).update(
+        status=Notification.Status.FAILED, claimed_at=None, last_error=error, **wiped
+    )
+    logger.warning(
+        "notification failed",
+        extra={
+            "notification": str(row.public_id),
+            "kind": row.kind,
+            "channel": row.channel,
+            "attempts": row.attempts,
+            "error": error,
+        },
+    )
+    return Delivery("failed")
+
+
+def notification_retry(*, notification: Notification) -> bool:
+    """Staff's «Reintentar»: a failed notification goes out again with a fresh round of
+    tries. False for one that is not failed, or whose text was wiped because it held a
+    secret (new credentials are issued instead)."""
+    retried = (
+        Notification.objects.filter(pk=notification.pk, status=Notification.Status.FAILED)
+        .exclude(body_encrypted="")
+        .update(
+            status=Notification.Status.PENDING,
+            attempts=0,
+            claimed_at=None,
+            next_attempt_at=timezone.now(),
+        )
+    )
+    if retried:
+        transaction.on_commit(partial(_enqueue, notification.pk))
+    return bool(retried)
+
+
+def notifications_sweep(*, now: datetime | None = None) -> int:
+    """Queues again the pending notifications whose task was lost: their try is more
+    than :data:`SWEEP_AFTER` overdue and no live claim holds them. Returns how many."""
+    now = now or timezone.now()
+    stuck = list(
+        Notification.objects.filter(
+            status=Notification.Status.PENDING, next_attempt_at__lt=now - SWEEP_AFTER
+        )
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    if stuck:
+        Notification.objects.filter(pk__in=stuck).update(next_attempt_at=now)
+        logger.warning("notifications queued again", extra={"count": len(stuck)})
+        for notification_id in stuck:
+            transaction.on_commit(partial(_enqueue, notification_id))
+    return len(stuck)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Member, User
 from core.masking import mask_number
 from core.money import format_money
-from core.notifications import notification_send
+from core.notifications import notify
 from core.profile import cooperative_current
 from ledger import calendar
 from ledger.books import book_account
@@ -454,15 +454,14 @@ def transfer_notify(transfer_id: int) -> None:
     ):
         body += f"\n{DEFERRED_NOTE}: {transfer.value_date:%d/%m/%Y}.\n"
     body += f"\nSi no reconoces esta operación, llama de inmediato al {coop.call_center_phone}."
-    notification_send(
-        phone=None,
+    notify(
         email=transfer.member.email,
         subject=f"{coop.short_name}: transferencia",
         body=body,
+        kind="Comprobante de transferencia",
     )
     if transfer.beneficiary and transfer.beneficiary.email:
-        notification_send(
-            phone=None,
+        notify(
             email=transfer.beneficiary.email,
             subject=f"{coop.short_name}: te enviaron una transferencia",
             body=(
@@ -470,4 +469,5 @@ def transfer_notify(transfer_id: int) -> None:
                 f"{amount} a tu cuenta {mask_number(transfer.beneficiary.account_number)} "
                 f"el {when}. Comprobante N.º {reference}.\n"
             ),
+            kind="Transferencia recibida",
         )

@@ -19,14 +19,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from core.masking import mask_number
 from core.money import format_money, from_minor, to_minor
-from core.notifications import notification_send
+from core.notifications import notify
 from core.profile import cooperative_current
 from ledger import calendar
 from ledger.books import book_account
@@ -303,7 +302,7 @@ def _refund(transfer: Transfer, result: ItemResult) -> None:
     refunded = from_minor(
         sum(p.amount_minor for p in postings if p.account_id == transfer.origin.ledger_account_id)
     )
-    transaction.on_commit(partial(_notify_rejected, transfer.pk, refunded))
+    _notify_rejected(transfer.pk, refunded)
 
 
 def _notify_rejected(transfer_id: int, refunded: Decimal) -> None:
@@ -311,8 +310,7 @@ def _notify_rejected(transfer_id: int, refunded: Decimal) -> None:
         pk=transfer_id
     )
     coop = cooperative_current()
-    notification_send(
-        phone=None,
+    notify(
         email=transfer.member.email,
         subject=f"{coop.short_name}: transferencia rechazada y devuelta",
         body=(
@@ -325,6 +323,7 @@ def _notify_rejected(transfer_id: int, refunded: Decimal) -> None:
             f"Devolvimos {format_money(refunded, transfer.currency)} a tu cuenta "
             f"{mask_number(transfer.origin.number)}.\n"
         ),
+        kind="Transferencia rechazada",
     )
 
 

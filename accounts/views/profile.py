@@ -5,7 +5,6 @@ confirmation dialog (``accounts.confirm``): form → factor de seguridad → don
 """
 
 import re
-from functools import partial
 
 from django import forms
 from django.contrib import messages
@@ -46,7 +45,7 @@ from accounts.notices import security_change_notify
 from accounts.recovery import password_set
 from core.crypto import decrypt, encrypt
 from core.models import Cooperative
-from core.notifications import notification_send
+from core.notifications import notify
 from core.profile import cooperative_current
 from core.ratelimit import hit_limit
 
@@ -301,7 +300,7 @@ class PersonalDataChange(Operation):
             Member.objects.filter(pk=member.pk).update(**payload)
             User.objects.filter(pk=request.user.pk).update(email=payload["email"])
             audit_log(event="personal_data_changed", user=request.user, request=request)
-            transaction.on_commit(partial(_notify_old_channels, old_email, old_phone))
+            _notify_old_channels(old_email, old_phone)
         return {"message": "Tus datos fueron actualizados."}
 
 
@@ -311,8 +310,12 @@ def _notify_old_channels(email: str, phone: str) -> None:
         f"{coop.short_name}: los datos de contacto de tu usuario fueron actualizados. "
         f"Si no fuiste tú, llama al {coop.call_center_phone}."
     )
-    notification_send(
-        phone=phone, email=email, subject=f"{coop.short_name}: datos actualizados", body=text
+    notify(
+        phone=phone,
+        email=email,
+        subject=f"{coop.short_name}: datos actualizados",
+        body=text,
+        kind="Datos de contacto cambiados",
     )
 
 

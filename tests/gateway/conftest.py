@@ -31,6 +31,10 @@ class FakeGateway:
         """Every message is answered 500."""
         self._mode("fail")
 
+    def fail_once(self) -> None:
+        """The next message is answered 500; the ones after it are accepted."""
+        self._mode("fail_once")
+
     def hang(self) -> None:
         """Every message waits, unanswered, for as long as the process lives."""
         self._mode("hang")

@@ -6,6 +6,7 @@ message, 202 when accepted) and takes orders on ``/control``:
 
 - ``POST /control {"mode": "ok"}`` accepts messages (the start);
 - ``{"mode": "fail"}`` answers 500 to every message;
+- ``{"mode": "fail_once"}`` answers 500 to the next message, then accepts again;
 - ``{"mode": "hang"}`` never answers (until the process ends);
 - ``GET /control`` returns the messages it accepted.
 """
@@ -52,10 +53,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.server.mode = body["mode"]
             self._answer(200, {"mode": body["mode"]})
             return
-        mode = self.server.mode
+        with self.server.lock:
+            mode = self.server.mode
+            if mode == "fail_once":
+                self.server.mode = "ok"
         if mode == "hang":
             time.sleep(3600)
-        elif mode == "fail":
+        elif mode in ("fail", "fail_once"):
             self._answer(500, {"error": "unavailable"})
         else:
             with self.server.lock:
