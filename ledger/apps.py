@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class LedgerConfig(AppConfig):
     name = "ledger"
     verbose_name = "Contabilidad"
+
+    def ready(self) -> None:
+        # Every process watches the catalogs it may change (tariffs, the books' accounts,
+        # the calendar's corrections).
+        from ledger import books, calendar, fees  # noqa: F401
