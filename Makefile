@@ -42,7 +42,7 @@ run: prepare
 # embedded SQLite default: both databases keep the same guarantees.
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
-	TEST_DATABASE=sqlite $(BIN)/python -m pytest tests/ledger
+	TEST_DATABASE=sqlite $(BIN)/python -m pytest tests/ledger tests/transfers/test_services.py tests/transfers/test_round_trips.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
