@@ -38,7 +38,9 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 _scoped: ContextVar[str | None] = ContextVar("catalog_generation", default=None)
-_local = threading.local()  # .layers: {loader: (stamp, {args: value})}; .pending: Atomic
+# .layers: {loader: (stamp, {args: value})}; .pending: the (outermost, innermost) atomic
+# blocks a change was made in, until that transaction commits
+_local = threading.local()
 
 
 def _shared_stamp() -> str:
@@ -55,11 +57,12 @@ def _settle() -> None:
     pending = getattr(_local, "pending", None)
     if pending is None:
         return
+    outer, inner = pending
     blocks = connection.atomic_blocks
-    if any(block is pending for block in blocks):
+    if any(block is inner for block in blocks):
         return
     _local.layers = {}
-    _local.pending = blocks[0] if blocks else None
+    _local.pending = (outer, outer) if blocks and blocks[0] is outer else None
 
 
 def _committed() -> None:
@@ -75,7 +78,8 @@ def catalog_changed(**signal_kwargs) -> None:
     _scoped.set(None)
     cache.delete(STAMP_KEY)
     if connection.in_atomic_block:
-        _local.pending = connection.atomic_blocks[-1]
+        blocks = connection.atomic_blocks
+        _local.pending = (blocks[0], blocks[-1])
     transaction.on_commit(_committed)
 
 

@@ -60,6 +60,21 @@ def test_a_change_that_rolls_back_is_forgotten(cooperative):
     assert cooperative_current().short_name == "Cooprogreso"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_after_a_transaction_rolls_back_the_catalog_is_kept_again(cooperative):
+    cooperative_current()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        cooperative.short_name = "Progreso"
+        cooperative.save()
+        cooperative_current()
+        raise RuntimeError
+    with transaction.atomic():
+        reread, read_first = queries(cooperative_current)
+    with transaction.atomic():
+        _, read_again = queries(cooperative_current)
+    assert reread.short_name == "Cooprogreso" and (read_first, read_again) == (1, 0)
+
+
 def test_an_operation_reads_one_generation_throughout(cooperative):
     with catalog_generation():
         cooperative_current()
