@@ -9,6 +9,10 @@ every process and thread reads the rows again on its next use. A staff edit is s
 once by the next operation everywhere, never after a timeout; a per-process copy alone
 would keep serving the old tariff in the other gunicorn workers.
 
+Rows changed around the models send no signal — ``QuerySet.update()``, ``bulk_create``,
+SQL, a data migration: call ``catalog_changed()`` after them (``books_open`` does), or
+clear the cache.
+
 Reading the stamp is one round trip to the shared cache. ``catalog_generation()`` reads it
 once for a block — one operation — so everything the block reads from the catalogs belongs
 to the same generation; outside such a block every read checks the stamp itself.
