@@ -42,8 +42,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 _scoped: ContextVar[str | None] = ContextVar("catalog_generation", default=None)
-# .layers: {loader: (stamp, {args: value})}; .pending: the (outermost, innermost) atomic
-# blocks a change was made in, until that transaction commits
+# .layers: {loader: (stamp, {args: value})}
+# .pending: the on-commit callbacks of this thread's changes not committed yet
 _local = threading.local()
 
 
@@ -54,24 +54,17 @@ def _shared_stamp() -> str:
 
 
 def _settle() -> None:
-    """After the atomic block that changed the catalog ends without the transaction
-    committing — rolled back, or a savepoint released into a transaction still open —
-    this thread forgets what it loaded meanwhile, and keeps watching the outer block the
-    change may still live in. A commit clears ``pending`` itself (``_committed``)."""
+    """Forgets what this thread loaded once one of its changes can no longer commit:
+    Django drops a block's on-commit callbacks when the block rolls back, and runs them
+    (clearing ``pending``) when the transaction commits."""
     pending = getattr(_local, "pending", None)
-    if pending is None:
+    if not pending:
         return
-    outer, inner = pending
-    blocks = connection.atomic_blocks
-    if any(block is inner for block in blocks):
+    alive = [func for _, func, _ in connection.run_on_commit]
+    if all(any(func is callback for func in alive) for callback in pending):
         return
     _local.layers = {}
-    _local.pending = (outer, outer) if blocks and blocks[0] is outer else None
-
-
-def _committed() -> None:
-    _local.pending = None
-    cache.delete(STAMP_KEY)
+    _local.pending = [c for c in pending if any(func is c for func in alive)]
 
 
 def catalog_changed(**signal_kwargs) -> None:
@@ -81,10 +74,14 @@ def catalog_changed(**signal_kwargs) -> None:
     _local.layers = {}
     _scoped.set(None)
     cache.delete(STAMP_KEY)
+
+    def committed() -> None:
+        _local.pending = []
+        cache.delete(STAMP_KEY)
+
     if connection.in_atomic_block:
-        blocks = connection.atomic_blocks
-        _local.pending = (blocks[0], blocks[-1])
-    transaction.on_commit(_committed)
+        _local.pending = [*getattr(_local, "pending", []), committed]
+    transaction.on_commit(committed)
 
 
 def catalog_watch(model, *, when: Callable[[object], bool] | None = None) -> None:

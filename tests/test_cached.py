@@ -75,6 +75,18 @@ def test_after_a_transaction_rolls_back_the_catalog_is_kept_again(cooperative):
     assert reread.short_name == "Cooprogreso" and (read_first, read_again) == (1, 0)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_change_rolled_back_is_forgotten_when_the_same_block_is_entered_again(cooperative):
+    block = transaction.atomic()  # as a decorated function enters the same block each call
+    with pytest.raises(RuntimeError), block:
+        cooperative.short_name = "Progreso"
+        cooperative.save()
+        cooperative_current()
+        raise RuntimeError
+    with block:
+        assert cooperative_current().short_name == "Cooprogreso"
+
+
 def test_an_operation_reads_one_generation_throughout(cooperative):
     with catalog_generation():
         cooperative_current()
