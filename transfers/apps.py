@@ -6,5 +6,6 @@ class TransfersConfig(AppConfig):
     verbose_name = "Transferencias"
 
     def ready(self) -> None:
-        # Every process watches the catalogs it may change (the cooperative's limits).
-        from transfers import limits  # noqa: F401
+        # Every process watches the catalogs it may change (the cooperative's limits, the
+        # institutions and product types a transfer reads).
+        from transfers import limits, queries  # noqa: F401

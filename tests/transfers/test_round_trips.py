@@ -9,8 +9,10 @@ from django.core.cache import cache
 
 from cooprogreso.cached import STAMP_KEY
 from ledger.models import Tariff
+from products.models import ProductType
+from transfers.exceptions import InstitutionNotAvailable, OriginNotAllowed
 from transfers.limits import LimitExceeded
-from transfers.models import Transfer, TransferKind, TransferLimit
+from transfers.models import Institution, Transfer, TransferKind, TransferLimit
 from transfers.services import transfer_execute
 
 from .test_services import interbank, own
@@ -101,3 +103,23 @@ def test_a_limit_edited_in_another_process_applies_to_the_next_transfer(member, 
     cache.delete(STAMP_KEY)
     with pytest.raises(LimitExceeded):
         execute(member, interbank(savings, carlos, "40.01"), key="b")
+
+
+def test_an_institution_taken_off_the_network_refuses_the_next_transfer(
+    member, savings, carlos, pichincha
+):
+    execute(member, interbank(savings, carlos), key="a")
+    pichincha = Institution.objects.get(pk=pichincha.pk)
+    pichincha.is_active = False
+    pichincha.save()
+    with pytest.raises(InstitutionNotAvailable):
+        execute(member, interbank(savings, carlos), key="b")
+
+
+def test_a_product_no_longer_transactional_refuses_the_next_transfer(member, savings, certificates):
+    execute(member, own(savings, certificates), key="a")
+    product = ProductType.objects.get(pk=savings.product_type_id)
+    product.transactional = False
+    product.save()
+    with pytest.raises(OriginNotAllowed):
+        execute(member, own(savings, certificates), key="b")
