@@ -42,7 +42,7 @@ run: prepare
 # embedded SQLite default: both databases keep the same guarantees.
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
-	TEST_DATABASE=sqlite $(BIN)/python -m pytest tests/ledger
+	TEST_DATABASE=sqlite $(BIN)/python -m pytest tests/ledger tests/transfers/test_services.py tests/transfers/test_round_trips.py
 
 # Style, then the import contracts of pyproject.toml: no package imports a layer above it,
 # the feature apps import none of each other, the kernel (core) imports no project package.

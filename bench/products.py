@@ -67,6 +67,7 @@ def measure(client, url: str, runs: int) -> tuple[float, float, int, int]:
         queries.append(sql)
         return execute(sql, params, many, context)
 
+    client.get(url)  # warm-up: the process's catalogs, as in a running portal
     with connections["default"].execute_wrapper(count):
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)

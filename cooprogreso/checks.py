@@ -33,3 +33,21 @@ def development_backends_off(app_configs, **kwargs):
                 )
             )
     return errors
+
+
+@register(Tags.caches, deploy=True)
+def cache_shared_between_processes(app_configs, **kwargs):
+    """The catalogs' generation stamp (``core.cached``) and the rate limits live in
+    the cache; a cache each process keeps for itself would hide a staff edit of a tariff or
+    a limit from the other workers, and multiply every rate limit by their number."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend.endswith(("LocMemCache", "DummyCache")) and not settings.DEBUG:
+        return [
+            Error(
+                f"La caché ({backend}) no se comparte entre procesos.",
+                hint="Usa Redis (REDIS_URL o CACHE_URL) o, en una sola máquina, la caché en "
+                "archivos.",
+                id="cooprogreso.E003",
+            )
+        ]
+    return []

@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
+        from core import profile  # noqa: F401  (watches the profile for edits)
         from core.converters import CodeConverter
 
         register_converter(CodeConverter, "code")

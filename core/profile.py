@@ -1,27 +1,21 @@
-"""Reading the active cooperative profile (one cached read per request at most)."""
+"""Reading the active cooperative profile: once per process and catalog generation
+(``core.cached``), so every worker sees a staff edit at once."""
 
-from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
-
+from core.cached import catalog_cached, catalog_watch
 from core.models import Cooperative
-
-# v2: the model moved from the site package to the kernel; a profile pickled under the
-# old app label cannot be read back, so the processes of a new release never look at it.
-_CACHE_KEY = "cooperative:active:v2"
 
 
 class NoActiveCooperative(Exception):
     """The portal has no active cooperative profile yet (staff must activate one)."""
 
 
+@catalog_cached
 def cooperative_current() -> Cooperative:
-    cooperative = cache.get(_CACHE_KEY)
+    """The active profile, shared by every caller of the thread: read it, never change it
+    in place (save a row read from the database instead). Not having one is not cached."""
+    cooperative = Cooperative.objects.filter(is_active=True).first()
     if cooperative is None:
-        cooperative = Cooperative.objects.filter(is_active=True).first()
-        if cooperative is None:
-            raise NoActiveCooperative
-        cache.set(_CACHE_KEY, cooperative, timeout=300)
+        raise NoActiveCooperative
     return cooperative
 
 
@@ -35,7 +29,6 @@ def cooperative_activate(*, cooperative: Cooperative) -> Cooperative:
         )
         cooperative.is_active = True
         cooperative.save(update_fields=["is_active", "updated_at"])
-    cache.delete(_CACHE_KEY)
     return cooperative
 
 
@@ -57,6 +50,4 @@ def cooperatives_load_ready() -> int:
     return Cooperative.objects.count()
 
 
-@receiver([post_save, post_delete], sender=Cooperative)
-def _forget_cached_profile(**kwargs) -> None:
-    cache.delete(_CACHE_KEY)
+catalog_watch(Cooperative)

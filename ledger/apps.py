@@ -6,4 +6,11 @@ class LedgerConfig(AppConfig):
     verbose_name = "Contabilidad"
 
     def ready(self) -> None:
-        from ledger import checks  # noqa: F401  (registers the database code check)
+        # Every process watches the catalogs it may change (tariffs, the books' accounts,
+        # the calendar's corrections).
+        from ledger import (  # noqa: F401
+            books,
+            calendar,
+            checks,
+            fees,
+        )

@@ -5,6 +5,9 @@ account) would serialize all members' operations behind one row lock. They are s
 into shards — ordinary accounts whose ``parent`` is the book's root account — and each
 journal picks one shard from a stable hash of its key. Reports add the shards up
 (``ledger.selectors.book_balance``); the root itself holds no postings.
+
+Which account a book's code is never changes once opened: the codes' ids are a catalog
+(``core.cached``), read once per process and currency.
 """
 
 import zlib
@@ -12,8 +15,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core.cached import catalog_cached, catalog_changed, catalog_watch
 from ledger.models import Account
-from ledger.services import account_open
 
 A, L, E, I, X = (  # noqa: E741 - short names for the table below
     Account.Kind.ASSET,
@@ -52,15 +55,18 @@ BOOKS = {
 }
 
 
-def _root(code: str, currency: str) -> Account:
-    book = BOOKS[code]
-    return account_open(
-        code=f"{code}:{currency}",
-        name=f"{book.name} ({currency})",
-        kind=book.kind,
-        normal_side=book.normal_side,
-        currency=currency,
-    )
+def _wanted(currency: str) -> dict[str, tuple[str, int | None]]:
+    """Every book account of ``currency``: its code -> (book, shard number or None)."""
+    wanted = {}
+    for code, book in BOOKS.items():
+        wanted[f"{code}:{currency}"] = (code, None)
+        for n in range(book.shards if book.shards > 1 else 0):
+            wanted[f"{code}:{currency}:{n}"] = (code, n)
+    return wanted
+
+
+def _is_book(account: Account) -> bool:
+    return account.code.partition(":")[0] in BOOKS
 
 
 def books_open(*, currency: str) -> int:
@@ -68,11 +74,7 @@ def books_open(*, currency: str) -> int:
 
     One read finds what is open already and one insert per level adds the rest (roots,
     then their shards), instead of a get-or-create per account."""
-    wanted = {}  # code -> (book, shard number or None)
-    for code, book in BOOKS.items():
-        wanted[f"{code}:{currency}"] = (code, None)
-        for n in range(book.shards if book.shards > 1 else 0):
-            wanted[f"{code}:{currency}:{n}"] = (code, n)
+    wanted = _wanted(currency)
     with transaction.atomic():
         existing = {a.code: a for a in Account.objects.filter(code__in=wanted)}
         for account in existing.values():
@@ -95,22 +97,39 @@ def books_open(*, currency: str) -> int:
                         parent=None if n is None else existing[f"{code}:{currency}"],
                     )
                 )
-            Account.objects.bulk_create(missing, ignore_conflicts=True)
-            existing.update(
-                (a.code, a) for a in Account.objects.filter(code__in=[m.code for m in missing])
-            )
+            if missing:
+                Account.objects.bulk_create(missing, ignore_conflicts=True)  # sends no signal
+                catalog_changed()
+                existing.update(
+                    (a.code, a) for a in Account.objects.filter(code__in=[m.code for m in missing])
+                )
     return len(wanted)
 
 
-def book_account(code: str, currency: str, *, spread: str = "") -> Account:
-    """The account to post to for book ``code``: its root, or for a sharded book the shard
-    that ``spread`` (usually the journal's idempotency key) hashes to."""
+@catalog_cached
+def _book_ids(currency: str) -> dict[str, int]:
+    """The open book accounts of ``currency``: code -> id (one query)."""
+    return dict(Account.objects.filter(code__in=_wanted(currency)).values_list("code", "pk"))
+
+
+catalog_watch(Account, when=_is_book)
+
+
+def book_account_id(code: str, currency: str, *, spread: str = "") -> int:
+    """The id of the account to post to for book ``code``: its root, or for a sharded book
+    the shard that ``spread`` (usually the journal's idempotency key) hashes to. Opens the
+    currency's books the first time they are needed."""
     book = BOOKS[code]
-    if book.shards == 1:
-        return _root(code, currency)
-    shard = zlib.crc32(spread.encode()) % book.shards
-    account = Account.objects.filter(code=f"{code}:{currency}:{shard}").first()
-    if account is None:
+    account_code = f"{code}:{currency}"
+    if book.shards > 1:
+        account_code += f":{zlib.crc32(spread.encode()) % book.shards}"
+    ids = _book_ids(currency)
+    if account_code not in ids:
         books_open(currency=currency)
-        account = Account.objects.get(code=f"{code}:{currency}:{shard}")
-    return account
+        ids = _book_ids(currency)
+    return ids[account_code]
+
+
+def book_account(code: str, currency: str, *, spread: str = "") -> Account:
+    """The account ``book_account_id`` names, read now (its balance is current)."""
+    return Account.objects.get(pk=book_account_id(code, currency, spread=spread))

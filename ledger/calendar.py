@@ -11,17 +11,11 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
-from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 
+from core.cached import catalog_cached, catalog_watch
 from core.profile import cooperative_current
 from ledger.models import CalendarDay
-
-_OVERRIDES_KEY = "ledger:calendar:overrides:{country}:{year}:{version}"
-_VERSION_KEY = "ledger:calendar:version:{country}"
 
 
 @lru_cache(maxsize=64)
@@ -47,31 +41,16 @@ def _package_holidays(country: str, year: int) -> frozenset[date]:
     return frozenset(days)
 
 
+@catalog_cached
 def _overrides(country: str, year: int) -> dict[date, str]:
-    version = cache.get_or_set(_VERSION_KEY.format(country=country), 1, timeout=None)
-    key = _OVERRIDES_KEY.format(country=country, year=year, version=version)
-    overrides = cache.get(key)
-    if overrides is None:
-        overrides = dict(
-            CalendarDay.objects.filter(country=country, date__year=year).values_list("date", "kind")
-        )
-        cache.set(key, overrides, timeout=3600)
-    return overrides
+    """Staff's corrections for ``year``: a catalog (``core.cached``), read once per
+    process and generation, read again everywhere as soon as a day is saved or deleted."""
+    return dict(
+        CalendarDay.objects.filter(country=country, date__year=year).values_list("date", "kind")
+    )
 
 
-@receiver([post_save, post_delete], sender=CalendarDay)
-def _forget_overrides(instance: CalendarDay, **kwargs) -> None:
-    """Every cached year of the country is stale once the change commits (an edit may
-    move a day to another year)."""
-    key = _VERSION_KEY.format(country=instance.country)
-
-    def bump():
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 2, timeout=None)
-
-    transaction.on_commit(bump)
+catalog_watch(CalendarDay)
 
 
 def _country(country: str | None) -> str:

@@ -155,6 +155,7 @@ def journal_post(
     value_date: date | None = None,
     reverses: Journal | None = None,
     capture_holds: Sequence[Hold] = (),
+    savepoint: bool = True,
 ) -> Posted:
     """Posts ``lines`` as one journal under the idempotency ``key``.
 
@@ -162,6 +163,11 @@ def journal_post(
     with other content it raises ``IdempotencyConflict``. Refusals (``InsufficientFunds``,
     ``AccountNotActive``, ``UnknownAccount``, ``Unbalanced``, ``HoldNotActive``) change
     nothing. Inside an outer transaction the journal commits or rolls back with it.
+
+    Inside an outer transaction the call runs in a savepoint, so the caller may catch a
+    refusal and go on. A caller that never does — any error ends its transaction —
+    passes ``savepoint=False`` and saves the savepoint's two round trips; a race for the
+    same key then raises ``IntegrityError`` for the caller's retry to find the winner.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown journal kind {kind!r}")
@@ -205,7 +211,7 @@ def journal_post(
         created_at=booked_at,
     )
     post = _post_postgresql if connection.vendor == "postgresql" else _post_sqlite
-    return _with_retries(lambda: post(request))
+    return _with_retries(lambda: post(request, savepoint))
 
 
 @dataclass(frozen=True)
@@ -264,7 +270,7 @@ _POST_SQL = """
 """
 
 
-def _post_postgresql(request: _Request) -> Posted:
+def _post_postgresql(request: _Request, savepoint: bool = True) -> Posted:
     params = [
         request.key,
         request.digest,
@@ -284,12 +290,16 @@ def _post_postgresql(request: _Request) -> Posted:
     ]
     try:
         # Outside a transaction the function call is its own transaction: one round trip.
-        # Inside an outer transaction a savepoint lets the caller handle a refusal.
-        scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
+        # Inside an outer transaction a savepoint lets the caller handle a refusal; without
+        # one, an error marks the outer transaction for rollback.
+        nested = connection.in_atomic_block
+        scope = transaction.atomic(savepoint=savepoint) if nested else nullcontext()
         with scope, connection.cursor() as cursor:
             cursor.execute(_POST_SQL, params)
             journal_id, replayed = cursor.fetchone()
     except IntegrityError as exc:
+        if nested and not savepoint:
+            raise
         return _after_integrity_error(exc, request)
     except DatabaseError as exc:
         _raise_domain_error(exc)
@@ -330,9 +340,9 @@ def _after_integrity_error(exc: IntegrityError, request: _Request) -> Posted:
     raise exc
 
 
-def _post_sqlite(request: _Request) -> Posted:
+def _post_sqlite(request: _Request, savepoint: bool = True) -> Posted:
     """The ``ledger_post`` algorithm in Python, for the embedded SQLite default."""
-    with transaction.atomic():  # BEGIN IMMEDIATE: the single writer lock
+    with transaction.atomic(savepoint=savepoint):  # BEGIN IMMEDIATE: the single writer lock
         existing = (
             Journal.objects.filter(idempotency_key=request.key)
             .values_list("pk", "request_hash")

@@ -45,3 +45,9 @@ def test_check_deploy_refuses_a_missing_sms_gateway(tmp_path):
     result = run_check({"SMS_GATEWAY_URL": ""}, tmp_path)
     assert result.returncode != 0
     assert "cooprogreso.E001" in result.stdout + result.stderr
+
+
+def test_check_deploy_refuses_a_cache_each_process_keeps_to_itself(tmp_path):
+    result = run_check({"CACHE_URL": "locmemcache://"}, tmp_path)
+    assert result.returncode != 0
+    assert "cooprogreso.E003" in result.stdout + result.stderr

@@ -11,3 +11,6 @@ class TransfersConfig(AppConfig):
 
         describer_register(TRANSFER_SOURCE, transfer_describe)
         describer_register(UNSOURCED, transfer_describe)
+        # Every process watches the catalogs it may change (the cooperative's limits, the
+        # institutions and product types a transfer reads).
+        from transfers import limits, queries  # noqa: F401

@@ -1,21 +1,24 @@
 """Transfer limits ("Personalización de cupos"): the cooperative's maximums per transfer type,
 the member's own lower ones, and what the member has already sent in the day, the ISO week
 and the month. ``transfers.services.transfer_execute`` checks them under the member's row
-lock, so parallel transfers cannot together go past a limit."""
+lock, so parallel transfers cannot together go past a limit.
+
+The cooperative's limits are a catalog (``core.cached``): read once per process and
+generation, read again everywhere as soon as staff save or delete one."""
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import Member
+from core.cached import catalog_cached, catalog_watch
 from core.errors import DomainError
 from core.money import format_money
 from core.profile import cooperative_current
-from transfers.models import MemberLimit, Transfer, TransferKind, TransferLimit
+from transfers.models import MemberLimit, TransferKind, TransferLimit
 
 PERIODS = (("daily", "diario"), ("weekly", "semanal"), ("monthly", "mensual"))
 
@@ -55,18 +58,26 @@ def period_starts(moment: datetime | None = None) -> dict[str, datetime]:
     }
 
 
+@catalog_cached
+def _cooperative_limits() -> dict[str, Limits]:
+    return {
+        row.kind: Limits(row.kind, row.daily, row.weekly, row.monthly)
+        for row in TransferLimit.objects.all()
+    }
+
+
+catalog_watch(TransferLimit)
+
+
 def cooperative_limits(kind: str) -> Limits:
-    row = TransferLimit.objects.filter(kind=kind).first()
-    if row is None:
-        return Limits(kind, None, None, None)
-    return Limits(kind, row.daily, row.weekly, row.monthly)
+    return _cooperative_limits().get(kind) or Limits(kind, None, None, None)
 
 
-def member_limits(*, member: Member, kind: str) -> Limits:
-    """What applies to ``member``: their own amount where they set one, else the
-    cooperative's (never more than the cooperative's)."""
+def limits_combine(*, kind: str, own: MemberLimit | Limits | None) -> Limits:
+    """What applies to a member whose own limits for ``kind`` are ``own`` (``None``: they
+    set none): their own amount where they set one, else the cooperative's (never more
+    than the cooperative's)."""
     coop = cooperative_limits(kind)
-    own = MemberLimit.objects.filter(member=member, kind=kind).first()
     if own is None:
         return coop
 
@@ -77,29 +88,17 @@ def member_limits(*, member: Member, kind: str) -> Limits:
     return Limits(kind, lower("daily"), lower("weekly"), lower("monthly"))
 
 
-def sent_totals(*, member: Member, kind: str, moment: datetime | None = None) -> dict[str, Decimal]:
-    """What ``member`` has sent of ``kind`` in the current day, week and month (refunded
-    transfers do not count): one query."""
-    starts = period_starts(moment)
-    counted = Transfer.objects.filter(member=member, kind=kind).exclude(
-        status=Transfer.Status.REJECTED
-    )
-    sums = counted.filter(created_at__gte=min(starts.values())).aggregate(
-        **{
-            period: Sum("amount", filter=Q(created_at__gte=start), default=Decimal("0.00"))
-            for period, start in starts.items()
-        }
-    )
-    return sums
+def member_limits(*, member: Member, kind: str) -> Limits:
+    """What applies to ``member`` (``limits_combine``)."""
+    own = MemberLimit.objects.filter(member=member, kind=kind).first()
+    return limits_combine(kind=kind, own=own)
 
 
-def limits_check(*, member: Member, kind: str, amount: Decimal, moment: datetime | None = None):
-    """Raises ``LimitExceeded`` naming the first limit ``amount`` would pass. Call under
-    the member's lock for the check to hold until the transfer is written."""
-    limits = member_limits(member=member, kind=kind)
-    if all(limits.get(p) is None for p, _ in PERIODS):
-        return
-    totals = sent_totals(member=member, kind=kind, moment=moment)
+def limits_enforce(*, limits: Limits, totals: dict[str, Decimal], amount: Decimal) -> None:
+    """Raises ``LimitExceeded`` naming the first of ``limits`` that ``amount`` would pass,
+    given what the member already sent in each period (``totals``). The totals must be
+    read under the member's lock for the check to hold until the transfer is written
+    (``transfers.services.transfer_execute``)."""
     for period, word in PERIODS:
         limit = limits.get(period)
         if limit is not None and totals[period] + amount > limit:
@@ -160,5 +159,5 @@ def member_limits_update(*, member: Member, values: dict[str, dict[str, Decimal]
 def customizable_kinds() -> list[str]:
     """The kinds a member may set limits for: those the cooperative limits, transfers to
     other people first (own-account transfers are the member's own money)."""
-    limited = set(TransferLimit.objects.values_list("kind", flat=True))
+    limited = set(_cooperative_limits())
     return [k for k in (TransferKind.INTERNAL, TransferKind.INTERBANK) if k in limited]

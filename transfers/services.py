@@ -6,24 +6,31 @@ moves the money, under a lock on the member's row. The lock is what makes the li
 when the same member sends several transfers at once: each one reads the running totals
 only after the previous one has committed. The ledger itself refuses to overdraw the
 origin account whatever happens before it.
+
+A transfer is a few round trips: the lock, one read of its accounts and beneficiary, one
+of what the member already sent (``transfers.queries``, written out because compiling
+ORM queries cost more than running them), the journal and the transfer row. The
+catalogs — profile, tariff, limits, books, calendar — come from the process's copy
+(``core.cached``), and the journal names the transfer as its source.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Member, User
+from core.cached import catalog_generation
 from core.masking import mask_number
 from core.money import format_money
 from core.notifications import notify
 from core.profile import cooperative_current
 from ledger import calendar
-from ledger.books import book_account
+from ledger.books import book_account_id
 from ledger.exceptions import IdempotencyConflict
 from ledger.fees import FeeQuote, fee_lines, fee_quote
 from ledger.models import Channel, Kind, Tariff
@@ -42,8 +49,9 @@ from transfers.exceptions import (
     SameAccount,
     TransferError,
 )
-from transfers.limits import limits_check
+from transfers.limits import PERIODS, Limits, limits_combine, limits_enforce, period_starts
 from transfers.models import Beneficiary, Transfer, TransferKind
+from transfers.queries import Sent, member_lock, order_rows, sent_read
 
 CENT = Decimal("0.01")
 DEFERRED_NOTE = (
@@ -209,37 +217,47 @@ def cooling_off_note(beneficiary: Beneficiary | None, currency: str) -> str:
     )
 
 
-def _sent_to_payee(beneficiary: Beneficiary, since: datetime) -> Decimal:
-    """What the member sent since ``since`` to the account behind ``beneficiary`` —
-    through this row or an earlier one for the same account, so removing and registering
-    a payee again does not open a fresh allowance."""
-    same_payee = (
-        Q(destination_id=beneficiary.account_id)
-        if beneficiary.kind == Beneficiary.Kind.INTERNAL
-        else Q(
-            beneficiary__institution_id=beneficiary.institution_id,
-            beneficiary__account_number=beneficiary.account_number,
+def _sent(member: Member, order: TransferOrder, now: datetime, *, key: str = "") -> Sent:
+    """What the member already sent that the rules of ``order`` count, their own limits
+    and the transfer of ``key``: one query (``transfers.queries.sent_read``). Under the
+    member's lock it sees every transfer committed before."""
+    coop = cooperative_current()
+    window_since, currencies = None, ()
+    if coop.funds_origin_threshold is not None:
+        window_since = now - timedelta(days=coop.funds_origin_window_days)
+        currencies = tuple(dict.fromkeys(["USD", coop.currency]))
+    payee = order.beneficiary if cooling_off_until(order.beneficiary, now) else None
+    sent = sent_read(
+        member_id=member.pk,
+        kind=order.kind,
+        periods=period_starts(now),
+        window_since=window_since,
+        currencies=currencies,
+        payee=payee,
+        payee_since=now - timedelta(hours=coop.new_beneficiary_hours) if payee else None,
+        key=key,
+    )
+    if sent.window_other:  # a currency without an official rate: sum it to say so
+        sums = (
+            Transfer.objects.filter(member=member, created_at__gte=window_since)
+            .exclude(status=Transfer.Status.REJECTED)
+            .values("currency")
+            .annotate(total=Sum("amount"))
         )
-    )
-    return (
-        Transfer.objects.filter(same_payee, member_id=beneficiary.member_id, created_at__gte=since)
-        .exclude(status=Transfer.Status.REJECTED)
-        .aggregate(total=Sum("amount", default=Decimal("0.00")))["total"]
-    )
+        sent = replace(sent, window={row["currency"]: row["total"] for row in sums})
+    return sent
 
 
-def _check_cooling_off(order: TransferOrder, now: datetime) -> None:
+def _check_cooling_off(order: TransferOrder, now: datetime, sent: Sent) -> None:
     """For the profile's hours after a beneficiary is registered, all transfers to its
     account together (within those hours) stay under the first-payment cap."""
-    beneficiary = order.beneficiary
     coop = cooperative_current()
-    until = cooling_off_until(beneficiary, now)
+    until = cooling_off_until(order.beneficiary, now)
     if until is None:
         return
-    sent = _sent_to_payee(beneficiary, now - timedelta(hours=coop.new_beneficiary_hours))
     cap = coop.new_beneficiary_limit
-    if sent + order.amount > cap:
-        left = max(cap - sent, Decimal("0.00"))
+    if sent.to_payee + order.amount > cap:
+        left = max(cap - sent.to_payee, Decimal("0.00"))
         raise CoolingOff(
             f"Por tu seguridad, durante las primeras {coop.new_beneficiary_hours} horas "
             f"después de registrar un beneficiario puedes transferirle hasta "
@@ -249,20 +267,16 @@ def _check_cooling_off(order: TransferOrder, now: datetime) -> None:
         )
 
 
-def _funds_required(member: Member, order: TransferOrder, now: datetime) -> bool:
+def _funds_required(order: TransferOrder, sent: Sent) -> bool:
     """Whether the profile's cumulative threshold (in USD, over its window of days) is
     passed with this transfer: then the origin and destination of the funds are asked."""
     coop = cooperative_current()
     if coop.funds_origin_threshold is None:
         return False
-    since = now - timedelta(days=coop.funds_origin_window_days)
-    sums = (
-        Transfer.objects.filter(member=member, created_at__gte=since)
-        .exclude(status=Transfer.Status.REJECTED)
-        .values("currency")
-        .annotate(total=Sum("amount"))
+    total = sum(
+        (coop.in_usd(amount, currency) for currency, amount in sent.window.items() if amount),
+        Decimal("0"),
     )
-    total = sum((coop.in_usd(row["total"], row["currency"]) for row in sums), Decimal("0"))
     return total + coop.in_usd(order.amount, order.currency) > coop.funds_origin_threshold
 
 
@@ -280,23 +294,32 @@ def transfer_quote(*, member: Member, order: TransferOrder, now: datetime | None
     """Checks ``order`` and returns its fees and value date, or raises a ``DomainError``
     saying what is wrong. Nothing is written."""
     now = now or timezone.now()
+    with catalog_generation():
+        return _checked(member, order, now, _sent(member, order, now))
+
+
+def _checked(member: Member, order: TransferOrder, now: datetime, sent: Sent) -> TransferQuote:
+    """Every rule, in the order the member is told about them."""
     _check_amount(order.amount)
     _check_beneficiary_owned(member, order)
     _check_accounts(member, order)
-    quote = _quote(member, order, now)
+    quote = _quote(order, now, sent)
     if order.origin.ledger_account.available < quote.total:
         raise NotEnoughFunds(
             f"Saldo insuficiente: el total a debitar es {format_money(quote.total, order.currency)}"
             f" y tu saldo disponible es "
             f"{format_money(order.origin.ledger_account.available, order.currency)}."
         )
-    limits_check(member=member, kind=order.kind, amount=order.amount, moment=now)
-    _check_cooling_off(order, now)
+    own = Limits(order.kind, *sent.own) if sent.own else None
+    limits = limits_combine(kind=order.kind, own=own)
+    if any(limits.get(period) is not None for period, _ in PERIODS):
+        limits_enforce(limits=limits, totals=sent.periods, amount=order.amount)
+    _check_cooling_off(order, now, sent)
     _check_funds_declaration(order, quote.funds_required)
     return quote
 
 
-def _quote(member: Member, order: TransferOrder, now: datetime) -> TransferQuote:
+def _quote(order: TransferOrder, now: datetime, sent: Sent) -> TransferQuote:
     if order.kind == TransferKind.INTERBANK:
         value_date = calendar.value_date(now)
     else:
@@ -306,7 +329,7 @@ def _quote(member: Member, order: TransferOrder, now: datetime) -> TransferQuote
         fee=fee_quote(TARIFF[order.kind], on=timezone.localdate(now)),
         value_date=value_date,
         deferred=value_date != timezone.localdate(now),
-        funds_required=_funds_required(member, order, now),
+        funds_required=_funds_required(order, sent),
     )
 
 
@@ -314,7 +337,7 @@ def _lines(order: TransferOrder, fee: FeeQuote, key: str) -> list[Line]:
     debit_text, credit_text = DESCRIPTIONS[order.kind]
     origin = order.origin.ledger_account
     if order.kind == TransferKind.INTERBANK:
-        credited = book_account("SPI_CLEARING", order.currency, spread=key)
+        credited = book_account_id("SPI_CLEARING", order.currency, spread=key)
     else:
         credited = order.destination.ledger_account
     return [
@@ -337,29 +360,24 @@ def transfer_execute(
     """Does ``order`` once per ``key``: the same key returns the transfer already made.
     ``notify``: e-mail the member and the beneficiary after commit (not for loaded history).
 
-    Raises the ``DomainError`` of the first rule it breaks, with nothing written."""
-    done = Transfer.objects.filter(key=key).first()
-    if done is not None:
-        return _replayed(done, member, order)
-    with transaction.atomic():
-        Member.objects.select_for_update().only("pk").get(pk=member.pk)
-        done = Transfer.objects.filter(key=key).first()
-        if done is not None:
-            return _replayed(done, member, order)
-        now = booking_time()
+    Raises the ``DomainError`` of the first rule it breaks, with nothing written.
+
+    The round trips: the member's lock (which also takes the new transfer's id), the
+    accounts and the beneficiary read again, one read of what was sent and of the
+    member's limits, the journal (one ``ledger_post`` call) and the transfer row. The
+    catalogs it reads — the profile, the tariff, the cooperative's limits, the books —
+    come from the process's copy (``core.cached``)."""
+    with catalog_generation(), transaction.atomic():
+        transfer_id = member_lock(member.pk)
         order = _refreshed(order)
-        quote = transfer_quote(member=member, order=order, now=now)
-        posted = journal_post(
-            key=f"transfer:{key}",
-            kind=JOURNAL_KIND[order.kind],
-            lines=_lines(order, quote.fee, key),
-            channel=channel,
-            motive=order.motive or TransferKind(order.kind).label,
-            actor=user,
-            value_date=quote.value_date,
-        )
+        now = booking_time()
+        sent = _sent(member, order, now, key=key)
+        if sent.done is not None:
+            return _replayed(Transfer.objects.get(pk=sent.done), member, order)
+        quote = _checked(member, order, now, sent)
         interbank = order.kind == TransferKind.INTERBANK
-        transfer = Transfer.objects.create(
+        transfer = Transfer(
+            pk=transfer_id,
             key=key,
             member=member,
             kind=order.kind,
@@ -374,29 +392,39 @@ def transfer_execute(
             funds_origin=order.funds_origin.strip() if quote.funds_required else "",
             funds_destination=order.funds_destination.strip() if quote.funds_required else "",
             payee_check=payee_check,
-            journal_id=posted.journal_id,
             value_date=quote.value_date,
             status=Transfer.Status.PENDING if interbank else Transfer.Status.DONE,
             created_at=now,
         )
+        posted = journal_post(
+            key=f"transfer:{key}",
+            kind=JOURNAL_KIND[order.kind],
+            lines=_lines(order, quote.fee, key),
+            channel=channel,
+            motive=order.motive or TransferKind(order.kind).label,
+            actor=user,
+            source=transfer,
+            value_date=quote.value_date,
+            savepoint=False,  # any refusal ends this transaction
+        )
+        transfer.journal_id = posted.journal_id
+        transfer.save(force_insert=True)
         if notify:
             transaction.on_commit(partial(transfer_notify, transfer.pk))
     return transfer
 
 
 def _refreshed(order: TransferOrder) -> TransferOrder:
-    """The order with its accounts read again inside the transaction: the balance and
-    status the checks see are the current ones."""
-    accounts = DepositAccount.objects.select_related("ledger_account", "product_type")
-    fresh = {
-        "origin": accounts.get(pk=order.origin.pk),
-        "destination": accounts.get(pk=order.destination.pk) if order.destination else None,
-    }
-    if order.beneficiary is not None:
-        fresh["beneficiary"] = Beneficiary.objects.select_related("institution", "account").get(
-            pk=order.beneficiary.pk
-        )
-    return TransferOrder(**{**order.__dict__, **fresh})
+    """The order with its accounts and beneficiary read again inside the transaction: the
+    balances and statuses the checks see are the current ones (one query)."""
+    origin, destination, beneficiary = order_rows(
+        origin_id=order.origin.pk,
+        destination_id=order.destination.pk if order.destination else None,
+        beneficiary_id=order.beneficiary.pk if order.beneficiary else None,
+    )
+    if order.beneficiary is not None and beneficiary is None:
+        raise Beneficiary.DoesNotExist
+    return replace(order, origin=origin, destination=destination, beneficiary=beneficiary)
 
 
 def _replayed(done: Transfer, member: Member, order: TransferOrder) -> Transfer:

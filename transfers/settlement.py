@@ -28,7 +28,7 @@ from core.money import format_money, from_minor, to_minor
 from core.notifications import notify
 from core.profile import cooperative_current
 from ledger import calendar
-from ledger.books import book_account
+from ledger.books import book_account_id
 from ledger.models import Kind
 from ledger.services import Line, journal_post, journal_reverse
 from transfers.models import Beneficiary, SettlementBatch, Transfer
@@ -261,11 +261,11 @@ def _settle(transfer: Transfer, batch: SettlementBatch, result: ItemResult) -> N
         kind=Kind.SETTLEMENT,
         lines=[
             Line.debit(
-                book_account("SPI_CLEARING", transfer.currency, spread=transfer.key),
+                book_account_id("SPI_CLEARING", transfer.currency, spread=transfer.key),
                 transfer.amount,
                 text,
             ),
-            Line.credit(book_account("CENTRAL_BANK", transfer.currency), transfer.amount, text),
+            Line.credit(book_account_id("CENTRAL_BANK", transfer.currency), transfer.amount, text),
         ],
         motive=f"Transferencia {result.network_reference or transfer.public_id.hex}",
         source=transfer,

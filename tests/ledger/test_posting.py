@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ledger.audit import ledger_check
@@ -131,6 +133,28 @@ def test_insufficient_funds_change_nothing(maria_savings, gabriel_savings):
     assert exc.value.message == "Saldo insuficiente en la cuenta de origen."
     assert exc.value.context == {"account_id": maria_savings.pk}
     assert state() == before
+
+
+def test_inside_a_transaction_a_refusal_leaves_the_caller_free_to_go_on(
+    maria_savings, gabriel_savings
+):
+    with transaction.atomic():
+        with pytest.raises(InsufficientFunds):
+            transfer(maria_savings, gabriel_savings, "100.01")
+        transfer(maria_savings, gabriel_savings, "100.00", key="transfer-2")
+    assert refreshed(maria_savings).balance == D("0.00")
+
+
+def test_without_a_savepoint_a_refusal_ends_the_callers_transaction(maria_savings, gabriel_savings):
+    before = state()
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        with pytest.raises(InsufficientFunds):
+            transfer(maria_savings, gabriel_savings, "100.01", savepoint=False)
+        with pytest.raises(TransactionManagementError):
+            Journal.objects.count()
+    assert state() == before
+    savepoints = [q for q in queries.captured_queries if str(q["sql"]).startswith("SAVEPOINT")]
+    assert len(savepoints) == 1  # the test's own block: none of the journal's
 
 
 def test_the_whole_balance_can_be_spent(maria_savings, gabriel_savings):
