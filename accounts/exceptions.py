@@ -73,3 +73,15 @@ class LoginFailed(DomainError):
 
 class CredentialRuleError(DomainError):
     message = "Los datos ingresados no cumplen las indicaciones."
+
+
+class OperationExpired(DomainError):
+    message = "La operación expiró antes de confirmarla. Vuelve a iniciarla."
+
+
+class OperationClosed(DomainError):
+    message = "La operación no se realizó. Vuelve a iniciarla."
+
+
+class ApprovalRefused(DomainError):
+    message = "No puedes aprobar esta operación."

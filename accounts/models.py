@@ -483,3 +483,98 @@ class Passkey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} · {self.user}"
+
+
+class Operation(models.Model):
+    """One operation a user asks for — a transfer, a change of password, later a bill or a
+    payroll — from the form to its result, stored so that it outlives the session.
+
+    The payload is what the second factor and every approval are bound to (``digest``);
+    it is kept encrypted. ``key`` is the idempotency key the executing service receives:
+    executing the same row twice returns the first result. The states and their legal
+    transitions are in ``accounts.operations.TRANSITIONS``."""
+
+    class State(models.TextChoices):
+        PREPARED = "prepared", "Preparada"
+        AWAITING_CODE = "awaiting_code", "Esperando el código"
+        PENDING_APPROVAL = "pending_approval", "Pendiente de aprobación"
+        APPROVED = "approved", "Aprobada"
+        EXECUTING = "executing", "En ejecución"
+        EXECUTED = "executed", "Realizada"
+        PARTIALLY_EXECUTED = "partially_executed", "Realizada parcialmente"
+        REFUSED = "refused", "No realizada"
+        REJECTED = "rejected", "Rechazada"
+        EXPIRED = "expired", "Expirada"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    purpose = models.CharField("operación", max_length=40)
+    owner = models.ForeignKey(
+        Member,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="operations",
+        verbose_name="titular",
+        help_text="Vacío en los cambios de las credenciales propias de un usuario.",
+    )
+    created_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="operations",
+        verbose_name="creada por",
+    )
+    channel = models.CharField("canal", max_length=12)
+    payload_encrypted = models.TextField(blank=True)
+    digest = models.CharField(max_length=64)
+    key = models.CharField(max_length=64, unique=True)
+    summary = models.CharField("detalle", max_length=200, blank=True)
+    review = models.JSONField(default=list, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    state = models.CharField("estado", max_length=20, choices=State, default=State.PREPARED)
+    signatures_required = models.PositiveSmallIntegerField(default=0)
+    challenge = models.ForeignKey(
+        Challenge, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    result = models.JSONField(default=dict, blank=True)
+    error = models.CharField("motivo", max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField("creada", default=timezone.now)
+    expires_at = models.DateTimeField("expira")
+    updated_at = models.DateTimeField(auto_now=True)
+    executed_at = models.DateTimeField("realizada", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "operación"
+        verbose_name_plural = "operaciones"
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["state", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.summary or self.purpose} ({self.get_state_display()})"
+
+
+class OperationApproval(models.Model):
+    """One signature on an operation, bound to the payload it saw: a changed payload has
+    another digest, and the earlier signatures no longer count."""
+
+    operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="approvals")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField("nivel de firma", max_length=10, blank=True)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "aprobación"
+        verbose_name_plural = "aprobaciones"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operation", "user", "digest"], name="one_approval_per_user_and_payload"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%d/%m/%Y %H:%M}"

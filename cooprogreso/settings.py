@@ -228,6 +228,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "products.tasks.send_monthly_statements",
         "schedule": crontab(day_of_month="1-3", hour=6, minute=0),
     },
+    # Operations: codes never typed and approvals never given expire; executions a worker
+    # lost are resumed (idempotent by the operation's key).
+    "accounts-sweep-operations": {
+        "task": "accounts.tasks.sweep_operations",
+        "schedule": crontab(minute="*/5"),
+    },
     # Notifications whose task was lost (a broker down or emptied) are queued again.
     "core-sweep-notifications": {
         "task": "core.tasks.sweep_notifications",

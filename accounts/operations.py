@@ -1,0 +1,508 @@
+"""Operations as rows: how anything a user asks for travels from the form to its result.
+
+An operation kind (``OperationKind``, declared by each app in ``<app>/operations.py``)
+says what the form is, how the operation is checked and described (``prepare``) and how
+it is done (``execute``). This module stores each request as an ``Operation`` row and
+moves it through its states, whoever drives it: the confirmation dialog of a browser
+(``accounts.confirm``), a beat task with no request (a scheduled payment), or a worker
+executing what other people approved::
+
+    prepared ─► awaiting_code ─────────────► executing ─► executed
+        │            │                          ▲   └──► partially_executed
+        │            └─► refused | expired      │   └──► refused
+        └─► pending_approval ─► approved ───────┘
+                 │    ▲   └─► rejected | expired
+                 └────┘ (a changed payload voids the signatures)
+
+Execution is guarded twice: only one caller moves a row into ``executing`` (a conditional
+UPDATE), and the executing service is idempotent by the row's ``key``, so a worker that
+crashed mid-way is recovered by running it again (``operations_sweep``), never by paying
+twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.challenges import payload_digest
+from accounts.exceptions import OperationClosed, OperationExpired
+from accounts.models import Member, Operation, OperationApproval, User
+from core.crypto import decrypt, encrypt
+from core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+State = Operation.State
+
+# How long each waiting state lasts before the sweep expires it.
+CODE_WINDOW = timedelta(minutes=15)
+APPROVAL_WINDOW = timedelta(days=7)
+# An ``executing`` row older than this lost its executor (a crashed worker or request);
+# the sweep runs it again — the service's idempotency key makes that safe.
+STALE_EXECUTION = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+
+TRANSITIONS: dict[str, set[str]] = {
+    State.PREPARED: {State.AWAITING_CODE, State.PENDING_APPROVAL, State.EXECUTING,
+                     State.REFUSED, State.EXPIRED},
+    State.AWAITING_CODE: {State.EXECUTING, State.PENDING_APPROVAL, State.REFUSED,
+                          State.EXPIRED},
+    State.PENDING_APPROVAL: {State.PENDING_APPROVAL, State.APPROVED, State.REJECTED,
+                             State.EXPIRED},
+    State.APPROVED: {State.EXECUTING, State.PENDING_APPROVAL},
+    State.EXECUTING: {State.EXECUTING, State.EXECUTED, State.PARTIALLY_EXECUTED,
+                      State.REFUSED},
+    State.EXECUTED: set(),
+    State.PARTIALLY_EXECUTED: set(),
+    State.REFUSED: set(),
+    State.REJECTED: set(),
+    State.EXPIRED: set(),
+}  # fmt: skip
+FINAL = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
+
+
+class IllegalTransition(RuntimeError):
+    """A bug: something tried to move an operation where the state machine forbids."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts (``user``; ``None`` for the cooperative's own workers) and for whom
+    (``owner``: the member — a person or a company — whose products are used).
+
+    ``request`` is the browser's request when there is one: the audit log takes the
+    address and device from it, and the credential changes keep the session signed in.
+    Money operations never need it: a worker executes them with ``request=None``."""
+
+    user: User | None
+    owner: Member
+    channel: str = "web"
+    request: Any = None
+
+
+@dataclass
+class Prepared:
+    """What ``prepare`` returns: the payload the code and the approvals are bound to, the
+    review lines ("Verifica que todos los datos estén correctos"), the summary the code
+    message names, and warnings shown under the review."""
+
+    payload: dict
+    review: list[tuple[str, str]] = field(default_factory=list)
+    summary: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+class OperationKind(ABC):
+    """One kind of operation. The app that owns it declares, in ``<app>/operations.py``:
+    its form, its rules (``prepare`` raises a ``DomainError`` or returns ``Prepared``) and
+    its execution (``execute``, idempotent by ``key``). The presentation attributes are
+    what the dialog shows; the hooks that take a ``request`` are the dialog's only."""
+
+    purpose: str = ""
+    title: str = ""
+    intro: str = ""
+    form_class = None
+    form_template: str = ""
+    done_template: str = ""
+    review_first: bool = True
+    review_title: str = "Verifica que todos los datos estén correctos"
+    submit_label: str = "Continuar"
+    done_title: str = "El proceso se realizó correctamente."
+    back_url_name: str = ""
+    # Whether the payload stays readable after the operation ends. Kinds whose payload
+    # holds a secret (a new password's hash) set it to False: the row keeps its digest.
+    keep_payload: bool = True
+
+    # --- the dialog's hooks (a browser request) ---------------------------------------
+
+    def back_url(self, request) -> str:
+        """Where "Cancelar" and "Cerrar" lead."""
+        from django.urls import reverse
+
+        return reverse(self.back_url_name) if self.back_url_name else ""
+
+    def action_url(self, request) -> str:
+        """Where each step posts: this page."""
+        return request.path
+
+    def extra_context(self, request, actor: Actor) -> dict:
+        """More for the form step's template (a QR code, the item concerned…)."""
+        return {}
+
+    def initial(self, request, actor: Actor) -> dict:
+        return {}
+
+    # --- the rules (any driver) -------------------------------------------------------
+
+    def form_kwargs(self, actor: Actor) -> dict:
+        return {}
+
+    def context(self, request) -> dict:
+        """What the kind needs from the URL (the loan being paid, the device being
+        removed), stored in the payload by ``prepare``; a worker has none."""
+        return dict(request.resolver_match.kwargs) if request is not None else {}
+
+    @abstractmethod
+    def prepare(self, actor: Actor, form, context: dict) -> Prepared:
+        """Checks the operation against the owner's data; raises a ``DomainError`` or
+        returns what the code will be bound to and what the user reviews."""
+
+    @abstractmethod
+    def execute(self, actor: Actor, payload: dict, key: str) -> dict:
+        """Does it and returns what the done step shows (JSON). Must be idempotent by
+        ``key``: called again with the same key, it returns the first result."""
+
+
+_kinds: dict[str, OperationKind] = {}
+
+
+def operation_kind_register(kind: OperationKind) -> OperationKind:
+    """Makes ``kind`` executable by purpose — by a worker, with no view imported."""
+    if not kind.purpose:
+        raise ValueError("an operation kind needs a purpose")
+    known = _kinds.get(kind.purpose)
+    if known is not None and type(known) is not type(kind):
+        raise ValueError(f"two operation kinds share the purpose {kind.purpose!r}")
+    _kinds[kind.purpose] = kind
+    return kind
+
+
+def operation_kind(purpose: str) -> OperationKind:
+    return _kinds[purpose]
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def operation_payload(operation: Operation) -> dict:
+    if not operation.payload_encrypted:
+        return {}
+    return json.loads(decrypt(operation.payload_encrypted))
+
+
+def operation_get(*, user: User, public_id, purpose: str | None = None) -> Operation:
+    """An operation ``user`` created, by its public id; anything else is a 404."""
+    from django.http import Http404
+
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        raise Http404 from None
+    query = Operation.objects.select_related("owner", "created_by", "challenge")
+    filters = {"created_by": user, "public_id": public_id}
+    if purpose is not None:
+        filters["purpose"] = purpose
+    operation = query.filter(**filters).first()
+    if operation is None:
+        raise Http404
+    return operation
+
+
+def operation_actor(operation: Operation, *, request=None) -> Actor:
+    return Actor(
+        user=operation.created_by,
+        owner=operation.owner,
+        channel=operation.channel,
+        request=request,
+    )
+
+
+# --- moving through the states --------------------------------------------------------
+
+
+def _move(operation: Operation, to: str, *, expect: tuple[str, ...] | None = None, **fields):
+    """Moves ``operation`` to ``to`` if it is still in one of ``expect`` (default: its
+    current state) — a conditional UPDATE, so of two concurrent movers one wins. Returns
+    whether this caller moved it."""
+    expect = expect or (operation.state,)
+    for state in expect:
+        if to not in TRANSITIONS[state]:
+            raise IllegalTransition(f"{state} → {to}")
+    now = timezone.now()
+    updated = Operation.objects.filter(pk=operation.pk, state__in=expect).update(
+        state=to, updated_at=now, **fields
+    )
+    if updated:
+        operation.state = to
+        operation.updated_at = now
+        for name, value in fields.items():
+            setattr(operation, name, value)
+    return bool(updated)
+
+
+def operation_create(
+    *,
+    kind: OperationKind,
+    actor: Actor,
+    prepared: Prepared,
+    state: str = State.PREPARED,
+    signatures_required: int = 0,
+) -> Operation:
+    """Stores a prepared operation (its payload encrypted, bound by its digest)."""
+    now = timezone.now()
+    window = APPROVAL_WINDOW if state == State.PENDING_APPROVAL else CODE_WINDOW
+    return Operation.objects.create(
+        purpose=kind.purpose,
+        owner=actor.owner,
+        created_by=actor.user,
+        channel=actor.channel,
+        payload_encrypted=encrypt(json.dumps(prepared.payload, sort_keys=True, default=str)),
+        digest=payload_digest(kind.purpose, prepared.payload),
+        key=uuid.uuid4().hex,
+        summary=prepared.summary[:200],
+        review=[[str(label), str(value)] for label, value in prepared.review],
+        notes=[str(note) for note in prepared.notes],
+        state=state,
+        signatures_required=signatures_required,
+        created_at=now,
+        expires_at=now + window,
+    )
+
+
+def operation_prepare(
+    *, kind: OperationKind, actor: Actor, data: dict, context: dict | None = None
+) -> Operation:
+    """Validates ``data`` with the kind's form and stores the prepared operation — the
+    path of a worker or a test; the dialog validates the form itself to show its errors.
+    Raises ``DomainError`` (a form error's message included) and stores nothing."""
+    form = kind.form_class(data, **kind.form_kwargs(actor))
+    if not form.is_valid():
+        first = next(iter(form.errors.values()))[0]
+        raise DomainError(first)
+    prepared = kind.prepare(actor, form, context or {})
+    return operation_create(kind=kind, actor=actor, prepared=prepared)
+
+
+def operation_awaits_code(*, operation: Operation, challenge) -> None:
+    _move(operation, State.AWAITING_CODE, challenge=challenge)
+
+
+def operation_expired(operation: Operation) -> bool:
+    return (
+        operation.state not in FINAL
+        and operation.state
+        not in (
+            State.APPROVED,
+            State.EXECUTING,
+        )
+        and operation.expires_at <= timezone.now()
+    )
+
+
+def operation_check_open(operation: Operation) -> None:
+    """Refuses, with the member's words, an operation that can no longer be confirmed."""
+    if operation.state == State.EXPIRED or operation_expired(operation):
+        if operation.state != State.EXPIRED:
+            _expire(operation)
+        raise OperationExpired
+    if operation.state in (State.REFUSED, State.REJECTED):
+        raise OperationClosed
+
+
+def operation_refuse(*, operation: Operation, message: str) -> None:
+    """Ends an operation that will not be done (a refused code, a rule that changed)."""
+    if operation.state in FINAL:
+        return
+    _move(operation, State.REFUSED, error=message[:300], **_payload_cleared(operation))
+
+
+def _expire(operation: Operation) -> bool:
+    return _move(
+        operation,
+        State.EXPIRED,
+        expect=(State.PREPARED, State.AWAITING_CODE, State.PENDING_APPROVAL),
+        **_payload_cleared(operation),
+    )
+
+
+def _payload_cleared(operation: Operation) -> dict:
+    kind = _kinds.get(operation.purpose)
+    return {} if kind is None or kind.keep_payload else {"payload_encrypted": ""}
+
+
+def operation_execute(*, operation: Operation, request=None) -> Operation:
+    """Executes ``operation`` once — the one caller that moves it into ``executing`` does
+    it — and stores its result; a ``DomainError`` from the service ends it ``refused``
+    with that message (and is raised again for the caller to show). Called again on an
+    ended operation, it returns it as it is. Anything else leaves it ``executing`` for
+    the sweep to recover."""
+    if operation.state in FINAL:
+        return operation
+    if operation.state == State.EXECUTING:
+        stale = timezone.now() - operation.updated_at >= STALE_EXECUTION
+        if not stale or not _move(operation, State.EXECUTING, attempts=operation.attempts + 1):
+            return operation
+    elif not _move(
+        operation,
+        State.EXECUTING,
+        expect=(State.PREPARED, State.AWAITING_CODE, State.APPROVED),
+        attempts=operation.attempts + 1,
+    ):
+        operation.refresh_from_db()
+        return operation
+    kind = operation_kind(operation.purpose)
+    actor = operation_actor(operation, request=request)
+    try:
+        result = kind.execute(actor, operation_payload(operation), operation.key)
+    except DomainError as exc:
+        _move(operation, State.REFUSED, error=exc.message[:300], **_payload_cleared(operation))
+        raise
+    _move(
+        operation,
+        State.EXECUTED,
+        result=result,
+        executed_at=timezone.now(),
+        **_payload_cleared(operation),
+    )
+    return operation
+
+
+# --- approvals (dual control) --------------------------------------------------------
+
+
+def operation_submit_for_approval(
+    *, kind: OperationKind, actor: Actor, prepared: Prepared, signatures_required: int
+) -> Operation:
+    """Stores an operation that ``signatures_required`` other users must approve before a
+    worker executes it (a company's Ingresador submits, its Aprobadores sign)."""
+    if signatures_required < 1:
+        raise ValueError("an operation under approval needs at least one signature")
+    return operation_create(
+        kind=kind,
+        actor=actor,
+        prepared=prepared,
+        state=State.PENDING_APPROVAL,
+        signatures_required=signatures_required,
+    )
+
+
+def operation_revise(*, operation: Operation, prepared: Prepared) -> Operation:
+    """Replaces the payload of an operation waiting for approval: its digest changes, so
+    the signatures given to the earlier payload no longer count."""
+    with transaction.atomic():
+        locked = Operation.objects.select_for_update().get(pk=operation.pk)
+        if locked.state not in (State.PENDING_APPROVAL, State.APPROVED):
+            raise OperationClosed
+        fields = {
+            "payload_encrypted": encrypt(json.dumps(prepared.payload, sort_keys=True, default=str)),
+            "digest": payload_digest(locked.purpose, prepared.payload),
+            "summary": prepared.summary[:200],
+            "review": [[str(label), str(value)] for label, value in prepared.review],
+            "notes": [str(note) for note in prepared.notes],
+            "key": uuid.uuid4().hex,
+        }
+        _move(locked, State.PENDING_APPROVAL, **fields)
+    return locked
+
+
+def operation_signatures(operation: Operation) -> int:
+    """The signatures that count: given by distinct users to the current payload."""
+    return (
+        OperationApproval.objects.filter(operation=operation, digest=operation.digest)
+        .values("user")
+        .distinct()
+        .count()
+    )
+
+
+def operation_approve(
+    *, operation: Operation, user: User, digest: str, level: str = ""
+) -> Operation:
+    """One signature from ``user`` on the payload ``digest`` they saw. Refused when the
+    payload changed since (``digest`` is not the operation's), when ``user`` created the
+    operation (dual control) or already signed it. With enough signatures the operation
+    is approved and a worker executes it once this commits."""
+    from accounts.exceptions import ApprovalRefused
+
+    with transaction.atomic():
+        locked = Operation.objects.select_for_update().get(pk=operation.pk)
+        if locked.state not in (State.PENDING_APPROVAL,):
+            raise OperationClosed
+        if locked.expires_at <= timezone.now():
+            _expire(locked)
+            raise OperationExpired
+        if digest != locked.digest:
+            raise ApprovalRefused(
+                "La operación cambió después de que la revisaste. Revísala de nuevo."
+            )
+        if user.pk == locked.created_by_id:
+            raise ApprovalRefused("Quien ingresa una operación no puede aprobarla.")
+        if OperationApproval.objects.filter(
+            operation=locked, user=user, digest=locked.digest
+        ).exists():
+            raise ApprovalRefused("Ya aprobaste esta operación.")
+        OperationApproval.objects.create(
+            operation=locked, user=user, level=level, digest=locked.digest
+        )
+        if operation_signatures(locked) >= locked.signatures_required:
+            _move(locked, State.APPROVED)
+            transaction.on_commit(lambda: _enqueue(locked.pk))
+    return locked
+
+
+def operation_reject(*, operation: Operation, user: User, reason: str) -> Operation:
+    with transaction.atomic():
+        locked = Operation.objects.select_for_update().get(pk=operation.pk)
+        if locked.state != State.PENDING_APPROVAL:
+            raise OperationClosed
+        _move(locked, State.REJECTED, error=reason[:300], **_payload_cleared(locked))
+    return locked
+
+
+def _enqueue(operation_id: int) -> None:
+    from accounts.tasks import execute_operation
+
+    try:
+        execute_operation.delay(operation_id)
+    except Exception:  # the broker is down: the sweep queues it again
+        if getattr(execute_operation.app.conf, "task_always_eager", False):
+            raise
+        logger.exception("operation not queued", extra={"operation": operation_id})
+
+
+# --- the sweep -----------------------------------------------------------------------
+
+
+@dataclass
+class Swept:
+    expired: int = 0
+    resumed: int = 0
+
+
+def operations_sweep(*, now=None) -> Swept:
+    """Expires what waited too long (a code never typed, an approval never given) and
+    queues again what a worker lost: approved operations never started, and executions
+    older than ``STALE_EXECUTION`` (their service is idempotent by key)."""
+    now = now or timezone.now()
+    swept = Swept()
+    waiting = Operation.objects.filter(
+        state__in=(State.PREPARED, State.AWAITING_CODE, State.PENDING_APPROVAL),
+        expires_at__lte=now,
+    )
+    for operation in waiting.iterator():
+        swept.expired += _expire(operation)
+    lost = Operation.objects.filter(
+        Q(state=State.APPROVED, updated_at__lte=now - STALE_EXECUTION)
+        | Q(state=State.EXECUTING, updated_at__lte=now - STALE_EXECUTION)
+    )
+    for operation in lost.iterator():
+        if operation.attempts >= MAX_ATTEMPTS:
+            logger.error("operation abandoned after retries", extra={"operation": operation.pk})
+            operation_refuse(
+                operation=operation,
+                message="No pudimos completar la operación. Comunícate con la cooperativa.",
+            )
+            continue
+        _enqueue(operation.pk)
+        swept.resumed += 1
+    return swept
