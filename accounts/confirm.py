@@ -164,7 +164,7 @@ class OperationView(View):
             request,
             "confirm",
             actor,
-            op_id=operation.public_id,
+            op_id=operation.public_id.hex,
             review=operation.review,
             notes=operation.notes,
             form=form,
@@ -214,7 +214,7 @@ class OperationView(View):
 
     def _done(self, request, actor: Actor, operation: Operation):
         return self._render(
-            request, "done", actor, op_id=operation.public_id, result=operation.result
+            request, "done", actor, op_id=operation.public_id.hex, result=operation.result
         )
 
     def _already_confirmed(self, request, actor: Actor, operation: Operation):
@@ -238,7 +238,7 @@ class OperationView(View):
                     request,
                     "done",
                     actor,
-                    op_id=operation.public_id,
+                    op_id=operation.public_id.hex,
                     result={
                         "title": ALREADY_DONE,
                         "message": "La confirmaste en otra ventana o con un doble clic: no "

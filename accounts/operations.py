@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from accounts.challenges import payload_digest
 from accounts.exceptions import OperationClosed, OperationExpired
-from accounts.models import Member, Operation, OperationApproval, User
+from accounts.models import Challenge, Member, Operation, OperationApproval, User
 from core.crypto import decrypt, encrypt
 from core.errors import DomainError
 
@@ -313,16 +313,28 @@ def operation_refuse(*, operation: Operation, message: str) -> None:
     """Ends an operation that will not be done (a refused code, a rule that changed)."""
     if operation.state in FINAL:
         return
-    _move(operation, State.REFUSED, error=message[:300], **_payload_cleared(operation))
+    if _move(operation, State.REFUSED, error=message[:300], **_payload_cleared(operation)):
+        _void_challenge(operation)
+
+
+def _void_challenge(operation: Operation) -> None:
+    """The code sent for an operation that ended can no longer confirm anything."""
+    if operation.challenge_id:
+        Challenge.objects.filter(
+            pk=operation.challenge_id, used_at__isnull=True, voided_at__isnull=True
+        ).update(voided_at=timezone.now())
 
 
 def _expire(operation: Operation) -> bool:
-    return _move(
+    expired = _move(
         operation,
         State.EXPIRED,
         expect=(State.PREPARED, State.AWAITING_CODE, State.PENDING_APPROVAL),
         **_payload_cleared(operation),
     )
+    if expired:
+        _void_challenge(operation)
+    return expired
 
 
 def _payload_cleared(operation: Operation) -> dict:

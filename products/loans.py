@@ -239,14 +239,21 @@ def installment_pay(
     user: User | None = None,
     channel: str = Channel.WEB,
     on: date | None = None,
+    key: str = "",
 ) -> Posted:
     """Pays installment ``number`` of ``loan`` from ``account``, if it is the next one due
-    and still costs ``amount`` (what the member confirmed)."""
+    and still costs ``amount`` (what the member confirmed).
+
+    Idempotent by ``key`` (the request's): called again with the key that paid it, it
+    returns the original payment (``replayed``) and posts nothing; any other request for
+    a paid installment raises ``InstallmentAlreadyPaid``."""
     on = on or timezone.localdate()
     with transaction.atomic():
         loan = Loan.objects.select_for_update().select_related("ledger_account").get(pk=loan.pk)
         installment = loan.installments.get(number=number)
         if installment.state == Installment.State.PAID:
+            if key and installment.paid_key == key:
+                return Posted(journal_id=installment.journal_id, replayed=True)
             raise InstallmentAlreadyPaid
         due = loan_due(loan=loan, on=on)
         if due.installment.number != number:
@@ -291,7 +298,10 @@ def installment_pay(
         installment.paid_at = booking_time()
         installment.late_charge = due.late
         installment.journal_id = posted.journal_id
-        installment.save(update_fields=["state", "paid_at", "late_charge", "journal_id"])
+        installment.paid_key = key
+        installment.save(
+            update_fields=["state", "paid_at", "late_charge", "journal_id", "paid_key"]
+        )
         _status_refresh(loan)
     return posted
 

@@ -187,6 +187,9 @@ class Installment(models.Model):
     paid_at = models.DateTimeField("pagada", null=True, blank=True)
     late_charge = models.DecimalField("mora pagada", max_digits=14, decimal_places=2, default=0)
     journal_id = models.BigIntegerField("asiento de pago", null=True, blank=True)
+    # The idempotency key of the request that paid it: the same request again gets the
+    # same receipt; any other is told the installment is already paid.
+    paid_key = models.CharField("clave del pago", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "cuota"

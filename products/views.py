@@ -1,25 +1,18 @@
-from decimal import Decimal
-
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.confirm import Operation, Prepared, operation_view
-from core.masking import mask_number
-from core.money import format_money
+from accounts.confirm import operation_view
+from accounts.owners import request_member, request_owner
 from core.ratelimit import rate_limited, too_many_requests
-from ledger.exceptions import InsufficientFunds
-from ledger.models import Channel
 from ledger.selectors import movements
-from products.forms import LoanPayForm
+from products import operations
 from products.investments import term_deposit_summary
-from products.loans import installment_pay, loan_due
 from products.movements import MovementFilterForm, movement_query, movement_type
 from products.position import position_sections
-from products.receipts import receipt_build, receipt_pdf, receipt_result
+from products.receipts import receipt_build, receipt_pdf
 from products.selectors import (
     loan_summary,
     member_deposit_account,
@@ -37,7 +30,7 @@ from products.selectors import (
 @require_safe
 def position(request):
     """Posición consolidada: the member's products, a fixed number of queries per family."""
-    member = getattr(request.user, "member", None)
+    member = request_owner(request)
     if member is None:
         return render(request, "products/position.html", {})
     today = timezone.localdate()
@@ -64,20 +57,11 @@ def _without(params, *names) -> str:
     return copy.urlencode()
 
 
-def _member_or_404(request):
-    from django.http import Http404
-
-    member = getattr(request.user, "member", None)
-    if member is None:
-        raise Http404
-    return member
-
-
 @login_required
 @require_safe
 def account_detail(request, public_id):
     """Detalle de cuenta and its movements, newest first, with the manual's filters."""
-    account = member_deposit_account(member=_member_or_404(request), public_id=public_id)
+    account = member_deposit_account(member=request_member(request), public_id=public_id)
     form = MovementFilterForm(request.GET or None)
     query = movement_query(form)
     try:
@@ -119,7 +103,7 @@ def account_download(request, public_id):
 
     from products.documents import filename, movements_pdf, movements_report, movements_xlsx
 
-    account = member_deposit_account(member=_member_or_404(request), public_id=public_id)
+    account = member_deposit_account(member=request_member(request), public_id=public_id)
     form = MovementFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return account_detail(request, public_id)
@@ -161,7 +145,7 @@ def verify(request, code: str):
 def loan_detail(request, public_id):
     """ "Detalle producto" of a loan, with its progress and the amortization table's
     Visualizar / Descargar."""
-    loan = member_loan(member=_member_or_404(request), public_id=public_id)
+    loan = member_loan(member=request_member(request), public_id=public_id)
     summary = loan_summary(loan)
     return render(request, "products/loan_detail.html", {"loan": loan, "summary": summary})
 
@@ -170,7 +154,7 @@ def loan_detail(request, public_id):
 @require_safe
 def loan_schedule(request, public_id):
     """ "Tabla de amortización": the dialog's body with HTMX, a page without."""
-    loan = member_loan(member=_member_or_404(request), public_id=public_id)
+    loan = member_loan(member=request_member(request), public_id=public_id)
     context = {"loan": loan, "rows": schedule_rows(loan=loan)}
     if request.htmx:
         return render(request, "products/loan_schedule.html#schedule", context)
@@ -184,7 +168,7 @@ def loan_schedule_download(request, public_id):
 
     from products.loan_documents import amortization_pdf
 
-    loan = member_loan(member=_member_or_404(request), public_id=public_id)
+    loan = member_loan(member=request_member(request), public_id=public_id)
     if rate_limited(request, "export", per_ip=120, key=f"user:{request.user.pk}", per_key=30):
         return too_many_requests(request)
     body = amortization_pdf(loan=loan, rows=schedule_rows(loan=loan), request=request)
@@ -196,84 +180,7 @@ def loan_schedule_download(request, public_id):
     return response
 
 
-class LoanPay(Operation):
-    """Pagar cuota: the next installment of one of the member's loans, from one of the
-    member's accounts."""
-
-    purpose = "loan_payment"
-    title = _("Pago de crédito")
-    intro = _("Pagarás la próxima cuota de tu crédito, con su interés y seguro.")
-    form_class = LoanPayForm
-    form_template = "accounts/profile/fields_form.html"
-    submit_label = _("Continuar")
-    done_title = _("Pago realizado")
-    done_template = "products/partials/receipt.html"
-
-    def _loan(self, request):
-        return member_loan(
-            member=_member_or_404(request), public_id=request.resolver_match.kwargs["public_id"]
-        )
-
-    def back_url(self, request) -> str:
-        return reverse("products:loan", args=[request.resolver_match.kwargs["public_id"]])
-
-    def form_kwargs(self, request):
-        return {"accounts": member_deposit_accounts(member=_member_or_404(request))}
-
-    def extra_context(self, request):
-        loan = self._loan(request)
-        return {"loan": loan}
-
-    def prepare(self, request, form):
-        loan = self._loan(request)
-        due = loan_due(loan=loan)
-        account = form.cleaned_data["cuenta"]
-        if account.ledger_account.available < due.total:
-            raise InsufficientFunds
-        installment = due.installment
-        currency = loan.ledger_account.currency
-        review = [
-            (_("Crédito"), f"{loan.number} · {loan.loan_type.name}"),
-            (_("Cuota"), f"{installment.number} de {loan.installments_count}"),
-            (_("Fecha de pago"), installment.due_date.strftime("%d/%m/%Y")),
-            (_("Capital"), format_money(installment.capital, currency)),
-            (_("Interés"), format_money(installment.interest, currency)),
-            (_("Seguro Desgravamen"), format_money(installment.insurance, currency)),
-        ]
-        if due.late:
-            review.append((_("Interés de mora"), format_money(due.late, currency)))
-        review += [
-            (_("Valor a pagar"), format_money(due.total, currency)),
-            (_("Cuenta de origen"), f"{account.product_type.name} {mask_number(account.number)}"),
-        ]
-        return Prepared(
-            payload={
-                "loan": str(loan.public_id),
-                "number": installment.number,
-                "amount": str(due.total),
-                "account": str(account.public_id),
-            },
-            review=review,
-            summary=f"Pago de cuota del crédito {mask_number(loan.number)} por "
-            f"{format_money(due.total, currency)}",
-        )
-
-    def execute(self, request, payload):
-        member = _member_or_404(request)
-        loan = member_loan(member=member, public_id=payload["loan"])
-        account = member_deposit_account(member=member, public_id=payload["account"])
-        posted = installment_pay(
-            loan=loan,
-            number=payload["number"],
-            amount=Decimal(payload["amount"]),
-            account=account,
-            user=request.user,
-            channel=Channel.WEB,
-        )
-        return receipt_result(posted.journal, viewer=member)
-
-
-loan_pay = operation_view(LoanPay())
+loan_pay = operation_view(operations.loan_pay)
 
 
 # --- Comprobantes ------------------------------------------------------------------------
@@ -283,7 +190,7 @@ loan_pay = operation_view(LoanPay())
 @require_safe
 def receipt(request, public_id, posting_id: int):
     """ "Comprobante" of one movement of one of the member's accounts; PDF on demand."""
-    account = member_deposit_account(member=_member_or_404(request), public_id=public_id)
+    account = member_deposit_account(member=request_member(request), public_id=public_id)
     built = receipt_build(account=account, posting_id=posting_id)
     if request.GET.get("formato") != "pdf":
         template = "products/receipt.html#receipt" if request.htmx else "products/receipt.html"
@@ -303,7 +210,7 @@ def receipt(request, public_id, posting_id: int):
 @login_required
 @require_safe
 def term_deposit_detail(request, public_id):
-    deposit = member_term_deposit(member=_member_or_404(request), public_id=public_id)
+    deposit = member_term_deposit(member=request_member(request), public_id=public_id)
     return render(
         request,
         "products/term_deposit_detail.html",
@@ -335,7 +242,7 @@ def statement(request):
         statement_pdf,
     )
 
-    accounts = member_deposit_accounts(member=_member_or_404(request))
+    accounts = member_deposit_accounts(member=request_member(request))
     year, month = last_month()
     form = StatementForm(
         request.GET or None,
@@ -378,7 +285,7 @@ def product_request(request):
     from products.forms import ProductRequestForm
     from products.services import product_request_create
 
-    member = _member_or_404(request)
+    member = request_member(request)
     form = ProductRequestForm(request.POST or None, initial={"kind": request.GET.get("tipo")})
     if request.method == "POST" and form.is_valid():
         product_request_create(member=member, request=request, **form.cleaned_data)

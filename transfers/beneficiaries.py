@@ -11,8 +11,11 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.audit import audit_log
 from accounts.identification import normalize_identification
 from accounts.models import Member
+from accounts.notices import security_change_notify
+from accounts.operations import Actor
 from core.masking import mask_name
 from products.models import DepositAccount
 from transfers.exceptions import BeneficiaryError
@@ -44,10 +47,16 @@ def internal_holder(*, member: Member, account_number: str) -> Holder:
 
 
 def beneficiary_add_internal(
-    *, member: Member, account_number: str, alias: str = "", email: str = ""
+    *,
+    member: Member,
+    account_number: str,
+    alias: str = "",
+    email: str = "",
+    by: Actor | None = None,
 ) -> Beneficiary:
     holder = internal_holder(member=member, account_number=account_number)
     return _save(
+        by,
         Beneficiary(
             member=member,
             kind=Beneficiary.Kind.INTERNAL,
@@ -56,7 +65,7 @@ def beneficiary_add_internal(
             name=holder.masked_name,
             alias=alias.strip(),
             email=email.strip(),
-        )
+        ),
     )
 
 
@@ -71,6 +80,7 @@ def beneficiary_add_external(
     id_number: str,
     alias: str = "",
     email: str = "",
+    by: Actor | None = None,
 ) -> Beneficiary:
     if not institution.is_active:
         raise BeneficiaryError("La entidad financiera no está disponible.")
@@ -84,6 +94,7 @@ def beneficiary_add_external(
     except ValidationError as exc:
         raise BeneficiaryError(exc.messages[0]) from exc
     return _save(
+        by,
         Beneficiary(
             member=member,
             kind=Beneficiary.Kind.EXTERNAL,
@@ -95,7 +106,7 @@ def beneficiary_add_external(
             id_number=id_number,
             alias=alias.strip(),
             email=email.strip(),
-        )
+        ),
     )
 
 
@@ -121,28 +132,48 @@ def beneficiary_check_new(
         raise BeneficiaryError(ALREADY_REGISTERED)
 
 
-def _save(beneficiary: Beneficiary) -> Beneficiary:
+def _audit(by: Actor | None, event: str, beneficiary: Beneficiary) -> None:
+    """Records the change in the member's activity (in the caller's transaction) and,
+    for a new beneficiary, tells the member on every channel once it commits: adding a
+    payee is what an intruder does first."""
+    if by is None or by.user is None:
+        return
+    audit_log(event=event, user=by.user, request=by.request, beneficiary=beneficiary.name)
+    if event == "beneficiary_added":
+        security_change_notify(user=by.user, what=f"se registró el beneficiario {beneficiary.name}")
+
+
+def _save(by: Actor | None, beneficiary: Beneficiary) -> Beneficiary:
     try:
         with transaction.atomic():
             beneficiary.save()
+            _audit(by, "beneficiary_added", beneficiary)
     except IntegrityError as exc:
         raise BeneficiaryError(ALREADY_REGISTERED) from exc
     return beneficiary
 
 
-def beneficiary_update(*, beneficiary: Beneficiary, alias: str, email: str) -> Beneficiary:
+def beneficiary_update(
+    *, beneficiary: Beneficiary, alias: str, email: str, by: Actor | None = None
+) -> Beneficiary:
     """Alias and e-mail are what a member may change; the account is the beneficiary."""
     beneficiary.alias = alias.strip()
     beneficiary.email = email.strip()
-    beneficiary.save(update_fields=["alias", "email"])
+    with transaction.atomic():
+        beneficiary.save(update_fields=["alias", "email"])
+        _audit(by, "beneficiary_changed", beneficiary)
     return beneficiary
 
 
-def beneficiary_delete(*, beneficiary: Beneficiary) -> None:
-    """Hides it from the lists; the transfers made to it keep their beneficiary."""
-    Beneficiary.objects.filter(pk=beneficiary.pk, deleted_at__isnull=True).update(
-        deleted_at=timezone.now()
-    )
+def beneficiary_delete(*, beneficiary: Beneficiary, by: Actor | None = None) -> None:
+    """Hides it from the lists; the transfers made to it keep their beneficiary. Removing
+    one already removed (a second tab) changes nothing."""
+    with transaction.atomic():
+        removed = Beneficiary.objects.filter(pk=beneficiary.pk, deleted_at__isnull=True).update(
+            deleted_at=timezone.now()
+        )
+        if removed:
+            _audit(by, "beneficiary_removed", beneficiary)
 
 
 def member_beneficiaries(*, member: Member, kind: str | None = None, search: str = ""):

@@ -13,7 +13,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import audit_log
 from accounts.models import Member
+from accounts.notices import security_change_notify
+from accounts.operations import Actor
 from core.cached import catalog_cached, catalog_watch
 from core.errors import DomainError
 from core.money import format_money
@@ -148,12 +151,18 @@ def member_limits_set(
     return row
 
 
-def member_limits_update(*, member: Member, values: dict[str, dict[str, Decimal]]) -> None:
+def member_limits_update(
+    *, member: Member, values: dict[str, dict[str, Decimal]], by: Actor | None = None
+) -> None:
     """ "Guardar cambios" of "Personalización de cupos": every kind's amounts, all or
-    nothing: a refused kind rolls back the ones saved before it."""
+    nothing: a refused kind rolls back the ones saved before it. With ``by``, the change
+    is audited in the same transaction and the member told once it commits."""
     with transaction.atomic():
         for kind, amounts in values.items():
             member_limits_set(member=member, kind=kind, **amounts)
+        if by is not None and by.user is not None:
+            audit_log(event="limits_changed", user=by.user, request=by.request)
+            security_change_notify(user=by.user, what="se actualizaron tus cupos de transferencias")
 
 
 def customizable_kinds() -> list[str]:

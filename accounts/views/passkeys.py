@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.confirm import Operation, Prepared
+from accounts.confirm import operation_view
 from accounts.models import Passkey
 from accounts.notices import security_change_notify
+from accounts.operations import OperationKind, Prepared
 from accounts.passkeys import (
     PasskeyRefused,
     authentication_options,
@@ -23,7 +24,7 @@ from accounts.passkeys import (
     registration_options,
 )
 from accounts.views.login import sign_in_user
-from accounts.views.profile import ConfirmForm, operation_view
+from accounts.views.profile import ConfirmForm
 from core.ratelimit import rate_limited
 
 AUTHORIZED = "passkey_authorized"
@@ -41,7 +42,7 @@ class PasskeyNameForm(forms.Form):
     name = forms.CharField(label=_("Nombre de la passkey"), max_length=40, initial="Mi teléfono")
 
 
-class PasskeyAuthorize(Operation):
+class PasskeyAuthorize(OperationKind):
     purpose = "passkey_add"
     title = _("Registro biométrico")
     intro = _(
@@ -55,17 +56,17 @@ class PasskeyAuthorize(Operation):
     done_title = _("Ahora registra tu passkey")
     back_url_name = "accounts:passkeys"
 
-    def prepare(self, request, form):
+    def prepare(self, actor, form, context):
         return Prepared(
             payload={"name": form.cleaned_data["name"]}, summary="Registrar una passkey"
         )
 
-    def execute(self, request, payload):
-        request.session[AUTHORIZED] = {"name": payload["name"], "until": time.time() + WINDOW}
+    def execute(self, actor, payload, key):
+        actor.request.session[AUTHORIZED] = {"name": payload["name"], "until": time.time() + WINDOW}
         return {"message": "Presiona el botón y sigue las indicaciones de tu dispositivo."}
 
 
-class PasskeyRemove(Operation):
+class PasskeyRemove(OperationKind):
     purpose = "passkey_remove"
     title = _("Eliminar passkey")
     form_class = ConfirmForm
@@ -82,25 +83,25 @@ class PasskeyRemove(Operation):
             Passkey, user=request.user, public_id=request.resolver_match.kwargs["public_id"]
         )
 
-    def initial(self, request):
+    def initial(self, request, actor):
         self.passkey(request)
         return {}
 
-    def prepare(self, request, form):
-        passkey = self.passkey(request)
+    def prepare(self, actor, form, context):
+        passkey = self.passkey(actor.request)
         return Prepared(
             payload={"passkey": str(passkey.public_id)},
             summary=f"Eliminar la passkey {passkey.name}",
         )
 
-    def execute(self, request, payload):
-        passkey_remove(request=request, user=request.user, public_id=payload["passkey"])
-        security_change_notify(user=request.user, what="se eliminó una passkey")
+    def execute(self, actor, payload, key):
+        passkey_remove(request=actor.request, user=actor.user, public_id=payload["passkey"])
+        security_change_notify(user=actor.user, what="se eliminó una passkey")
         return {}
 
 
-passkey_authorize = operation_view(PasskeyAuthorize())
-passkey_remove_view = operation_view(PasskeyRemove())
+passkey_authorize = operation_view(PasskeyAuthorize(), owner_required=False)
+passkey_remove_view = operation_view(PasskeyRemove(), owner_required=False)
 
 
 def _authorized(request) -> dict | None:

@@ -28,7 +28,7 @@ from accounts.authenticator import (
     authenticator_remove,
 )
 from accounts.complaints import complaint_file, sniff_attachment
-from accounts.confirm import Operation, Prepared, operation_view
+from accounts.confirm import operation_view
 from accounts.exceptions import CredentialRuleError
 from accounts.forms import MAX_SECRET, NewUsernameForm, SecurityImageForm, SecurityQuestionsForm
 from accounts.models import (
@@ -42,6 +42,7 @@ from accounts.models import (
     User,
 )
 from accounts.notices import security_change_notify
+from accounts.operations import OperationKind, Prepared
 from accounts.recovery import password_set
 from core.crypto import decrypt, encrypt
 from core.models import Cooperative
@@ -106,8 +107,9 @@ class PasswordChangeForm(forms.Form):
         return data
 
 
-class PasswordChange(Operation):
+class PasswordChange(OperationKind):
     purpose = "password_change"
+    keep_payload = False  # a secret's hash
     title = _("Actualizar contraseña")
     form_class = PasswordChangeForm
     form_template = "accounts/profile/password_form.html"
@@ -116,30 +118,30 @@ class PasswordChange(Operation):
     done_title = _("Contraseña actualizada")
     back_url_name = "accounts:profile"
 
-    def form_kwargs(self, request):
-        return {"user": request.user}
+    def form_kwargs(self, actor):
+        return {"user": actor.user}
 
-    def prepare(self, request, form):
+    def prepare(self, actor, form, context):
         return Prepared(
             payload={"password_hash": encrypt(make_password(form.cleaned_data["new"]))},
             summary="Cambio de contraseña",
         )
 
-    def execute(self, request, payload):
+    def execute(self, actor, payload, key):
         user = password_set(
-            user=request.user,
+            user=actor.user,
             password_hash=decrypt(payload["password_hash"]),
-            keep_session=request.session.session_key,
-            request=request,
+            keep_session=actor.request.session.session_key,
+            request=actor.request,
         )
-        update_session_auth_hash(request, user)  # this session stays, with a new key
+        update_session_auth_hash(actor.request, user)  # this session stays, with a new key
         return {"message": "Se ha cambiado la contraseña correctamente."}
 
 
 # --- Personalizar usuario -------------------------------------------------------------
 
 
-class UsernameChange(Operation):
+class UsernameChange(OperationKind):
     purpose = "username_change"
     title = _("Personalización de usuario")
     form_class = NewUsernameForm
@@ -149,20 +151,20 @@ class UsernameChange(Operation):
     done_title = _("Usuario actualizado")
     back_url_name = "accounts:profile"
 
-    def form_kwargs(self, request):
-        return {"user": request.user}
+    def form_kwargs(self, actor):
+        return {"user": actor.user}
 
-    def prepare(self, request, form):
+    def prepare(self, actor, form, context):
         username = form.cleaned_data["username"]
         return Prepared(
             payload={"username": username},
-            review=[("Usuario actual", request.user.username), ("Nuevo usuario", username)],
+            review=[("Usuario actual", actor.user.username), ("Nuevo usuario", username)],
             summary="Cambio de nombre de usuario",
         )
 
-    def execute(self, request, payload):
+    def execute(self, actor, payload, key):
         with transaction.atomic():
-            user = User.objects.select_for_update().get(pk=request.user.pk)
+            user = User.objects.select_for_update().get(pk=actor.user.pk)
             try:
                 credentials.validate_username(payload["username"], user=user)
             except forms.ValidationError as exc:
@@ -171,7 +173,11 @@ class UsernameChange(Operation):
             user.username = payload["username"]
             user.save(update_fields=["username"])
             audit_log(
-                event="username_changed", user=user, request=request, old=old, new=user.username
+                event="username_changed",
+                user=user,
+                request=actor.request,
+                old=old,
+                new=user.username,
             )
             security_change_notify(user=user, what="tu nombre de usuario fue cambiado")
         return {"message": f"Tu nuevo usuario es {payload['username']}."}
@@ -180,8 +186,9 @@ class UsernameChange(Operation):
 # --- Preguntas de seguridad ----------------------------------------------------------
 
 
-class QuestionsChange(Operation):
+class QuestionsChange(OperationKind):
     purpose = "questions_change"
+    keep_payload = False  # a secret's hash
     title = _("Preguntas de seguridad")
     intro = _("Elige tres preguntas y responde algo que solo tú sepas.")
     form_class = SecurityQuestionsForm
@@ -189,7 +196,7 @@ class QuestionsChange(Operation):
     review_first = True
     back_url_name = "accounts:profile"
 
-    def prepare(self, request, form):
+    def prepare(self, actor, form, context):
         pairs = form.pairs()
         return Prepared(
             payload={"answers": [[q.pk, credentials.hash_answer(a)] for q, a in pairs]},
@@ -197,22 +204,22 @@ class QuestionsChange(Operation):
             summary="Cambio de preguntas de seguridad",
         )
 
-    def execute(self, request, payload):
+    def execute(self, actor, payload, key):
         with transaction.atomic():
-            SecurityAnswer.objects.filter(user=request.user).delete()
+            SecurityAnswer.objects.filter(user=actor.user).delete()
             SecurityAnswer.objects.bulk_create(
-                SecurityAnswer(user=request.user, question_id=q, answer_hash=h)
+                SecurityAnswer(user=actor.user, question_id=q, answer_hash=h)
                 for q, h in payload["answers"]
             )
-            audit_log(event="questions_changed", user=request.user, request=request)
-            security_change_notify(user=request.user, what="tus preguntas de seguridad cambiaron")
+            audit_log(event="questions_changed", user=actor.user, request=actor.request)
+            security_change_notify(user=actor.user, what="tus preguntas de seguridad cambiaron")
         return {}
 
 
 # --- Imagen de seguridad ------------------------------------------------------------
 
 
-class ImageChange(Operation):
+class ImageChange(OperationKind):
     purpose = "image_change"
     title = _("Imagen de seguridad")
     intro = _("La imagen que verás cada vez que ingreses, antes de escribir tu contraseña.")
@@ -220,20 +227,20 @@ class ImageChange(Operation):
     form_template = "accounts/profile/image_form.html"
     back_url_name = "accounts:profile"
 
-    def form_kwargs(self, request):
+    def form_kwargs(self, actor):
         ask_name = (
             cooperative_current().confirmation_method
             == Cooperative.ConfirmationMethod.SECURITY_QUESTION
         )
         return {"ask_name": ask_name}
 
-    def initial(self, request):
+    def initial(self, request, actor):
         return {
             "image": request.user.security_image_id,
             "image_name": request.user.security_image_name,
         }
 
-    def prepare(self, request, form):
+    def prepare(self, actor, form, context):
         image = form.cleaned_data["image"]
         name = form.cleaned_data.get("image_name", "")
         return Prepared(
@@ -242,12 +249,12 @@ class ImageChange(Operation):
             summary="Cambio de imagen de seguridad",
         )
 
-    def execute(self, request, payload):
-        User.objects.filter(pk=request.user.pk).update(
+    def execute(self, actor, payload, key):
+        User.objects.filter(pk=actor.user.pk).update(
             security_image_id=payload["image"], security_image_name=payload["name"]
         )
-        audit_log(event="image_changed", user=request.user, request=request)
-        security_change_notify(user=request.user, what="tu imagen de seguridad fue cambiada")
+        audit_log(event="image_changed", user=actor.user, request=actor.request)
+        security_change_notify(user=actor.user, what="tu imagen de seguridad fue cambiada")
         return {}
 
 
@@ -268,7 +275,7 @@ class PersonalDataForm(forms.Form):
     address = forms.CharField(label=_("Dirección"), max_length=255)
 
 
-class PersonalDataChange(Operation):
+class PersonalDataChange(OperationKind):
     purpose = "personal_data"
     title = _("Cambiar datos personales")
     intro = _("Te enviaremos un código a tus medios de notificación actuales para confirmar.")
@@ -276,15 +283,15 @@ class PersonalDataChange(Operation):
     form_template = "accounts/profile/fields_form.html"
     back_url_name = "accounts:profile"
 
-    def initial(self, request):
-        member = _member(request)
+    def initial(self, request, actor):
+        member = actor.owner
         return {
             "email": member.email,
             "mobile_phone": member.mobile_phone,
             "address": member.address,
         }
 
-    def prepare(self, request, form):
+    def prepare(self, actor, form, context):
         data = {k: form.cleaned_data[k] for k in ("email", "mobile_phone", "address")}
         labels = {"email": "Correo electrónico", "mobile_phone": "Celular", "address": "Dirección"}
         return Prepared(
@@ -293,13 +300,13 @@ class PersonalDataChange(Operation):
             summary="Cambio de datos personales",
         )
 
-    def execute(self, request, payload):
-        member = _member(request)
+    def execute(self, actor, payload, key):
+        member = actor.owner
         old_email, old_phone = member.email, member.mobile_phone
         with transaction.atomic():
             Member.objects.filter(pk=member.pk).update(**payload)
-            User.objects.filter(pk=request.user.pk).update(email=payload["email"])
-            audit_log(event="personal_data_changed", user=request.user, request=request)
+            User.objects.filter(pk=actor.user.pk).update(email=payload["email"])
+            audit_log(event="personal_data_changed", user=actor.user, request=actor.request)
             _notify_old_channels(old_email, old_phone)
         return {"message": "Tus datos fueron actualizados."}
 
@@ -362,8 +369,9 @@ class PinForm(forms.Form):
         return data
 
 
-class PinChange(Operation):
+class PinChange(OperationKind):
     purpose = "pin_change"
+    keep_payload = False  # a secret's hash
     title = _("Cambiar PIN")
     intro = _("El PIN transaccional confirma tus transferencias y pagos.")
     form_class = PinForm
@@ -373,20 +381,20 @@ class PinChange(Operation):
     done_title = _("PIN actualizado")
     back_url_name = "accounts:profile"
 
-    def form_kwargs(self, request):
-        member = getattr(request.user, "member", None)
+    def form_kwargs(self, actor):
+        member = actor.owner
         return {"birth_date": member.birth_date if member else None}
 
-    def prepare(self, request, form):
+    def prepare(self, actor, form, context):
         return Prepared(
             payload={"pin_hash": encrypt(make_password(form.cleaned_data["pin"]))},
             summary="Cambio de PIN",
         )
 
-    def execute(self, request, payload):
-        User.objects.filter(pk=request.user.pk).update(transaction_pin=decrypt(payload["pin_hash"]))
-        audit_log(event="pin_changed", user=request.user, request=request)
-        security_change_notify(user=request.user, what="tu PIN transaccional fue cambiado")
+    def execute(self, actor, payload, key):
+        User.objects.filter(pk=actor.user.pk).update(transaction_pin=decrypt(payload["pin_hash"]))
+        audit_log(event="pin_changed", user=actor.user, request=actor.request)
+        security_change_notify(user=actor.user, what="tu PIN transaccional fue cambiado")
         return {"message": "¡Listo! Sus datos han sido modificados."}
 
 
@@ -402,7 +410,7 @@ class AuthenticatorCodeForm(forms.Form):
     )
 
 
-class AuthenticatorAdd(Operation):
+class AuthenticatorAdd(OperationKind):
     purpose = "authenticator_add"
     title = _("App de autenticación")
     intro = _(
@@ -417,23 +425,23 @@ class AuthenticatorAdd(Operation):
     done_title = _("App de autenticación activada")
     back_url_name = "accounts:profile"
 
-    def extra_context(self, request):
+    def extra_context(self, request, actor):
         if AuthenticatorApp.objects.filter(user=request.user, confirmed_at__isnull=False).exists():
             return {"already_active": True}
         qr, secret = authenticator_qr(authenticator_pending(user=request.user))
         return {"qr": qr, "secret": secret}
 
-    def prepare(self, request, form):
-        app = AuthenticatorApp.objects.filter(user=request.user, confirmed_at__isnull=True).first()
+    def prepare(self, actor, form, context):
+        app = AuthenticatorApp.objects.filter(user=actor.user, confirmed_at__isnull=True).first()
         if app is None or not authenticator_check_setup(app, form.cleaned_data["code"]):
             raise CredentialRuleError(
                 "El código de la app no es correcto. Revisa la hora de tu teléfono."
             )
         return Prepared(payload={"app": app.pk}, summary="Activar app de autenticación")
 
-    def execute(self, request, payload):
-        authenticator_confirm(user=request.user, app_id=payload["app"], request=request)
-        security_change_notify(user=request.user, what="se activó una app de autenticación")
+    def execute(self, actor, payload, key):
+        authenticator_confirm(user=actor.user, app_id=payload["app"], request=actor.request)
+        security_change_notify(user=actor.user, what="se activó una app de autenticación")
         return {}
 
 
@@ -441,7 +449,7 @@ class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(label=_("Sí, deseo continuar"))
 
 
-class AuthenticatorRemove(Operation):
+class AuthenticatorRemove(OperationKind):
     purpose = "authenticator_remove"
     title = _("Desactivar app de autenticación")
     form_class = ConfirmForm
@@ -450,12 +458,12 @@ class AuthenticatorRemove(Operation):
     submit_label = _("Desactivar")
     back_url_name = "accounts:profile"
 
-    def prepare(self, request, form):
+    def prepare(self, actor, form, context):
         return Prepared(payload={"remove": True}, summary="Desactivar app de autenticación")
 
-    def execute(self, request, payload):
-        authenticator_remove(user=request.user, request=request)
-        security_change_notify(user=request.user, what="se desactivó tu app de autenticación")
+    def execute(self, actor, payload, key):
+        authenticator_remove(user=actor.user, request=actor.request)
+        security_change_notify(user=actor.user, what="se desactivó tu app de autenticación")
         return {}
 
 
@@ -473,7 +481,7 @@ class DeviceRemoveForm(forms.Form):
     reason = forms.CharField(label=_("Motivo"), max_length=200)
 
 
-class DeviceRemove(Operation):
+class DeviceRemove(OperationKind):
     purpose = "device_remove"
     title = _("Eliminar dispositivo")
     form_class = DeviceRemoveForm
@@ -482,7 +490,7 @@ class DeviceRemove(Operation):
     done_title = _("El proceso se ha realizado con éxito.")
     back_url_name = "accounts:devices"
 
-    def initial(self, request):
+    def initial(self, request, actor):
         self.device(request)  # another member's device, or a removed one: 404
         return {}
 
@@ -494,31 +502,29 @@ class DeviceRemove(Operation):
             removed_at__isnull=True,
         )
 
-    def prepare(self, request, form):
-        device = self.device(request)
+    def prepare(self, actor, form, context):
+        device = self.device(actor.request)
         return Prepared(
             payload={"device": str(device.public_id), "reason": form.cleaned_data["reason"]},
             review=[("Dispositivo", device.alias), ("Motivo", form.cleaned_data["reason"])],
             summary=f"Eliminar el dispositivo {device.alias}",
         )
 
-    def execute(self, request, payload):
+    def execute(self, actor, payload, key):
         from django.utils import timezone
 
         with transaction.atomic():
             removed = Device.objects.filter(
-                user=request.user, public_id=payload["device"], removed_at__isnull=True
+                user=actor.user, public_id=payload["device"], removed_at__isnull=True
             ).update(removed_at=timezone.now(), removed_reason=payload["reason"])
             if removed:
                 audit_log(
                     event="device_removed",
-                    user=request.user,
-                    request=request,
+                    user=actor.user,
+                    request=actor.request,
                     reason=payload["reason"],
                 )
-                security_change_notify(
-                    user=request.user, what="se eliminó un dispositivo registrado"
-                )
+                security_change_notify(user=actor.user, what="se eliminó un dispositivo registrado")
         return {}
 
 
@@ -679,12 +685,12 @@ def faq(request):
     )
 
 
-password_change = operation_view(PasswordChange())
-pin_change = operation_view(PinChange())
-authenticator_add = operation_view(AuthenticatorAdd())
-authenticator_remove_view = operation_view(AuthenticatorRemove())
-username_change = operation_view(UsernameChange())
-questions_change = operation_view(QuestionsChange())
-image_change = operation_view(ImageChange())
+password_change = operation_view(PasswordChange(), owner_required=False)
+pin_change = operation_view(PinChange(), owner_required=False)
+authenticator_add = operation_view(AuthenticatorAdd(), owner_required=False)
+authenticator_remove_view = operation_view(AuthenticatorRemove(), owner_required=False)
+username_change = operation_view(UsernameChange(), owner_required=False)
+questions_change = operation_view(QuestionsChange(), owner_required=False)
+image_change = operation_view(ImageChange(), owner_required=False)
 personal_data_change = operation_view(PersonalDataChange())
-device_remove = operation_view(DeviceRemove())
+device_remove = operation_view(DeviceRemove(), owner_required=False)

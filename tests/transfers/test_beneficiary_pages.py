@@ -127,7 +127,7 @@ def test_validar_refuses_the_members_own_account(member_client, savings):
 
 
 def test_validar_is_rate_limited(member_client, gabriel_savings):
-    from transfers.views import beneficiaries
+    from transfers import operations as beneficiaries
 
     for _ in range(beneficiaries.VALIDATE_PER_MEMBER):
         member_client.post("/beneficiarios/validar/", {"numero_cuenta": "99999999"})
@@ -138,7 +138,7 @@ def test_validar_is_rate_limited(member_client, gabriel_savings):
 def test_the_form_step_counts_against_the_same_limit(member_client, gabriel_savings):
     """Posting the form looks the holder up too: it cannot be used to skip "Validar"'s
     limit (in profiles that confirm with a PIN no code send caps it either)."""
-    from transfers.views import beneficiaries
+    from transfers import operations as beneficiaries
 
     for _ in range(beneficiaries.VALIDATE_PER_MEMBER):
         submit(member_client, ADD_INTERNAL, numero_cuenta="99999999")

@@ -14,11 +14,12 @@ from django.test import Client
 
 from accounts import challenges, confirm
 from accounts.exceptions import ChallengeExhausted, ChallengeUsed
+from accounts.models import Operation
+from accounts.operations import operation_execute, operation_payload
 from ledger.exceptions import InsufficientFunds
 from tests.auth import last_code, op_id
-from transfers.models import Transfer, TransferKind
-from transfers.services import TransferOrder, transfer_execute
-from transfers.views.transfers import TransferOperation
+from transfers.models import Transfer
+from transfers.operations import TransferOperation
 
 URL = "/transferencias/mis-cuentas/"
 D = Decimal
@@ -95,7 +96,7 @@ def test_two_simultaneous_confirmations_transfer_once_and_both_say_it_was_done(
 def test_when_the_first_confirmation_is_refused_the_second_does_not_say_done(
     member, savings, certificates, monkeypatch
 ):
-    def refused(self, request, payload):
+    def refused(self, actor, payload, key):
         raise InsufficientFunds
 
     monkeypatch.setattr(TransferOperation, "execute", refused)
@@ -141,18 +142,18 @@ def test_the_losers_of_simultaneous_right_answers_are_told_the_code_was_used(mem
     assert sorted(outcomes) == ["ok"] + ["used"] * 5
 
 
-def used_meanwhile(browser, member, op, code):
-    """What a simultaneous confirmation leaves behind before this request's copy of the
-    session could know: the code used up (and, if given, the operation's key)."""
-    record = browser.session[confirm.SESSION_KEY][op]
+def used_meanwhile(member, op, code) -> Operation:
+    """What a simultaneous confirmation leaves behind before this request looks: the code
+    used up (and, when the test goes on, the operation executed)."""
+    operation = Operation.objects.get(public_id=op)
     challenges.challenge_verify(
         user=member.user,
-        public_id=record["challenge"],
+        public_id=operation.challenge.public_id,
         purpose="transfer_own",
-        payload=record["payload"],
+        payload=operation_payload(operation),
         answer=code,
     )
-    return record["payload"]
+    return operation
 
 
 def test_the_second_confirmation_shows_the_receipt_of_the_first(
@@ -160,14 +161,9 @@ def test_the_second_confirmation_shows_the_receipt_of_the_first(
 ):
     client.force_login(member.user)
     op, code = prepare(client, savings, certificates)
-    payload = used_meanwhile(client, member, op, code)
-    transfer = transfer_execute(
-        member=member,
-        order=TransferOrder(
-            kind=TransferKind.OWN, origin=savings, destination=certificates, amount=D("10.00")
-        ),
-        key=payload["key"],
-    )
+    operation = operation_execute(operation=used_meanwhile(member, op, code))
+    transfer = Transfer.objects.get()
+    assert transfer.key == operation.key
     html = client.post(URL, {"step": "confirm", "op": op, "answer": code}).content.decode()
     assert "¡Transferencia exitosa!" in html
     assert f"Comprobante N.º {transfer.journal.reference}" in html
@@ -180,7 +176,7 @@ def test_without_a_result_in_time_it_says_the_operation_was_done(
     monkeypatch.setattr(confirm, "ALREADY_DONE_WAIT", 0.3)
     client.force_login(member.user)
     op, code = prepare(client, savings, certificates)
-    used_meanwhile(client, member, op, code)
+    used_meanwhile(member, op, code)
     html = client.post(URL, {"step": "confirm", "op": op, "answer": code}).content.decode()
     assert "Esta operación ya se realizó." in html
     assert 'href="/transferencias/"' in html  # where the latest transfers are listed
