@@ -422,32 +422,34 @@ def operation_approve(
     payload changed since (``digest`` is not the operation's), when ``user`` created the
     operation (dual control) or already signed it. With enough signatures the operation
     is approved and a worker executes it once this commits."""
-    from accounts.exceptions import ApprovalRefused
-
     with transaction.atomic():
         locked = Operation.objects.select_for_update().get(pk=operation.pk)
         if locked.state not in (State.PENDING_APPROVAL,):
             raise OperationClosed
-        if locked.expires_at <= timezone.now():
+        # An expiry is stored before it is refused: raised in here, it would roll back.
+        expired = locked.expires_at <= timezone.now()
+        if expired:
             _expire(locked)
-            raise OperationExpired
-        if digest != locked.digest:
-            raise ApprovalRefused(
-                "La operación cambió después de que la revisaste. Revísala de nuevo."
-            )
-        if user.pk == locked.created_by_id:
-            raise ApprovalRefused("Quien ingresa una operación no puede aprobarla.")
-        if OperationApproval.objects.filter(
-            operation=locked, user=user, digest=locked.digest
-        ).exists():
-            raise ApprovalRefused("Ya aprobaste esta operación.")
-        OperationApproval.objects.create(
-            operation=locked, user=user, level=level, digest=locked.digest
-        )
-        if operation_signatures(locked) >= locked.signatures_required:
-            _move(locked, State.APPROVED)
-            transaction.on_commit(lambda: _enqueue(locked.pk))
+        else:
+            _approval_add(locked, user=user, digest=digest, level=level)
+    if expired:
+        raise OperationExpired
     return locked
+
+
+def _approval_add(locked: Operation, *, user: User, digest: str, level: str) -> None:
+    from accounts.exceptions import ApprovalRefused
+
+    if digest != locked.digest:
+        raise ApprovalRefused("La operación cambió después de que la revisaste. Revísala de nuevo.")
+    if user.pk == locked.created_by_id:
+        raise ApprovalRefused("Quien ingresa una operación no puede aprobarla.")
+    if OperationApproval.objects.filter(operation=locked, user=user, digest=locked.digest).exists():
+        raise ApprovalRefused("Ya aprobaste esta operación.")
+    OperationApproval.objects.create(operation=locked, user=user, level=level, digest=locked.digest)
+    if operation_signatures(locked) >= locked.signatures_required:
+        _move(locked, State.APPROVED)
+        transaction.on_commit(lambda: _enqueue(locked.pk))
 
 
 def operation_reject(*, operation: Operation, user: User, reason: str) -> Operation:

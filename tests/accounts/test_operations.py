@@ -17,7 +17,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.exceptions import ApprovalRefused, OperationClosed
+from accounts.exceptions import ApprovalRefused, OperationClosed, OperationExpired
 from accounts.models import Member, Operation, OperationApproval
 from accounts.operations import (
     APPROVAL_WINDOW,
@@ -497,6 +497,17 @@ def test_an_executed_secret_payload_is_cleared(books, system):
 
     assert fresh(operation).payload_encrypted == ""
     assert fresh(operation).result["amount"] == "25.00"
+
+
+def test_an_approval_that_comes_too_late_expires_the_operation(books, company, carla, diego):
+    operation = submitted(books, company, carla)
+    Operation.objects.filter(pk=operation.pk).update(expires_at=timezone.now())
+
+    with pytest.raises(OperationExpired):
+        operation_approve(operation=operation, user=diego, digest=operation.digest)
+
+    assert fresh(operation).state == State.EXPIRED
+    assert not operation.approvals.exists()
 
 
 # --- refusals and illegal moves -----------------------------------------------------------
