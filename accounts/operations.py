@@ -220,18 +220,24 @@ def operation_actor(operation: Operation, *, request=None) -> Actor:
 # --- moving through the states --------------------------------------------------------
 
 
-def _move(operation: Operation, to: str, *, expect: tuple[str, ...] | None = None, **fields):
+def _move(
+    operation: Operation,
+    to: str,
+    *,
+    expect: tuple[str, ...] | None = None,
+    where: Q | None = None,
+    **fields,
+):
     """Moves ``operation`` to ``to`` if it is still in one of ``expect`` (default: its
-    current state) — a conditional UPDATE, so of two concurrent movers one wins. Returns
-    whether this caller moved it."""
+    current state) and matches ``where`` — a conditional UPDATE, so of two concurrent
+    movers one wins. Returns whether this caller moved it."""
     expect = expect or (operation.state,)
     for state in expect:
         if to not in TRANSITIONS[state]:
             raise IllegalTransition(f"{state} → {to}")
     now = timezone.now()
-    updated = Operation.objects.filter(pk=operation.pk, state__in=expect).update(
-        state=to, updated_at=now, **fields
-    )
+    rows = Operation.objects.filter(pk=operation.pk, state__in=expect)
+    updated = rows.filter(where or Q()).update(state=to, updated_at=now, **fields)
     if updated:
         operation.state = to
         operation.updated_at = now
@@ -339,8 +345,18 @@ def operation_execute(*, operation: Operation, request=None) -> Operation:
     if operation.state in FINAL:
         return operation
     if operation.state == State.EXECUTING:
-        stale = timezone.now() - operation.updated_at >= STALE_EXECUTION
-        if not stale or not _move(operation, State.EXECUTING, attempts=operation.attempts + 1):
+        stale_before = timezone.now() - STALE_EXECUTION
+        if operation.updated_at > stale_before:
+            return operation
+        # Resumed only if still lost: of two workers that read the same stale row, the
+        # first one's move makes it fresh again and the second one leaves it alone.
+        if not _move(
+            operation,
+            State.EXECUTING,
+            where=Q(updated_at__lte=stale_before),
+            attempts=operation.attempts + 1,
+        ):
+            operation.refresh_from_db()
             return operation
     elif not _move(
         operation,

@@ -434,6 +434,27 @@ def test_the_sweep_leaves_a_fresh_execution_alone(books, system):
     assert transfer_kind.started == []
 
 
+def test_two_workers_resuming_one_crashed_execution_run_it_once(books, system, monkeypatch):
+    """Two sweeps queued the same lost row; both workers read it before either moved it."""
+    operation = operation_create(kind=transfer_kind, actor=system, prepared=transfer(books))
+    Operation.objects.filter(pk=operation.pk).update(state=State.EXECUTING, attempts=1)
+    aged(operation)
+    first, second = fresh(operation), fresh(operation)  # both workers read the stale row
+    execute = transfer_kind.execute
+
+    def while_the_second_worker_arrives(actor, payload, key):
+        assert operation_execute(operation=second).state == State.EXECUTING  # left alone
+        return execute(actor, payload, key)
+
+    monkeypatch.setattr(transfer_kind, "execute", while_the_second_worker_arrives)
+    operation_execute(operation=first)
+
+    operation = fresh(operation)
+    assert (operation.state, operation.attempts) == (State.EXECUTED, 2)
+    assert transfer_kind.started == [operation.key]
+    assert journals(operation) == 1
+
+
 # --- the sweep expires what waited too long -----------------------------------------------
 
 
