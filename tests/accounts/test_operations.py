@@ -455,6 +455,22 @@ def test_two_workers_resuming_one_crashed_execution_run_it_once(books, system, m
     assert journals(operation) == 1
 
 
+def test_the_sweep_queues_again_an_approval_whose_task_was_lost(
+    books, company, carla, diego, django_capture_on_commit_callbacks
+):
+    operation = submitted(books, company, carla)
+    with django_capture_on_commit_callbacks():  # the broker was down: the task never ran
+        operation_approve(operation=operation, user=diego, digest=operation.digest)
+    assert operations_sweep().resumed == 0  # not yet: its worker may still come
+    aged(operation)
+
+    assert operations_sweep().resumed == 1
+
+    operation = fresh(operation)
+    assert operation.state == State.EXECUTED
+    assert journals(operation) == 1
+
+
 # --- the sweep expires what waited too long -----------------------------------------------
 
 
