@@ -220,18 +220,24 @@ def operation_actor(operation: Operation, *, request=None) -> Actor:
 # --- moving through the states --------------------------------------------------------
 
 
-def _move(operation: Operation, to: str, *, expect: tuple[str, ...] | None = None, **fields):
+def _move(
+    operation: Operation,
+    to: str,
+    *,
+    expect: tuple[str, ...] | None = None,
+    where: Q | None = None,
+    **fields,
+):
     """Moves ``operation`` to ``to`` if it is still in one of ``expect`` (default: its
-    current state) — a conditional UPDATE, so of two concurrent movers one wins. Returns
-    whether this caller moved it."""
+    current state) and matches ``where`` — a conditional UPDATE, so of two concurrent
+    movers one wins. Returns whether this caller moved it."""
     expect = expect or (operation.state,)
     for state in expect:
         if to not in TRANSITIONS[state]:
             raise IllegalTransition(f"{state} → {to}")
     now = timezone.now()
-    updated = Operation.objects.filter(pk=operation.pk, state__in=expect).update(
-        state=to, updated_at=now, **fields
-    )
+    rows = Operation.objects.filter(pk=operation.pk, state__in=expect)
+    updated = rows.filter(where or Q()).update(state=to, updated_at=now, **fields)
     if updated:
         operation.state = to
         operation.updated_at = now
@@ -351,8 +357,18 @@ def operation_execute(*, operation: Operation, request=None) -> Operation:
     if operation.state in FINAL:
         return operation
     if operation.state == State.EXECUTING:
-        stale = timezone.now() - operation.updated_at >= STALE_EXECUTION
-        if not stale or not _move(operation, State.EXECUTING, attempts=operation.attempts + 1):
+        stale_before = timezone.now() - STALE_EXECUTION
+        if operation.updated_at > stale_before:
+            return operation
+        # Resumed only if still lost: of two workers that read the same stale row, the
+        # first one's move makes it fresh again and the second one leaves it alone.
+        if not _move(
+            operation,
+            State.EXECUTING,
+            where=Q(updated_at__lte=stale_before),
+            attempts=operation.attempts + 1,
+        ):
+            operation.refresh_from_db()
             return operation
     elif not _move(
         operation,
@@ -434,32 +450,34 @@ def operation_approve(
     payload changed since (``digest`` is not the operation's), when ``user`` created the
     operation (dual control) or already signed it. With enough signatures the operation
     is approved and a worker executes it once this commits."""
-    from accounts.exceptions import ApprovalRefused
-
     with transaction.atomic():
         locked = Operation.objects.select_for_update().get(pk=operation.pk)
         if locked.state not in (State.PENDING_APPROVAL,):
             raise OperationClosed
-        if locked.expires_at <= timezone.now():
+        # An expiry is stored before it is refused: raised in here, it would roll back.
+        expired = locked.expires_at <= timezone.now()
+        if expired:
             _expire(locked)
-            raise OperationExpired
-        if digest != locked.digest:
-            raise ApprovalRefused(
-                "La operación cambió después de que la revisaste. Revísala de nuevo."
-            )
-        if user.pk == locked.created_by_id:
-            raise ApprovalRefused("Quien ingresa una operación no puede aprobarla.")
-        if OperationApproval.objects.filter(
-            operation=locked, user=user, digest=locked.digest
-        ).exists():
-            raise ApprovalRefused("Ya aprobaste esta operación.")
-        OperationApproval.objects.create(
-            operation=locked, user=user, level=level, digest=locked.digest
-        )
-        if operation_signatures(locked) >= locked.signatures_required:
-            _move(locked, State.APPROVED)
-            transaction.on_commit(lambda: _enqueue(locked.pk))
+        else:
+            _approval_add(locked, user=user, digest=digest, level=level)
+    if expired:
+        raise OperationExpired
     return locked
+
+
+def _approval_add(locked: Operation, *, user: User, digest: str, level: str) -> None:
+    from accounts.exceptions import ApprovalRefused
+
+    if digest != locked.digest:
+        raise ApprovalRefused("La operación cambió después de que la revisaste. Revísala de nuevo.")
+    if user.pk == locked.created_by_id:
+        raise ApprovalRefused("Quien ingresa una operación no puede aprobarla.")
+    if OperationApproval.objects.filter(operation=locked, user=user, digest=locked.digest).exists():
+        raise ApprovalRefused("Ya aprobaste esta operación.")
+    OperationApproval.objects.create(operation=locked, user=user, level=level, digest=locked.digest)
+    if operation_signatures(locked) >= locked.signatures_required:
+        _move(locked, State.APPROVED)
+        transaction.on_commit(lambda: _enqueue(locked.pk))
 
 
 def operation_reject(*, operation: Operation, user: User, reason: str) -> Operation:
