@@ -73,3 +73,12 @@ class LoginFailed(DomainError):
 
 class CredentialRuleError(DomainError):
     message = "Los datos ingresados no cumplen las indicaciones."
+
+
+class CompanyHasNoPortalUser(DomainError):
+    """A persona jurídica owns accounts but nobody signs in to the member portal as it."""
+
+    message = (
+        "Una persona jurídica no ingresa a la banca de socios: sus usuarios ingresan por Web "
+        "Empresas."
+    )
