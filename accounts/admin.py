@@ -166,7 +166,10 @@ class MemberAdmin(admin.ModelAdmin):
         ("Persona natural", {"fields": ("first_names", "last_names", "birth_date")}),
         (
             "Persona jurídica",
-            {"fields": ("business_name",), "description": "Se identifica con su RUC."},
+            {
+                "fields": ("business_name",),
+                "description": "Se identifica con el RUC de la sociedad o entidad.",
+            },
         ),
         ("Contacto", {"fields": ("email", "mobile_phone", "address")}),
         ("Acceso web", {"fields": ("user", "created_at")}),

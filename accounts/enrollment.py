@@ -60,8 +60,9 @@ def enrollment_requirement_register(requirement: Requirement) -> Requirement:
 
 
 COMPANY_PROBLEM = (
-    "una persona jurídica no se registra en la banca de socios; sus usuarios ingresan por "
-    "Web Empresas con el Formulario Enrolamiento Empresas que entregan nuestras agencias"
+    "una persona jurídica no se registra en la banca de socios; quienes actúan por ella "
+    "ingresan por Web Empresas con el Formulario Enrolamiento Empresas que entregan "
+    "nuestras agencias"
 )
 
 

@@ -79,6 +79,6 @@ class CompanyHasNoPortalUser(DomainError):
     """A persona jurídica owns accounts but nobody signs in to the member portal as it."""
 
     message = (
-        "Una persona jurídica no ingresa a la banca de socios: sus usuarios ingresan por Web "
-        "Empresas."
+        "Una persona jurídica no ingresa a la banca de socios: quienes actúan por ella "
+        "ingresan por Web Empresas."
     )

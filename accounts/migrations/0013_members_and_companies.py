@@ -45,6 +45,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='member',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'natural'), ('user__isnull', True), _connector='OR'), name='legal_member_has_no_user', violation_error_message='Una persona jurídica no ingresa a la banca de socios: sus usuarios ingresan por Web Empresas.'),
+            constraint=models.CheckConstraint(condition=models.Q(('kind', 'natural'), ('user__isnull', True), _connector='OR'), name='legal_member_has_no_user', violation_error_message='Una persona jurídica no ingresa a la banca de socios: quienes actúan por ella ingresan por Web Empresas.'),
         ),
     ]

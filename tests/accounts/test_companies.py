@@ -262,7 +262,7 @@ def test_the_access_actions_refuse_a_company_and_go_on_with_the_others(staff_cli
         follow=True,
     )
     page = response.content.decode()
-    assert "Comercial Andina S.A." in page and "sus usuarios ingresan por Web" in page
+    assert "Comercial Andina S.A." in page and "quienes actúan por ella ingresan" in page
     assert "1 socio(s)" in page
     andina.refresh_from_db()
     person.refresh_from_db()
