@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.db.models.functions import Concat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -20,6 +21,7 @@ from accounts.models import (
     User,
 )
 from accounts.services import member_issue_credentials, staff_unlock, user_set_active
+from core.errors import DomainError
 
 
 @admin.register(User)
@@ -80,7 +82,12 @@ def with_reason(description: str):
             if form.is_valid():
                 done = 0
                 for obj in queryset:
-                    apply(obj, request=request, reason=form.cleaned_data["reason"])
+                    try:
+                        apply(obj, request=request, reason=form.cleaned_data["reason"])
+                    except DomainError as exc:
+                        # This one refused (a company has no member user); the rest go on.
+                        modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+                        continue
                     done += 1
                 modeladmin.message_user(
                     request, f"{description}: {done} socio(s).", messages.SUCCESS
@@ -140,11 +147,41 @@ def activate(member, *, request, reason):
 
 @admin.register(Member)
 class MemberAdmin(admin.ModelAdmin):
-    list_display = ("member_number", "last_names", "first_names", "id_type", "id_number", "user")
-    search_fields = ("member_number", "id_number", "last_names", "first_names", "email")
-    list_filter = ("id_type",)
+    """Socios: natural persons and companies (personas jurídicas, by RUC and razón social).
+    A company has no member user, so the access actions refuse it."""
+
+    list_display = ("member_number", "name", "kind", "id_type", "id_number", "user")
+    search_fields = (
+        "member_number",
+        "id_number",
+        "business_name",
+        "last_names",
+        "first_names",
+        "email",
+    )
+    list_filter = ("kind", "id_type")
     readonly_fields = ("user", "created_at")
+    fieldsets = (
+        (None, {"fields": ("kind", "member_number", "id_type", "id_number")}),
+        ("Persona natural", {"fields": ("first_names", "last_names", "birth_date")}),
+        (
+            "Persona jurídica",
+            {
+                "fields": ("business_name",),
+                "description": "Se identifica con el RUC de la sociedad o entidad.",
+            },
+        ),
+        ("Contacto", {"fields": ("email", "mobile_phone", "address")}),
+        ("Acceso web", {"fields": ("user", "created_at")}),
+    )
     actions = [issue_credentials, reset_credentials, unlock, block, activate]
+
+    @admin.display(
+        description="nombre o razón social",
+        ordering=Concat("business_name", "last_names", "first_names"),
+    )
+    def name(self, obj):
+        return obj.full_name
 
 
 @admin.register(SecurityImage)

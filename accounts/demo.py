@@ -1,4 +1,5 @@
-"""The demo's people who sign in: a branch employee and the members of the manuals."""
+"""The demo's people who sign in — a branch employee and the members of the manuals — and
+the company that is a member too (a persona jurídica: accounts, no member user)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -35,6 +36,20 @@ MEMBERS = (
 )
 DEMO_LOGINS = (STAFF, *(login for login, *_ in MEMBERS))
 MARIA = MEMBERS[0][2]["member_number"]
+# A private company's RUC (third digit 9, a valid modulo-11 check digit).
+COMPANIES = (
+    {
+        "kind": Member.Kind.LEGAL,
+        "member_number": "300150",
+        "id_type": Member.IdType.RUC,
+        "id_number": "1792456134001",
+        "business_name": "Comercial Andina S.A.",
+        "email": "tesoreria@comercialandina.example.com",
+        "mobile_phone": "+593992456134",
+        "address": "Av. República de El Salvador N34-183 y Suiza, Quito",
+    },
+)
+ANDINA = COMPANIES[0]["member_number"]
 
 
 def staff_load(demo: Demo) -> None:
@@ -70,4 +85,19 @@ def members_load(demo: Demo) -> None:
             member = Member(user=user, **data)
             member.full_clean()
             member.save()
-    demo.members = Member.objects.count()
+
+
+def companies_load(demo: Demo) -> None:
+    """The demo's companies, as staff register them in the admin: no user."""
+    for data in COMPANIES:
+        if not Member.objects.filter(member_number=data["member_number"]).exists():
+            company = Member(**data)
+            company.full_clean()
+            company.save()
+
+
+def members_count(demo: Demo) -> None:
+    """What the summary line counts once every step ran: socios (natural persons, those
+    of every app's steps) and empresas."""
+    demo.members = Member.objects.filter(kind=Member.Kind.NATURAL).count()
+    demo.companies = Member.objects.filter(kind=Member.Kind.LEGAL).count()

@@ -4,8 +4,9 @@ Identification → Términos y Condiciones → Tratamiento de datos → code to 
 registered phone and e-mail → temporary credentials by e-mail, or — where the profile
 says a branch approves — a request "en proceso de aprobación".
 
-Only members with both notification channels on file who meet every requirement other
-apps register (products: an active product) may enroll.
+Only natural persons with both notification channels on file who meet every requirement
+other apps register (products: an active product) may enroll; a company (persona
+jurídica) is a member without a member user, whose people use Web Empresas.
 The page never tells a visitor whether an identification belongs to anybody: every
 identification leads to the same steps. A member who cannot enroll learns why on their
 own registered channels; an unknown identification gets a code step that accepts nothing.
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.credentials import temporary_username
+from accounts.exceptions import CompanyHasNoPortalUser
 from accounts.models import Enrollment, Member, TermsAcceptance, TermsDocument, User
 from accounts.services import member_issue_credentials
 from core.models import Cooperative
@@ -57,6 +59,13 @@ def enrollment_requirement_register(requirement: Requirement) -> Requirement:
     return requirement
 
 
+COMPANY_PROBLEM = (
+    "una persona jurídica no se registra en la banca de socios; quienes actúan por ella "
+    "ingresan por Web Empresas con el Formulario Enrolamiento Empresas que entregan "
+    "nuestras agencias"
+)
+
+
 def _compact(value: str) -> str:
     return re.sub(r"[\s.-]", "", value or "").upper()
 
@@ -71,6 +80,8 @@ def enrollment_find(
         member.member_number != member_number.strip() or member.birth_date != birth_date
     ):
         return Eligibility(None)
+    if member.is_company:
+        return Eligibility(member, COMPANY_PROBLEM)
     user = member.user
     if user is not None and not user.is_active and user.has_usable_password():
         # Blocked by a branch: only a branch lifts it, never a self-service enrollment.
@@ -114,7 +125,9 @@ def enrollment_explain(*, member: Member) -> None:
 
 def enrollment_user(*, member: Member) -> User:
     """The user a code for this member is bound to (created inactive, without a password,
-    until the enrollment completes)."""
+    until the enrollment completes). A company never gets one."""
+    if member.is_company:
+        raise CompanyHasNoPortalUser()
     with transaction.atomic():
         locked = Member.objects.select_for_update().get(pk=member.pk)
         if locked.user is None:

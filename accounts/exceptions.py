@@ -85,3 +85,12 @@ class OperationClosed(DomainError):
 
 class ApprovalRefused(DomainError):
     message = "No puedes aprobar esta operación."
+
+
+class CompanyHasNoPortalUser(DomainError):
+    """A persona jurídica owns accounts but nobody signs in to the member portal as it."""
+
+    message = (
+        "Una persona jurídica no ingresa a la banca de socios: quienes actúan por ella "
+        "ingresan por Web Empresas."
+    )

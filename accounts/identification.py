@@ -57,6 +57,13 @@ def _normalize_ruc(number: str) -> str:
         raise invalid from exc
 
 
+def ruc_is_entity(number: str) -> bool:
+    """Whether ``number`` is the RUC of a public (third digit 6) or private (9) entity,
+    not of a natural person (third digit 0–5: the person's cédula and an establishment)."""
+    compact = ruc.compact(number)
+    return len(compact) == 13 and compact[2] in "69"
+
+
 def _entity_structure_ok(compact: str) -> bool:
     province = int(compact[:2])
     if not (1 <= province <= 24 or province in (30, 50)):

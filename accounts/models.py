@@ -8,6 +8,19 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts import identification
+from accounts.exceptions import CompanyHasNoPortalUser
+
+# What staff read when a company (persona jurídica) is entered wrong.
+LEGAL_NEEDS_RUC = "Una persona jurídica se identifica con su RUC."
+LEGAL_NEEDS_ENTITY_RUC = (
+    "El RUC de una persona jurídica es el de una sociedad privada o una entidad pública "
+    "(tercer dígito 9 o 6)."
+)
+LEGAL_NEEDS_BUSINESS_NAME = "Indica la razón social de la persona jurídica."
+LEGAL_HAS_NO_PERSONAL_DATA = (
+    "Una persona jurídica no tiene nombres, apellidos ni fecha de nacimiento: usa la razón social."
+)
+LEGAL_SIGNS_IN_ELSEWHERE = CompanyHasNoPortalUser.message
 
 
 class SecurityImage(models.Model):
@@ -127,24 +140,34 @@ class Session(AbstractBaseSession):
 
 
 class Member(models.Model):
-    """A socio of the cooperative, created by branch staff."""
+    """A socio of the cooperative, created by branch staff: a natural person, or a company
+    (a legal entity, identified by its RUC) that owns accounts but never signs in to the
+    member portal — its people will use Web Empresas."""
+
+    class Kind(models.TextChoices):
+        NATURAL = "natural", "Persona natural"
+        LEGAL = "legal", "Persona jurídica"
 
     class IdType(models.TextChoices):
         CEDULA = identification.CEDULA, "Cédula"
         RUC = identification.RUC, "RUC"
         PASSPORT = identification.PASSPORT, "Pasaporte"
 
+    kind = models.CharField("tipo de socio", max_length=10, choices=Kind, default=Kind.NATURAL)
     user = models.OneToOneField(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="member"
     )
     member_number = models.CharField("número de socio", max_length=20, unique=True)
     id_type = models.CharField("tipo de identificación", max_length=10, choices=IdType)
     id_number = models.CharField("número de identificación", max_length=20)
-    first_names = models.CharField("nombres", max_length=100)
-    last_names = models.CharField("apellidos", max_length=100)
+    first_names = models.CharField("nombres", max_length=100, blank=True)
+    last_names = models.CharField("apellidos", max_length=100, blank=True)
+    business_name = models.CharField(
+        "razón social", max_length=200, blank=True, help_text="Solo de una persona jurídica."
+    )
     email = models.EmailField("correo electrónico")
     mobile_phone = models.CharField("celular", max_length=20)
-    birth_date = models.DateField("fecha de nacimiento")
+    birth_date = models.DateField("fecha de nacimiento", null=True, blank=True)
     address = models.CharField("dirección", max_length=255)
     created_at = models.DateTimeField("creado", auto_now_add=True)
 
@@ -154,24 +177,91 @@ class Member(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["id_type", "id_number"], name="unique_member_identification"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="natural") | models.Q(id_type=identification.RUC),
+                name="legal_member_has_ruc",
+                violation_error_message=LEGAL_NEEDS_RUC,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="natural") | ~models.Q(business_name=""),
+                name="legal_member_has_business_name",
+                violation_error_message=LEGAL_NEEDS_BUSINESS_NAME,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="natural") | models.Q(user__isnull=True),
+                name="legal_member_has_no_user",
+                violation_error_message=LEGAL_SIGNS_IN_ELSEWHERE,
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.member_number})"
 
     @property
+    def is_company(self) -> bool:
+        return self.kind == self.Kind.LEGAL
+
+    @property
     def full_name(self) -> str:
+        """The name products, statements and receipts print: a company's razón social, a
+        person's names and surnames."""
+        if self.is_company:
+            return self.business_name
         return f"{self.first_names} {self.last_names}"
 
+    @property
+    def greeting_name(self) -> str:
+        """How a notice addresses the member: "Hola María Fernanda", "Hola Comercial
+        Andina S.A."."""
+        return self.business_name if self.is_company else self.first_names
+
     def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
         if self.id_type and self.id_number:
             try:
                 self.id_number = identification.normalize_identification(
                     self.id_type, self.id_number
                 )
             except ValidationError as exc:
-                raise ValidationError({"id_number": exc.messages}) from exc
+                errors["id_number"] = exc.messages
+        if self.is_company:
+            self._clean_company(errors)
+        else:
+            self._clean_person(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_company(self, errors: dict[str, list[str]]) -> None:
+        if self.id_type != self.IdType.RUC:
+            errors.setdefault("id_type", []).append(LEGAL_NEEDS_RUC)
+        elif "id_number" not in errors and not identification.ruc_is_entity(self.id_number):
+            errors["id_number"] = [LEGAL_NEEDS_ENTITY_RUC]
+        if not self.business_name.strip():
+            errors["business_name"] = [LEGAL_NEEDS_BUSINESS_NAME]
+        for field in ("first_names", "last_names", "birth_date"):
+            if getattr(self, field):
+                errors[field] = [LEGAL_HAS_NO_PERSONAL_DATA]
+        if self.user_id is not None:
+            # On the kind: the user is not something staff edit, the kind is.
+            errors.setdefault("kind", []).append(LEGAL_SIGNS_IN_ELSEWHERE)
+
+    def _clean_person(self, errors: dict[str, list[str]]) -> None:
+        required = "Este campo es obligatorio para una persona natural."
+        for field in ("first_names", "last_names", "birth_date"):
+            value = getattr(self, field)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                errors[field] = [required]
+        if self.business_name:
+            errors["business_name"] = ["Una persona natural no tiene razón social."]
+        if (
+            self.id_type == self.IdType.RUC
+            and "id_number" not in errors
+            and identification.ruc_is_entity(self.id_number)
+        ):
+            errors["id_number"] = [
+                "Ese RUC es de una sociedad o entidad pública: regístrala como persona jurídica."
+            ]
 
 
 class PasswordHistory(models.Model):

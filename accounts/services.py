@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.credentials import temporary_password, temporary_username
+from accounts.exceptions import CompanyHasNoPortalUser
 from accounts.models import Member, User
 from accounts.recovery import user_unlock
 from accounts.sessions import user_sessions_end
@@ -41,8 +42,11 @@ def member_issue_credentials(
     """Creates the member's user, or resets it, with temporary credentials sent by e-mail.
 
     The password exists in clear only in the e-mail: stored encrypted until it is sent,
-    then wiped (``core.notifications.notify``).
+    then wiped (``core.notifications.notify``). A company has no member user: refused
+    with :class:`CompanyHasNoPortalUser`.
     """
+    if member.is_company:
+        raise CompanyHasNoPortalUser()
     username = temporary_username()
     password = temporary_password()
     with transaction.atomic():

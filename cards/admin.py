@@ -192,7 +192,13 @@ class CardAdmin(admin.ModelAdmin):
         "available",
     )
     list_filter = ("kind", "brand", "status")
-    search_fields = ("last4", "member__id_number", "member__last_names", "member__member_number")
+    search_fields = (
+        "last4",
+        "member__id_number",
+        "member__last_names",
+        "member__business_name",
+        "member__member_number",
+    )
     list_select_related = ("member", "revolving_account", "deferred_account")
     raw_id_fields = ("member",)
     actions = [

@@ -22,12 +22,14 @@ STEPS = [
     ledger.books_load,
     accounts.staff_load,
     accounts.members_load,
+    accounts.companies_load,
     products.accounts_load,
     transfers.catalog_load,
     products.history_plan,
     transfers.history_plan,
     ledger.history_run,
     cards.cards_load,
+    accounts.members_count,
 ]
 
 

@@ -27,14 +27,17 @@ class Demo:
     today: date = field(default_factory=timezone.localdate)
     cooperatives: int = 0
     members: int = 0
+    companies: int = 0
     staff: int = 0
     books: int = 0
     history: list[Event] = field(default_factory=list)
 
     def line(self) -> str:
+        companies = "empresa" if self.companies == 1 else "empresas"
         return (
             f"Cooperativa demo cargada: {self.cooperatives} perfiles, "
-            f"{self.members} socios, {self.staff} usuario de agencia"
+            f"{self.members} socios, {self.companies} {companies}, "
+            f"{self.staff} usuario de agencia"
         )
 
 

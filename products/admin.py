@@ -97,7 +97,7 @@ def _cash_action(description: str, post):
 class DepositAccountAdmin(admin.ModelAdmin):
     list_display = ("number", "product_type", "member", "status", "signature", "balance")
     list_filter = ("product_type", "status", "signature")
-    search_fields = ("number", "member__id_number", "member__last_names")
+    search_fields = ("number", "member__id_number", "member__last_names", "member__business_name")
     list_select_related = ("product_type", "member", "ledger_account")
     raw_id_fields = ("member",)
     actions = [
@@ -206,7 +206,7 @@ class InstallmentInline(admin.TabularInline):
 class LoanAdmin(admin.ModelAdmin):
     list_display = ("number", "loan_type", "member", "principal", "balance", "status")
     list_filter = ("loan_type", "status")
-    search_fields = ("number", "member__id_number", "member__last_names")
+    search_fields = ("number", "member__id_number", "member__last_names", "member__business_name")
     list_select_related = ("loan_type", "member", "ledger_account")
     raw_id_fields = ("member",)
 
@@ -315,7 +315,7 @@ class OpenTermDepositForm(forms.ModelForm):
 class TermDepositAdmin(admin.ModelAdmin):
     list_display = ("number", "deposit_type", "member", "capital", "matures_on", "status")
     list_filter = ("deposit_type", "status")
-    search_fields = ("number", "member__id_number", "member__last_names")
+    search_fields = ("number", "member__id_number", "member__last_names", "member__business_name")
     list_select_related = ("deposit_type", "member")
     raw_id_fields = ("member",)
 
@@ -373,7 +373,7 @@ class TermDepositAdmin(admin.ModelAdmin):
 class ProductRequestAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "member", "amount", "term", "status")
     list_filter = ("status", "kind")
-    search_fields = ("member__id_number", "member__last_names")
+    search_fields = ("member__id_number", "member__last_names", "member__business_name")
     list_select_related = ("member",)
     fields = ("member", "kind", "amount", "term", "comment", "created_at", "status", "staff_note")
     readonly_fields = ("member", "kind", "amount", "term", "comment", "created_at")

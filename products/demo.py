@@ -1,17 +1,18 @@
-"""The demo members' accounts, and María's year at the cooperative.
+"""The demo members' accounts, and María's and Comercial Andina's year at the cooperative.
 
-Her history is posted through the same services the branch and the portal use, each
-journal booked on its day: a monthly salary deposit and a withdrawal at the window, a
-monthly contribution, the savings interest of every month that has ended, a CONSUMO AGIL
-loan paid installment by installment, and a póliza. Keys name calendar months, so a
-second load the same day replays everything and a load a month later adds that month
-only.
+The history is posted through the same services the branch and the portal use, each
+journal booked on its day. María: a monthly salary deposit and a withdrawal at the
+window, a monthly contribution, the savings interest of every month that has ended, a
+CONSUMO AGIL loan paid installment by installment, and a póliza. Comercial Andina (a
+company): its sales deposited twice a month, cash withdrawn for its payroll, and the
+savings interest. Keys name calendar months, so a second load the same day replays
+everything and a load a month later adds that month only.
 """
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from accounts.demo import MARIA, MEMBERS
+from accounts.demo import ANDINA, MARIA
 from accounts.models import Member
 from core.demo import Demo, Event, at
 from core.profile import cooperative_current
@@ -33,8 +34,12 @@ from products.models import (
 from products.services import cash_deposit, cash_withdrawal, deposit_account_open
 
 HISTORY_MONTHS = 12
-# Each demo member's accounts and what they deposited at the window to open them.
-OPENINGS = {MARIA: [("AHO", "295.65"), ("CER", "432.90")]}
+# Each demo member's accounts (people and companies, by member number) and what they
+# deposited at the window to open them.
+OPENINGS = {
+    MARIA: [("AHO", "295.65"), ("CER", "432.90")],
+    ANDINA: [("AHO", "1500.00")],
+}
 
 
 def history_start(today: date) -> datetime:
@@ -46,9 +51,9 @@ def accounts_load(demo: Demo) -> None:
     """Each demo member's accounts, funded at the branch window through the ledger."""
     product_types_load(cooperative_slug=cooperative_current().slug)
     opening_at = history_start(demo.today)
-    for _login, _image, data in MEMBERS:
-        member = Member.objects.get(member_number=data["member_number"])
-        for code, opening in OPENINGS[data["member_number"]]:
+    for member_number, openings in OPENINGS.items():
+        member = Member.objects.get(member_number=member_number)
+        for code, opening in openings:
             product_type = ProductType.objects.get(code=code)
             account = DepositAccount.objects.filter(
                 member=member, product_type=product_type
@@ -61,17 +66,18 @@ def accounts_load(demo: Demo) -> None:
                 cash_deposit(
                     account=account,
                     amount=Decimal(opening),
-                    key=f"demo:{data['member_number']}:{code}:opening",
+                    key=f"demo:{member_number}:{code}:opening",
                 )
 
 
 def history_plan(demo: Demo) -> None:
     """Plans María's year (Cooprogreso's demo only): the monthly movements that are due by
     today, then the loan — granted five months ago, or its installments due since — and
-    the póliza two months ago."""
+    the póliza two months ago; and Comercial Andina's monthly movements."""
     if cooperative_current().slug != "cooprogreso":
         return
     today = demo.today
+    demo.history += _company_monthly(Member.objects.get(member_number=ANDINA), today)
     member = Member.objects.get(member_number=MARIA)
     savings = DepositAccount.objects.get(member=member, product_type__code="AHO")
     demo.history += _monthly(member, today)
@@ -159,6 +165,48 @@ def _monthly(member: Member, today: date) -> list[Event]:
                     at(ended, 0, 30),
                     lambda a=savings, m=month: savings_interest_capitalize(
                         account=a, year=m.year, month=m.month
+                    ),
+                )
+            )
+    return [(moment, action) for moment, action in events if moment.date() <= today]
+
+
+def _company_monthly(company: Member, today: date) -> list[Event]:
+    """A company's year at the window: its sales deposited on the 10th and the 25th, cash
+    withdrawn for the payroll at the month's end, the savings interest of every month that
+    has ended."""
+    savings = DepositAccount.objects.get(member=company, product_type__code="AHO")
+    start = add_months(today, -HISTORY_MONTHS, on_day=1)
+    events = []
+    for n in range(HISTORY_MONTHS + 1):
+        month = add_months(start, n, on_day=1)
+        tag = f"demo:{company.member_number}:{month:%Y-%m}"
+        ended = add_months(month, 1, on_day=1)
+        sales = [Decimal("2140.00") + Decimal(n % 4) * Decimal("185.25"), Decimal("1875.60")]
+        for day, amount, part in zip((10, 25), sales, ("a", "b"), strict=True):
+            events.append(
+                (
+                    at(business_day_on_or_after(month.replace(day=day)), 11, 20),
+                    lambda v=amount, k=f"{tag}:sales-{part}": cash_deposit(
+                        account=savings, amount=v, key=k
+                    ),
+                )
+            )
+        payroll_day = business_day_on_or_after(month.replace(day=28))
+        events.append(
+            (
+                at(payroll_day, 9, 10),
+                lambda k=f"{tag}:payroll": cash_withdrawal(
+                    account=savings, amount=Decimal("3420.00"), key=k
+                ),
+            )
+        )
+        if ended <= today:
+            events.append(
+                (
+                    at(ended, 0, 35),
+                    lambda m=month: savings_interest_capitalize(
+                        account=savings, year=m.year, month=m.month
                     ),
                 )
             )

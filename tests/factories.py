@@ -47,3 +47,22 @@ class MemberFactory(DjangoModelFactory):
     mobile_phone = "+593991234567"
     birth_date = date(1990, 5, 17)
     address = "Av. Amazonas N24-03, Quito"
+
+
+# Valid RUCs of companies: private (third digit 9, modulo-11 checksum) and public (6).
+COMPANY_RUCS = ["1792456134001", "1793017827001", "1791684206001", "0992123451001", "1760001550001"]
+
+
+class CompanyFactory(MemberFactory):
+    """A persona jurídica: identified by its RUC, named by its razón social, no user."""
+
+    kind = Member.Kind.LEGAL
+    user = None
+    id_type = Member.IdType.RUC
+    id_number = factory.Sequence(lambda n: COMPANY_RUCS[n % len(COMPANY_RUCS)])
+    business_name = factory.Sequence(lambda n: f"Distribuidora Sierra {n} Cía. Ltda.")
+    first_names = ""
+    last_names = ""
+    birth_date = None
+    email = factory.Sequence(lambda n: f"tesoreria{n}@empresa.example.com")
+    mobile_phone = "+593992345678"

@@ -28,7 +28,9 @@ def test_it_loads_three_profiles_with_cooprogreso_active(db, debug, capsys):
     call_command("demo_load")
     assert Cooperative.objects.count() == 3
     assert Cooperative.objects.get(is_active=True).slug == "cooprogreso"
-    assert "Cooperativa demo cargada: 3 perfiles" in capsys.readouterr().out
+    assert capsys.readouterr().out == (
+        "Cooperativa demo cargada: 3 perfiles, 2 socios, 1 empresa, 1 usuario de agencia\n"
+    )
 
 
 def test_loading_twice_changes_nothing(db, debug):
@@ -100,3 +102,23 @@ def test_maria_has_beneficiaries_and_monthly_transfers_to_rosa(db, debug):
     assert 12 <= transfers.count() <= 13
     assert {t.journal.postings.count() for t in transfers} == {2}
     assert all(t.status == Transfer.Status.DONE for t in transfers)
+
+
+def test_comercial_andina_is_a_company_with_a_year_of_movements(db, debug, client):
+    from ledger.selectors import movements
+    from products.selectors import member_deposit_accounts
+
+    call_command("demo_load")
+    andina = Member.objects.get(id_number="1792456134001")
+    assert andina.is_company and andina.user is None
+    assert andina.full_name == "Comercial Andina S.A."
+    (savings,) = member_deposit_accounts(member=andina)
+    assert savings.product_type.code == "AHO"
+    page = movements(account=savings.ledger_account, limit=100).items
+    kinds = {m.description for m in page}
+    assert {"DEPÓSITO AHORROS", "RETIRO DE AHORROS"} <= kinds
+    assert len(page) >= 12 * 3
+    assert savings.ledger_account.balance > Decimal("1500.00")
+    client.force_login(User.objects.get(username="agencia01"))
+    companies = client.get("/admin/accounts/member/", {"kind__exact": "legal"}).content.decode()
+    assert "Comercial Andina S.A." in companies and "María Fernanda" not in companies

@@ -55,6 +55,7 @@ THIRD_PERSON = (
     "sus argumentos son otros",  # a database function, to the operator
     "su texto es otro",
     "reinstala su versión",
+    "se identifica con su RUC",  # a company's, to staff
 )
 
 

@@ -57,7 +57,6 @@ def catalog_load(demo: Demo) -> None:
         rosa = Member(**DEMO_NEIGHBOUR)
         rosa.full_clean()
         rosa.save()
-        demo.members = Member.objects.count()
     rosa_savings = DepositAccount.objects.filter(member=rosa, product_type__code="AHO").first()
     if rosa_savings is None:
         rosa_savings = deposit_account_open(

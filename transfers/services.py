@@ -472,7 +472,7 @@ def transfer_notify(transfer_id: int) -> None:
         else transfer.beneficiary.name
     )
     body = (
-        f"Hola {transfer.member.first_names}:\n\n"
+        f"Hola {transfer.member.greeting_name}:\n\n"
         f"Realizaste una {_what(transfer.kind, coop)} de {amount} "
         f"desde tu cuenta {mask_number(transfer.origin.number)} a {to_whom} el {when}.\n"
         f"Comprobante N.º {reference}.\n"

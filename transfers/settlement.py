@@ -314,7 +314,7 @@ def _notify_rejected(transfer_id: int, refunded: Decimal) -> None:
         email=transfer.member.email,
         subject=f"{coop.short_name}: transferencia rechazada y devuelta",
         body=(
-            f"Hola {transfer.member.first_names}:\n\n"
+            f"Hola {transfer.member.greeting_name}:\n\n"
             f"{transfer.beneficiary.institution.name} rechazó tu transferencia de "
             f"{format_money(transfer.amount, transfer.currency)} a {transfer.beneficiary.name} "
             f"({mask_number(transfer.beneficiary.account_number)}) del "

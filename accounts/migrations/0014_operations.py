@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0012_sessions'),
+        ('accounts', '0013_members_and_companies'),
     ]
 
     operations = [
