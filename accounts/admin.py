@@ -14,6 +14,8 @@ from accounts.models import (
     Enrollment,
     FaqEntry,
     Member,
+    Operation,
+    OperationApproval,
     SecurityImage,
     SecurityQuestion,
     TermsAcceptance,
@@ -215,6 +217,60 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "ip", "request_id")
     date_hierarchy = "created_at"
     list_select_related = ("user", "actor")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OperationApprovalInline(admin.TabularInline):
+    model = OperationApproval
+    fields = ("user", "level", "created_at", "digest")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Operation)
+class OperationAdmin(admin.ModelAdmin):
+    """What members and company users asked for, and where each one is — for reading:
+    an operation moves only through its services. An *En ejecución* row that stays so is
+    one whose service kept failing after retries: check its journal before anything."""
+
+    list_display = ("created_at", "purpose", "summary", "owner", "created_by", "state")
+    list_filter = ("state", "purpose", "channel")
+    search_fields = ("public_id", "key", "owner__member_number", "created_by__username")
+    date_hierarchy = "created_at"
+    list_select_related = ("owner", "created_by")
+    fields = (
+        "public_id",
+        "purpose",
+        "summary",
+        "owner",
+        "created_by",
+        "channel",
+        "state",
+        "error",
+        "attempts",
+        "signatures_required",
+        "review",
+        "notes",
+        "key",
+        "digest",
+        "created_at",
+        "expires_at",
+        "executed_at",
+    )
+    readonly_fields = fields
+    inlines = [OperationApprovalInline]
 
     def has_add_permission(self, request):
         return False

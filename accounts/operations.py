@@ -507,6 +507,7 @@ def _enqueue(operation_id: int) -> None:
 class Swept:
     expired: int = 0
     resumed: int = 0
+    stuck: int = 0
 
 
 def operations_sweep(*, now=None) -> Swept:
@@ -522,16 +523,16 @@ def operations_sweep(*, now=None) -> Swept:
     for operation in waiting.iterator():
         swept.expired += _expire(operation)
     lost = Operation.objects.filter(
-        Q(state=State.APPROVED, updated_at__lte=now - STALE_EXECUTION)
-        | Q(state=State.EXECUTING, updated_at__lte=now - STALE_EXECUTION)
+        Q(state=State.APPROVED) | Q(state=State.EXECUTING),
+        updated_at__lte=now - STALE_EXECUTION,
     )
     for operation in lost.iterator():
         if operation.attempts >= MAX_ATTEMPTS:
-            logger.error("operation abandoned after retries", extra={"operation": operation.pk})
-            operation_refuse(
-                operation=operation,
-                message="No pudimos completar la operación. Comunícate con la cooperativa.",
-            )
+            # Its service kept failing: a crashed attempt may have moved the money, so the
+            # row is neither refused nor retried any more — it stays *executing*, listed
+            # for staff (the admin's "Operaciones" filtered by state), and logged.
+            swept.stuck += 1
+            logger.error("operation needs review", extra={"operation": operation.pk})
             continue
         _enqueue(operation.pk)
         swept.resumed += 1

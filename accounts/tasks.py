@@ -29,4 +29,4 @@ def execute_operation(operation_id: int) -> str:
 def sweep_operations() -> dict:
     """Every few minutes: expires abandoned operations, resumes lost executions."""
     swept = operations_sweep()
-    return {"expired": swept.expired, "resumed": swept.resumed}
+    return {"expired": swept.expired, "resumed": swept.resumed, "stuck": swept.stuck}

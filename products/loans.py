@@ -264,7 +264,8 @@ def installment_pay(
             raise AccountNotAllowed
         if account.ledger_account.currency != loan.ledger_account.currency:
             raise AccountNotAllowed("La cuenta debe estar en la moneda del crédito.")
-        currency, key = loan.ledger_account.currency, f"loan:{loan.public_id}:installment:{number}"
+        currency = loan.ledger_account.currency
+        journal_key = f"loan:{loan.public_id}:installment:{number}"
         label = f"CUOTA {number}/{loan.installments_count} CRÉDITO {loan.number}"
         lines = [Line.debit(account.ledger_account, due.total, f"PAGO {label}")]
         if installment.capital:
@@ -272,7 +273,7 @@ def installment_pay(
         if installment.interest + due.late:
             lines.append(
                 Line.credit(
-                    book_account("INTEREST_INCOME", currency, spread=key),
+                    book_account("INTEREST_INCOME", currency, spread=journal_key),
                     installment.interest + due.late,
                     f"INTERÉS {label}",
                 )
@@ -286,7 +287,7 @@ def installment_pay(
                 )
             )
         posted = journal_post(
-            key=key,
+            key=journal_key,
             kind=Kind.LOAN_PAYMENT,
             lines=lines,
             channel=channel,

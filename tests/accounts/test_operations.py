@@ -489,11 +489,42 @@ def test_the_sweep_expires_operations_that_waited_too_long(books, system, compan
     assert transfer_kind.started == []
 
 
+def test_an_execution_that_keeps_failing_is_left_for_staff_not_refused(books, system):
+    from accounts.operations import MAX_ATTEMPTS
+
+    operation = operation_create(kind=transfer_kind, actor=system, prepared=transfer(books))
+    Operation.objects.filter(pk=operation.pk).update(
+        state=State.EXECUTING, attempts=MAX_ATTEMPTS
+    )
+    aged(operation)
+
+    swept = operations_sweep()
+
+    assert (swept.resumed, swept.stuck) == (0, 1)
+    assert fresh(operation).state == State.EXECUTING  # its money may have moved
+    assert transfer_kind.started == []
+
+
+def test_staff_read_operations_in_the_admin_and_cannot_change_them(
+    books, system, client, django_user_model
+):
+    operation = operation_create(kind=transfer_kind, actor=system, prepared=transfer(books))
+    staff = django_user_model.objects.create_user(
+        "lucia02", password="x", is_staff=True, is_superuser=True
+    )
+    client.force_login(staff)
+    listing = client.get("/admin/accounts/operation/?state__exact=prepared")
+    assert listing.status_code == 200 and operation.summary in listing.content.decode()
+    detail = client.get(f"/admin/accounts/operation/{operation.pk}/change/")
+    assert detail.status_code == 200
+    assert client.post(f"/admin/accounts/operation/{operation.pk}/delete/").status_code == 403
+
+
 def test_the_beat_task_reports_what_it_swept(books, system):
     operation = operation_create(kind=transfer_kind, actor=system, prepared=transfer(books))
     Operation.objects.filter(pk=operation.pk).update(expires_at=timezone.now())
 
-    assert sweep_operations.delay().get() == {"expired": 1, "resumed": 0}
+    assert sweep_operations.delay().get() == {"expired": 1, "resumed": 0, "stuck": 0}
     assert fresh(operation).state == State.EXPIRED
 
 

@@ -124,6 +124,17 @@ def test_an_installment_is_paid_once(loan, savings):
     assert Journal.objects.filter(kind="loan_payment").count() == 1
 
 
+def test_a_replayed_payment_returns_the_first_one_and_another_is_refused(loan, savings):
+    on = date(2025, 7, 20)
+    amount = loan_due(loan=loan, on=on).total
+    first = installment_pay(loan=loan, number=1, amount=amount, account=savings, on=on, key="k1")
+    again = installment_pay(loan=loan, number=1, amount=amount, account=savings, on=on, key="k1")
+    assert (again.journal_id, again.replayed) == (first.journal_id, True)
+    with pytest.raises(InstallmentAlreadyPaid):  # another request for the same installment
+        installment_pay(loan=loan, number=1, amount=amount, account=savings, on=on, key="k2")
+    assert Journal.objects.filter(kind="loan_payment").count() == 1
+
+
 def test_installments_are_paid_in_order(loan, savings):
     with pytest.raises(LoanError):
         installment_pay(
