@@ -160,7 +160,8 @@ class OperationKind(ABC):
     @abstractmethod
     def execute(self, actor: Actor, payload: dict, key: str) -> dict:
         """Does it and returns what the done step shows (JSON). Must be idempotent by
-        ``key``: called again with the same key, it returns the first result."""
+        ``key``: called again with the same key, it returns the first result. A result
+        with ``"partially_executed": True`` ends the operation *partially executed*."""
 
 
 _kinds: dict[str, OperationKind] = {}
@@ -385,9 +386,12 @@ def operation_execute(*, operation: Operation, request=None) -> Operation:
     except DomainError as exc:
         _move(operation, State.REFUSED, error=exc.message[:300], **_payload_cleared(operation))
         raise
+    # A kind that does several things (bills, payroll lines) says when only some were
+    # done: ``result["partially_executed"] = True``.
+    ended = State.PARTIALLY_EXECUTED if result.get("partially_executed") else State.EXECUTED
     _move(
         operation,
-        State.EXECUTED,
+        ended,
         result=result,
         executed_at=timezone.now(),
         **_payload_cleared(operation),

@@ -40,11 +40,15 @@ def _tariffs(code: str) -> tuple[Tariff, ...]:
 catalog_watch(Tariff)
 
 
-def fee_quote(code: str, *, on: date | None = None) -> FeeQuote:
-    """The fee for operation ``code`` on ``on`` (today): the tariff row in force then.
-    IVA is computed per fee and rounded half-up (0.36 × 15 % = 0.054 → 0.05)."""
+def fee_quote(code: str, *, on: date | None = None, subject: str = "") -> FeeQuote:
+    """The fee for operation ``code`` on ``on`` (today): the tariff row in force then —
+    the one of ``subject`` (a biller's code) if it has one, else the general one. IVA is
+    computed per fee and rounded half-up (0.36 × 15 % = 0.054 → 0.05)."""
     on = on or timezone.localdate()
-    tariff = next((row for row in _tariffs(code) if row.valid_from <= on), None)
+    rows = [row for row in _tariffs(code) if row.valid_from <= on]
+    tariff = next((row for row in rows if subject and row.subject == subject), None) or next(
+        (row for row in rows if not row.subject), None
+    )
     if tariff is None:
         return FeeQuote(code, ZERO, ZERO, "", "")
     commission = quantize(tariff.commission)

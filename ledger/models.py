@@ -298,6 +298,13 @@ class Tariff(models.Model):
         BILL_PAYMENT = "bill_payment", "Pago de servicios"
 
     code = models.CharField("operación", max_length=30, choices=Code)
+    subject = models.CharField(
+        "aplica a",
+        max_length=30,
+        blank=True,
+        help_text="Vacío: a toda la operación. Un código (el de una empresa de servicios) "
+        "fija la tarifa de ese caso, que prevalece sobre la general.",
+    )
     valid_from = models.DateField("vigente desde")
     commission = models.DecimalField("comisión", max_digits=18, decimal_places=2)
     iva_rate = models.DecimalField(
@@ -313,7 +320,7 @@ class Tariff(models.Model):
         ordering = ["code", "-valid_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["code", "valid_from"], name="ledger_tariff_one_per_day"
+                fields=["code", "subject", "valid_from"], name="ledger_tariff_one_per_day"
             ),
             models.CheckConstraint(condition=Q(commission__gte=0), name="ledger_tariff_commission"),
             models.CheckConstraint(
@@ -322,7 +329,8 @@ class Tariff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_code_display()} desde {self.valid_from:%d/%m/%Y}"
+        subject = f" ({self.subject})" if self.subject else ""
+        return f"{self.get_code_display()}{subject} desde {self.valid_from:%d/%m/%Y}"
 
 
 class CalendarDay(models.Model):
