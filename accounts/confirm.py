@@ -100,6 +100,8 @@ class OperationView(View):
     def post(self, request, *args, **kwargs):
         actor = self._actor(request)
         step = request.POST.get("step", "form")
+        if step == "form" and "refresh" in request.POST:
+            return self._refresh(request, actor)
         if step == "form":
             return self._submit_form(request, actor)
         operation = operation_get(
@@ -119,6 +121,15 @@ class OperationView(View):
         if step == "resend":
             return self._resend(request, actor, operation)
         return self._confirm(request, actor, operation)
+
+    def _refresh(self, request, actor: Actor):
+        """The form again with what was typed, nothing prepared: for a button that looks
+        something up before the member goes on (bills to pay for a reference). The kind's
+        ``initial`` and ``extra_context`` read the submitted values from ``request.POST``."""
+        form = self.kind.form_class(
+            initial=self.kind.initial(request, actor), **self.kind.form_kwargs(actor)
+        )
+        return self._render(request, "form", actor, form=form)
 
     def _submit_form(self, request, actor: Actor):
         kind = self.kind

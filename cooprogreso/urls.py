@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("products.urls")),
     path("", include("transfers.urls")),
+    path("", include("payments.urls")),
 ]
 
 # Spanish error pages in the portal's shell (cooprogreso/views.py).

@@ -176,7 +176,7 @@ def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
 
 def receipt_result(journal, *, viewer) -> dict:
     """What an operation's done step shows: the receipt of the journal's debit on the
-    member's account, as plain data (it is kept in the session)."""
+    member's account, as plain data (JSON: the operation's row keeps it)."""
     posting = (
         Posting.objects.filter(
             journal_id=journal.pk,

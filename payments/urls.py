@@ -1,0 +1,10 @@
+from django.urls import path
+
+from payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("pagos/", views.index, name="index"),
+    path("pagos/nuevo/", views.pay, name="new"),
+]
