@@ -2,7 +2,6 @@
 
 import time
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.confirm import operation_view
+from accounts.forms import ConfirmForm, PasskeyNameForm
 from accounts.models import Passkey
 from accounts.notices import security_change_notify
 from accounts.operations import OperationKind, Prepared
@@ -24,7 +24,6 @@ from accounts.passkeys import (
     registration_options,
 )
 from accounts.views.login import sign_in_user
-from accounts.views.profile import ConfirmForm
 from core.ratelimit import rate_limited
 
 AUTHORIZED = "passkey_authorized"
@@ -36,10 +35,6 @@ WINDOW = 300  # seconds to complete the browser's ceremony after the code
 def passkeys(request):
     items = Passkey.objects.filter(user=request.user)
     return render(request, "accounts/profile/passkeys.html", {"passkeys": items})
-
-
-class PasskeyNameForm(forms.Form):
-    name = forms.CharField(label=_("Nombre de la passkey"), max_length=40, initial="Mi teléfono")
 
 
 class PasskeyAuthorize(OperationKind):
