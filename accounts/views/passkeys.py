@@ -1,7 +1,5 @@
 """Passkeys: register from Mi perfil (after a code), sign in from the sign-in page."""
 
-import time
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -12,22 +10,21 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.confirm import operation_view
 from accounts.forms import ConfirmForm, PasskeyNameForm
 from accounts.models import Passkey
-from accounts.notices import security_change_notify
 from accounts.operations import OperationKind, Prepared
 from accounts.passkeys import (
+    REGISTRATION_GRANT,
     PasskeyRefused,
     authentication_options,
     parse_json,
     passkey_authenticate,
     passkey_register,
     passkey_remove,
+    registration_grant,
+    registration_granted,
     registration_options,
 )
 from accounts.views.login import sign_in_user
 from core.ratelimit import rate_limited
-
-AUTHORIZED = "passkey_authorized"
-WINDOW = 300  # seconds to complete the browser's ceremony after the code
 
 
 @login_required
@@ -57,7 +54,7 @@ class PasskeyAuthorize(OperationKind):
         )
 
     def execute(self, actor, payload, key):
-        actor.request.session[AUTHORIZED] = {"name": payload["name"], "until": time.time() + WINDOW}
+        registration_grant(request=actor.request, name=payload["name"])
         return {"message": "Presiona el botón y sigue las indicaciones de tu dispositivo."}
 
 
@@ -91,7 +88,6 @@ class PasskeyRemove(OperationKind):
 
     def execute(self, actor, payload, key):
         passkey_remove(request=actor.request, user=actor.user, public_id=payload["passkey"])
-        security_change_notify(user=actor.user, what="se eliminó una passkey")
         return {}
 
 
@@ -99,17 +95,10 @@ passkey_authorize = operation_view(PasskeyAuthorize(), owner_required=False)
 passkey_remove_view = operation_view(PasskeyRemove(), owner_required=False)
 
 
-def _authorized(request) -> dict | None:
-    grant = request.session.get(AUTHORIZED)
-    if grant and grant.get("until", 0) > time.time():
-        return grant
-    return None
-
-
 @login_required
 @require_POST
 def register_options(request):
-    if _authorized(request) is None:
+    if registration_granted(request) is None:
         return JsonResponse({"error": "Confirma primero con el factor de seguridad."}, status=403)
     return HttpResponse(
         registration_options(request=request, user=request.user), content_type="application/json"
@@ -119,7 +108,7 @@ def register_options(request):
 @login_required
 @require_POST
 def register(request):
-    grant = _authorized(request)
+    grant = registration_granted(request)
     if grant is None:
         return JsonResponse({"error": "Confirma primero con el factor de seguridad."}, status=403)
     try:
@@ -131,7 +120,7 @@ def register(request):
         )
     except PasskeyRefused as exc:
         return JsonResponse({"error": exc.message}, status=400)
-    request.session.pop(AUTHORIZED, None)
+    request.session.pop(REGISTRATION_GRANT, None)
     return JsonResponse(
         {"message": "Passkey registrada.", "redirect": reverse("accounts:passkeys")}
     )

@@ -11,15 +11,15 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts import credentials
-from accounts.audit import EVENTS, audit_log
+from accounts import credentials, services
+from accounts import login as sign_in
+from accounts.audit import EVENTS
 from accounts.authenticator import (
     authenticator_check_setup,
     authenticator_confirm,
@@ -47,16 +47,13 @@ from accounts.models import (
     Device,
     FaqEntry,
     Member,
-    SecurityAnswer,
     TermsAcceptance,
     User,
 )
-from accounts.notices import security_change_notify
 from accounts.operations import OperationKind, Prepared
 from accounts.recovery import password_set
 from core.crypto import decrypt, encrypt
 from core.models import Cooperative
-from core.notifications import notify
 from core.profile import cooperative_current
 
 
@@ -125,23 +122,9 @@ class UsernameChange(OperationKind):
         )
 
     def execute(self, actor, payload, key):
-        with transaction.atomic():
-            user = User.objects.select_for_update().get(pk=actor.user.pk)
-            try:
-                credentials.validate_username(payload["username"], user=user)
-            except forms.ValidationError as exc:
-                raise CredentialRuleError(exc.messages[0]) from exc
-            old = user.username
-            user.username = payload["username"]
-            user.save(update_fields=["username"])
-            audit_log(
-                event="username_changed",
-                user=user,
-                request=actor.request,
-                old=old,
-                new=user.username,
-            )
-            security_change_notify(user=user, what="tu nombre de usuario fue cambiado")
+        credentials.username_change(
+            user=actor.user, username=payload["username"], request=actor.request
+        )
         return {"message": f"Tu nuevo usuario es {payload['username']}."}
 
 
@@ -167,14 +150,11 @@ class QuestionsChange(OperationKind):
         )
 
     def execute(self, actor, payload, key):
-        with transaction.atomic():
-            SecurityAnswer.objects.filter(user=actor.user).delete()
-            SecurityAnswer.objects.bulk_create(
-                SecurityAnswer(user=actor.user, question_id=q, answer_hash=h)
-                for q, h in payload["answers"]
-            )
-            audit_log(event="questions_changed", user=actor.user, request=actor.request)
-            security_change_notify(user=actor.user, what="tus preguntas de seguridad cambiaron")
+        credentials.security_questions_set(
+            user=actor.user,
+            answers=[(question, answer_hash) for question, answer_hash in payload["answers"]],
+            request=actor.request,
+        )
         return {}
 
 
@@ -212,11 +192,12 @@ class ImageChange(OperationKind):
         )
 
     def execute(self, actor, payload, key):
-        User.objects.filter(pk=actor.user.pk).update(
-            security_image_id=payload["image"], security_image_name=payload["name"]
+        credentials.security_image_set(
+            user=actor.user,
+            image_id=payload["image"],
+            name=payload["name"],
+            request=actor.request,
         )
-        audit_log(event="image_changed", user=actor.user, request=actor.request)
-        security_change_notify(user=actor.user, what="tu imagen de seguridad fue cambiada")
         return {}
 
 
@@ -249,29 +230,15 @@ class PersonalDataChange(OperationKind):
         )
 
     def execute(self, actor, payload, key):
-        member = actor.owner
-        old_email, old_phone = member.email, member.mobile_phone
-        with transaction.atomic():
-            Member.objects.filter(pk=member.pk).update(**payload)
-            User.objects.filter(pk=actor.user.pk).update(email=payload["email"])
-            audit_log(event="personal_data_changed", user=actor.user, request=actor.request)
-            _notify_old_channels(old_email, old_phone)
+        services.personal_data_change(
+            member=actor.owner,
+            user=actor.user,
+            email=payload["email"],
+            mobile_phone=payload["mobile_phone"],
+            address=payload["address"],
+            request=actor.request,
+        )
         return {"message": "Tus datos fueron actualizados."}
-
-
-def _notify_old_channels(email: str, phone: str) -> None:
-    coop = cooperative_current()
-    text = (
-        f"{coop.short_name}: los datos de contacto de tu usuario fueron actualizados. "
-        f"Si no fuiste tú, llama al {coop.call_center_phone}."
-    )
-    notify(
-        phone=phone,
-        email=email,
-        subject=f"{coop.short_name}: datos actualizados",
-        body=text,
-        kind="Datos de contacto cambiados",
-    )
 
 
 def _member(request) -> Member:
@@ -309,9 +276,9 @@ class PinChange(OperationKind):
         )
 
     def execute(self, actor, payload, key):
-        User.objects.filter(pk=actor.user.pk).update(transaction_pin=decrypt(payload["pin_hash"]))
-        audit_log(event="pin_changed", user=actor.user, request=actor.request)
-        security_change_notify(user=actor.user, what="tu PIN transaccional fue cambiado")
+        credentials.pin_set(
+            user=actor.user, pin_hash=decrypt(payload["pin_hash"]), request=actor.request
+        )
         return {"message": "¡Listo! Sus datos han sido modificados."}
 
 
@@ -349,7 +316,6 @@ class AuthenticatorAdd(OperationKind):
 
     def execute(self, actor, payload, key):
         authenticator_confirm(user=actor.user, app_id=payload["app"], request=actor.request)
-        security_change_notify(user=actor.user, what="se activó una app de autenticación")
         return {}
 
 
@@ -367,7 +333,6 @@ class AuthenticatorRemove(OperationKind):
 
     def execute(self, actor, payload, key):
         authenticator_remove(user=actor.user, request=actor.request)
-        security_change_notify(user=actor.user, what="se desactivó tu app de autenticación")
         return {}
 
 
@@ -411,20 +376,12 @@ class DeviceRemove(OperationKind):
         )
 
     def execute(self, actor, payload, key):
-        from django.utils import timezone
-
-        with transaction.atomic():
-            removed = Device.objects.filter(
-                user=actor.user, public_id=payload["device"], removed_at__isnull=True
-            ).update(removed_at=timezone.now(), removed_reason=payload["reason"])
-            if removed:
-                audit_log(
-                    event="device_removed",
-                    user=actor.user,
-                    request=actor.request,
-                    reason=payload["reason"],
-                )
-                security_change_notify(user=actor.user, what="se eliminó un dispositivo registrado")
+        sign_in.device_remove(
+            user=actor.user,
+            public_id=payload["device"],
+            reason=payload["reason"],
+            request=actor.request,
+        )
         return {}
 
 
