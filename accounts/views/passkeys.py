@@ -4,13 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts import profile as kinds
 from accounts.confirm import operation_view
-from accounts.forms import ConfirmForm, PasskeyNameForm
 from accounts.models import Passkey
-from accounts.operations import OperationKind, Prepared
 from accounts.passkeys import (
     REGISTRATION_GRANT,
     PasskeyRefused,
@@ -18,8 +16,6 @@ from accounts.passkeys import (
     parse_json,
     passkey_authenticate,
     passkey_register,
-    passkey_remove,
-    registration_grant,
     registration_granted,
     registration_options,
 )
@@ -34,65 +30,8 @@ def passkeys(request):
     return render(request, "accounts/profile/passkeys.html", {"passkeys": items})
 
 
-class PasskeyAuthorize(OperationKind):
-    purpose = "passkey_add"
-    title = _("Registro biométrico")
-    intro = _(
-        "Con una passkey ingresas usando la huella, el rostro o el PIN de tu dispositivo, "
-        "sin contraseña ni código. Primero confirma con el factor de seguridad."
-    )
-    form_class = PasskeyNameForm
-    form_template = "accounts/profile/fields_form.html"
-    done_template = "accounts/profile/passkey_register.html"
-    review_first = False
-    done_title = _("Ahora registra tu passkey")
-    back_url_name = "accounts:passkeys"
-
-    def prepare(self, actor, form, context):
-        return Prepared(
-            payload={"name": form.cleaned_data["name"]}, summary="Registrar una passkey"
-        )
-
-    def execute(self, actor, payload, key):
-        registration_grant(request=actor.request, name=payload["name"])
-        return {"message": "Presiona el botón y sigue las indicaciones de tu dispositivo."}
-
-
-class PasskeyRemove(OperationKind):
-    purpose = "passkey_remove"
-    title = _("Eliminar passkey")
-    form_class = ConfirmForm
-    form_template = "accounts/profile/fields_form.html"
-    review_first = False
-    submit_label = _("Sí, eliminar")
-    done_title = _("El proceso se ha realizado con éxito.")
-    back_url_name = "accounts:passkeys"
-
-    def passkey(self, request) -> Passkey:
-        from django.shortcuts import get_object_or_404
-
-        return get_object_or_404(
-            Passkey, user=request.user, public_id=request.resolver_match.kwargs["public_id"]
-        )
-
-    def initial(self, request, actor):
-        self.passkey(request)
-        return {}
-
-    def prepare(self, actor, form, context):
-        passkey = self.passkey(actor.request)
-        return Prepared(
-            payload={"passkey": str(passkey.public_id)},
-            summary=f"Eliminar la passkey {passkey.name}",
-        )
-
-    def execute(self, actor, payload, key):
-        passkey_remove(request=actor.request, user=actor.user, public_id=payload["passkey"])
-        return {}
-
-
-passkey_authorize = operation_view(PasskeyAuthorize(), owner_required=False)
-passkey_remove_view = operation_view(PasskeyRemove(), owner_required=False)
+passkey_authorize = operation_view(kinds.passkey_authorize, owner_required=False)
+passkey_remove_view = operation_view(kinds.passkey_remove, owner_required=False)
 
 
 @login_required
