@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.models import AuthenticatorApp, User
+from accounts.notices import security_change_notify
 from core.crypto import decrypt, encrypt
 from core.profile import cooperative_current
 
@@ -78,9 +79,11 @@ def authenticator_confirm(*, user: User, app_id: int, request=None) -> None:
             confirmed_at=timezone.now()
         )
         audit_log(event="authenticator_added", user=user, request=request)
+        security_change_notify(user=user, what="se activó una app de autenticación")
 
 
 def authenticator_remove(*, user: User, request=None) -> None:
     with transaction.atomic():
         AuthenticatorApp.objects.filter(user=user).delete()
         audit_log(event="authenticator_removed", user=user, request=request)
+        security_change_notify(user=user, what="se desactivó tu app de autenticación")

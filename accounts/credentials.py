@@ -1,4 +1,6 @@
-"""Rules for what members choose: usernames, passwords, security answers.
+"""Rules for what members choose: usernames, passwords, security answers, the PIN — and
+the services that store a member's change of them in Mi perfil, each in one transaction
+with its entry in the security log and the notice to the member's channels.
 
 The manuals tell members: usernames of 8 to 15 lowercase letters and digits
 ("usuario01"); passwords of 8 to 15 characters with upper and lower case, a digit and a
@@ -16,8 +18,12 @@ import unicodedata
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
-from accounts.models import PasswordHistory, User
+from accounts.audit import audit_log
+from accounts.exceptions import CredentialRuleError
+from accounts.models import PasswordHistory, SecurityAnswer, User
+from accounts.notices import security_change_notify
 
 USERNAME_RULE = re.compile(r"^[a-z0-9]{8,15}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 15
@@ -132,3 +138,53 @@ def validate_pin(pin: str, *, birth_date=None) -> str:
         if pin in forms_of_birth:
             raise ValidationError("Evita utilizar tu fecha de nacimiento.")
     return pin
+
+
+# --- changes in Mi perfil ----------------------------------------------------------------
+
+
+def username_change(*, user: User, username: str, request=None) -> User:
+    """The member's new username, checked again under the user's lock: another member may
+    have taken it while the code was on its way (``CredentialRuleError``)."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        try:
+            validate_username(username, user=locked)
+        except ValidationError as exc:
+            raise CredentialRuleError(exc.messages[0]) from exc
+        old = locked.username
+        locked.username = username
+        locked.save(update_fields=["username"])
+        audit_log(event="username_changed", user=locked, request=request, old=old, new=username)
+        security_change_notify(user=locked, what="tu nombre de usuario fue cambiado")
+    return locked
+
+
+def security_questions_set(*, user: User, answers: list[tuple[int, str]], request=None) -> None:
+    """Replaces the member's security questions with ``answers``: pairs of a question's id
+    and the hash of its answer (``hash_answer``)."""
+    with transaction.atomic():
+        SecurityAnswer.objects.filter(user=user).delete()
+        SecurityAnswer.objects.bulk_create(
+            SecurityAnswer(user=user, question_id=question, answer_hash=answer_hash)
+            for question, answer_hash in answers
+        )
+        audit_log(event="questions_changed", user=user, request=request)
+        security_change_notify(user=user, what="tus preguntas de seguridad cambiaron")
+
+
+def security_image_set(*, user: User, image_id: int, name: str = "", request=None) -> None:
+    """The image (and, in the profiles that ask for it, its name) shown at sign-in."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(security_image_id=image_id, security_image_name=name)
+        audit_log(event="image_changed", user=user, request=request)
+        security_change_notify(user=user, what="tu imagen de seguridad fue cambiada")
+
+
+def pin_set(*, user: User, pin_hash: str, request=None) -> None:
+    """The transaction PIN, by its hash (``make_password`` of a PIN ``validate_pin``
+    accepted)."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(transaction_pin=pin_hash)
+        audit_log(event="pin_changed", user=user, request=request)
+        security_change_notify(user=user, what="tu PIN transaccional fue cambiado")

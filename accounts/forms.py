@@ -2,7 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts import credentials
-from accounts.models import SecurityImage, SecurityQuestion
+from accounts.models import SecurityImage, SecurityQuestion, User
+from core.ratelimit import hit_limit
 
 MAX_SECRET = 128  # longer input is refused before it reaches a hasher
 
@@ -199,3 +200,119 @@ class NewPasswordForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("new", exc)
         return data
+
+
+# --- Mi perfil ------------------------------------------------------------------------
+
+
+class PasswordChangeForm(forms.Form):
+    current = forms.CharField(
+        label=_("Ingresa tu contraseña actual"),
+        strip=False,
+        max_length=MAX_SECRET,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new = forms.CharField(
+        label=_("Nueva contraseña"),
+        strip=False,
+        max_length=MAX_SECRET,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    confirm = forms.CharField(
+        label=_("Confirmar contraseña"),
+        strip=False,
+        max_length=MAX_SECRET,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_current(self):
+        if hit_limit(f"current-password:{self.user.pk}", 5, 900):
+            raise forms.ValidationError(_("Demasiados intentos. Inténtalo en unos minutos."))
+        if not self.user.check_password(self.cleaned_data["current"]):
+            raise forms.ValidationError(_("La contraseña actual no es correcta."))
+        return self.cleaned_data["current"]
+
+    def clean(self):
+        data = super().clean()
+        new, confirm = data.get("new"), data.get("confirm")
+        if new and confirm and new != confirm:
+            self.add_error("confirm", _("Las contraseñas no coinciden."))
+        elif new:
+            member = getattr(self.user, "member", None)
+            try:
+                credentials.validate_password(
+                    new, user=self.user, id_number=member.id_number if member else ""
+                )
+            except forms.ValidationError as exc:
+                self.add_error("new", exc)
+        return data
+
+
+class PersonalDataForm(forms.Form):
+    email = forms.EmailField(label=_("Correo electrónico"), max_length=254)
+    mobile_phone = forms.RegexField(
+        label=_("Celular"),
+        regex=r"^\+?\d{9,15}$",
+        max_length=16,
+        error_messages={
+            "invalid": _("Escribe el número con 9 a 15 dígitos, por ejemplo 0991234567.")
+        },
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    address = forms.CharField(label=_("Dirección"), max_length=255)
+
+
+class PinForm(forms.Form):
+    pin = forms.CharField(
+        label=_("Nuevo PIN"),
+        max_length=4,
+        min_length=4,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("Se recomienda no colocar tu número de carnet ni tu fecha de nacimiento."),
+    )
+    confirm = forms.CharField(
+        label=_("Confirmar PIN"),
+        max_length=4,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, birth_date=None, **kwargs):
+        self.birth_date = birth_date
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        pin, confirm = data.get("pin"), data.get("confirm")
+        if pin and confirm and pin != confirm:
+            self.add_error("confirm", _("Los PIN no coinciden."))
+        elif pin:
+            try:
+                credentials.validate_pin(pin, birth_date=self.birth_date)
+            except forms.ValidationError as exc:
+                self.add_error("pin", exc)
+        return data
+
+
+class AuthenticatorCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Código que muestra tu app"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(label=_("Sí, deseo continuar"))
+
+
+class DeviceRemoveForm(forms.Form):
+    reason = forms.CharField(label=_("Motivo"), max_length=200)
+
+
+class PasskeyNameForm(forms.Form):
+    name = forms.CharField(label=_("Nombre de la passkey"), max_length=40, initial="Mi teléfono")

@@ -158,6 +158,19 @@ def device_register(*, user: User, request, alias: str) -> tuple[Device, str]:
     return device, signing.dumps(token, salt=_DEVICE_SALT)
 
 
+def device_remove(*, user: User, public_id, reason: str, request=None) -> bool:
+    """ "Eliminar dispositivo": the browser is asked for a code again at its next sign-in.
+    Returns whether it was still registered (a second tab may have removed it)."""
+    with transaction.atomic():
+        removed = Device.objects.filter(
+            user=user, public_id=public_id, removed_at__isnull=True
+        ).update(removed_at=timezone.now(), removed_reason=reason)
+        if removed:
+            audit_log(event="device_removed", user=user, request=request, reason=reason)
+            security_change_notify(user=user, what="se eliminó un dispositivo registrado")
+    return bool(removed)
+
+
 def device_seen(device: Device, request) -> None:
     Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now(), ip=client_ip(request))
 

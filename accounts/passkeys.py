@@ -7,6 +7,7 @@ phished, because the browser binds it to this site's origin.
 
 import json
 import secrets
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -31,8 +32,13 @@ from webauthn.helpers.structs import (
 
 from accounts.audit import audit_log
 from accounts.models import Passkey, User
+from accounts.notices import security_change_notify
 from core.errors import DomainError
 from core.profile import cooperative_current
+
+# After the code in Mi perfil, this session may register one passkey for a while.
+REGISTRATION_GRANT = "passkey_authorized"
+REGISTRATION_WINDOW = 300  # seconds to complete the browser's ceremony after the code
 
 
 class PasskeyRefused(DomainError):
@@ -50,6 +56,23 @@ def relying_party(request) -> RelyingParty:
     rp_id = settings.WEBAUTHN_RP_ID or host.split(":")[0]
     origin = settings.WEBAUTHN_ORIGIN or f"{request.scheme}://{host}"
     return RelyingParty(rp_id, origin)
+
+
+def registration_grant(*, request, name: str) -> None:
+    """Lets this browser session register one passkey named ``name`` within
+    ``REGISTRATION_WINDOW`` seconds: given once the member confirmed with a code."""
+    request.session[REGISTRATION_GRANT] = {
+        "name": name,
+        "until": time.time() + REGISTRATION_WINDOW,
+    }
+
+
+def registration_granted(request) -> dict | None:
+    """The session's grant while it lasts, else ``None``."""
+    grant = request.session.get(REGISTRATION_GRANT)
+    if grant and grant.get("until", 0) > time.time():
+        return grant
+    return None
 
 
 def registration_options(*, request, user: User) -> str:
@@ -145,6 +168,7 @@ def passkey_remove(*, request, user: User, public_id) -> int:
         removed, _ = Passkey.objects.filter(user=user, public_id=public_id).delete()
         if removed:
             audit_log(event="passkey_removed", user=user, request=request)
+        security_change_notify(user=user, what="se eliminó una passkey")
     return removed
 
 

@@ -1,4 +1,5 @@
-"""What branch staff do for members, each with a recorded reason."""
+"""Changes to a member's user and data: what branch staff do for members, each with a
+recorded reason, and the member's own change of their contact data in Mi perfil."""
 
 from datetime import timedelta
 
@@ -102,3 +103,33 @@ def user_set_active(
 
 def staff_unlock(*, user: User, actor: User, reason: str, request=None) -> User:
     return user_unlock(user=user, actor=actor, reason=reason, request=request)
+
+
+def personal_data_change(
+    *, member: Member, user: User, email: str, mobile_phone: str, address: str, request=None
+) -> None:
+    """The member's e-mail, mobile phone and address (the user's e-mail follows), told on
+    the channels the member had before the change."""
+    with transaction.atomic():
+        old = Member.objects.select_for_update().only("email", "mobile_phone").get(pk=member.pk)
+        Member.objects.filter(pk=member.pk).update(
+            email=email, mobile_phone=mobile_phone, address=address
+        )
+        User.objects.filter(pk=user.pk).update(email=email)
+        audit_log(event="personal_data_changed", user=user, request=request)
+        _notify_old_channels(old.email, old.mobile_phone)
+
+
+def _notify_old_channels(email: str, phone: str) -> None:
+    coop = cooperative_current()
+    text = (
+        f"{coop.short_name}: los datos de contacto de tu usuario fueron actualizados. "
+        f"Si no fuiste tú, llama al {coop.call_center_phone}."
+    )
+    notify(
+        phone=phone,
+        email=email,
+        subject=f"{coop.short_name}: datos actualizados",
+        body=text,
+        kind="Datos de contacto cambiados",
+    )

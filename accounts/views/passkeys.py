@@ -1,34 +1,26 @@
 """Passkeys: register from Mi perfil (after a code), sign in from the sign-in page."""
 
-import time
-
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts import profile as kinds
 from accounts.confirm import operation_view
 from accounts.models import Passkey
-from accounts.notices import security_change_notify
-from accounts.operations import OperationKind, Prepared
 from accounts.passkeys import (
+    REGISTRATION_GRANT,
     PasskeyRefused,
     authentication_options,
     parse_json,
     passkey_authenticate,
     passkey_register,
-    passkey_remove,
+    registration_granted,
     registration_options,
 )
 from accounts.views.login import sign_in_user
-from accounts.views.profile import ConfirmForm
 from core.ratelimit import rate_limited
-
-AUTHORIZED = "passkey_authorized"
-WINDOW = 300  # seconds to complete the browser's ceremony after the code
 
 
 @login_required
@@ -38,83 +30,14 @@ def passkeys(request):
     return render(request, "accounts/profile/passkeys.html", {"passkeys": items})
 
 
-class PasskeyNameForm(forms.Form):
-    name = forms.CharField(label=_("Nombre de la passkey"), max_length=40, initial="Mi teléfono")
-
-
-class PasskeyAuthorize(OperationKind):
-    purpose = "passkey_add"
-    title = _("Registro biométrico")
-    intro = _(
-        "Con una passkey ingresas usando la huella, el rostro o el PIN de tu dispositivo, "
-        "sin contraseña ni código. Primero confirma con el factor de seguridad."
-    )
-    form_class = PasskeyNameForm
-    form_template = "accounts/profile/fields_form.html"
-    done_template = "accounts/profile/passkey_register.html"
-    review_first = False
-    done_title = _("Ahora registra tu passkey")
-    back_url_name = "accounts:passkeys"
-
-    def prepare(self, actor, form, context):
-        return Prepared(
-            payload={"name": form.cleaned_data["name"]}, summary="Registrar una passkey"
-        )
-
-    def execute(self, actor, payload, key):
-        actor.request.session[AUTHORIZED] = {"name": payload["name"], "until": time.time() + WINDOW}
-        return {"message": "Presiona el botón y sigue las indicaciones de tu dispositivo."}
-
-
-class PasskeyRemove(OperationKind):
-    purpose = "passkey_remove"
-    title = _("Eliminar passkey")
-    form_class = ConfirmForm
-    form_template = "accounts/profile/fields_form.html"
-    review_first = False
-    submit_label = _("Sí, eliminar")
-    done_title = _("El proceso se ha realizado con éxito.")
-    back_url_name = "accounts:passkeys"
-
-    def passkey(self, request) -> Passkey:
-        from django.shortcuts import get_object_or_404
-
-        return get_object_or_404(
-            Passkey, user=request.user, public_id=request.resolver_match.kwargs["public_id"]
-        )
-
-    def initial(self, request, actor):
-        self.passkey(request)
-        return {}
-
-    def prepare(self, actor, form, context):
-        passkey = self.passkey(actor.request)
-        return Prepared(
-            payload={"passkey": str(passkey.public_id)},
-            summary=f"Eliminar la passkey {passkey.name}",
-        )
-
-    def execute(self, actor, payload, key):
-        passkey_remove(request=actor.request, user=actor.user, public_id=payload["passkey"])
-        security_change_notify(user=actor.user, what="se eliminó una passkey")
-        return {}
-
-
-passkey_authorize = operation_view(PasskeyAuthorize(), owner_required=False)
-passkey_remove_view = operation_view(PasskeyRemove(), owner_required=False)
-
-
-def _authorized(request) -> dict | None:
-    grant = request.session.get(AUTHORIZED)
-    if grant and grant.get("until", 0) > time.time():
-        return grant
-    return None
+passkey_authorize = operation_view(kinds.passkey_authorize, owner_required=False)
+passkey_remove_view = operation_view(kinds.passkey_remove, owner_required=False)
 
 
 @login_required
 @require_POST
 def register_options(request):
-    if _authorized(request) is None:
+    if registration_granted(request) is None:
         return JsonResponse({"error": "Confirma primero con el factor de seguridad."}, status=403)
     return HttpResponse(
         registration_options(request=request, user=request.user), content_type="application/json"
@@ -124,7 +47,7 @@ def register_options(request):
 @login_required
 @require_POST
 def register(request):
-    grant = _authorized(request)
+    grant = registration_granted(request)
     if grant is None:
         return JsonResponse({"error": "Confirma primero con el factor de seguridad."}, status=403)
     try:
@@ -136,7 +59,7 @@ def register(request):
         )
     except PasskeyRefused as exc:
         return JsonResponse({"error": exc.message}, status=400)
-    request.session.pop(AUTHORIZED, None)
+    request.session.pop(REGISTRATION_GRANT, None)
     return JsonResponse(
         {"message": "Passkey registrada.", "redirect": reverse("accounts:passkeys")}
     )

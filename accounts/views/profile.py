@@ -1,329 +1,33 @@
 """ "Mi perfil": the member's own credentials, devices, data and preferences.
 
-Everything that changes how the member signs in or is reached goes through the
-confirmation dialog (``accounts.confirm``): form → factor de seguridad → done.
+Everything that changes how the member signs in or is reached is an operation kind of
+``accounts.profile``, driven by the confirmation dialog (``accounts.confirm``): form →
+factor de seguridad → done. The views here read and render; what they save themselves
+(preferences, «Quejas y reclamos») needs no code.
 """
 
 import re
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.hashers import make_password
-from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts import credentials
-from accounts.audit import EVENTS, audit_log
-from accounts.authenticator import (
-    authenticator_check_setup,
-    authenticator_confirm,
-    authenticator_pending,
-    authenticator_qr,
-    authenticator_remove,
-)
+from accounts import profile as kinds
+from accounts.audit import EVENTS
 from accounts.complaints import complaint_file, sniff_attachment
 from accounts.confirm import operation_view
-from accounts.exceptions import CredentialRuleError
-from accounts.forms import MAX_SECRET, NewUsernameForm, SecurityImageForm, SecurityQuestionsForm
-from accounts.models import (
-    AuditEvent,
-    AuthenticatorApp,
-    Device,
-    FaqEntry,
-    Member,
-    SecurityAnswer,
-    TermsAcceptance,
-    User,
-)
-from accounts.notices import security_change_notify
-from accounts.operations import OperationKind, Prepared
-from accounts.recovery import password_set
-from core.crypto import decrypt, encrypt
-from core.models import Cooperative
-from core.notifications import notify
-from core.profile import cooperative_current
-from core.ratelimit import hit_limit
+from accounts.models import AuditEvent, Device, FaqEntry, Member, TermsAcceptance, User
 
 
 @login_required
 @require_safe
 def profile(request):
     return render(request, "accounts/profile/index.html")
-
-
-# --- Cambiar contraseña ---------------------------------------------------------------
-
-
-class PasswordChangeForm(forms.Form):
-    current = forms.CharField(
-        label=_("Ingresa tu contraseña actual"),
-        strip=False,
-        max_length=MAX_SECRET,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    new = forms.CharField(
-        label=_("Nueva contraseña"),
-        strip=False,
-        max_length=MAX_SECRET,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    confirm = forms.CharField(
-        label=_("Confirmar contraseña"),
-        strip=False,
-        max_length=MAX_SECRET,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def __init__(self, *args, user: User, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
-
-    def clean_current(self):
-        if hit_limit(f"current-password:{self.user.pk}", 5, 900):
-            raise forms.ValidationError(_("Demasiados intentos. Inténtalo en unos minutos."))
-        if not self.user.check_password(self.cleaned_data["current"]):
-            raise forms.ValidationError(_("La contraseña actual no es correcta."))
-        return self.cleaned_data["current"]
-
-    def clean(self):
-        data = super().clean()
-        new, confirm = data.get("new"), data.get("confirm")
-        if new and confirm and new != confirm:
-            self.add_error("confirm", _("Las contraseñas no coinciden."))
-        elif new:
-            member = getattr(self.user, "member", None)
-            try:
-                credentials.validate_password(
-                    new, user=self.user, id_number=member.id_number if member else ""
-                )
-            except forms.ValidationError as exc:
-                self.add_error("new", exc)
-        return data
-
-
-class PasswordChange(OperationKind):
-    purpose = "password_change"
-    keep_payload = False  # a secret's hash
-    title = _("Actualizar contraseña")
-    form_class = PasswordChangeForm
-    form_template = "accounts/profile/password_form.html"
-    review_first = False
-    submit_label = _("Confirmar")
-    done_title = _("Contraseña actualizada")
-    back_url_name = "accounts:profile"
-
-    def form_kwargs(self, actor):
-        return {"user": actor.user}
-
-    def prepare(self, actor, form, context):
-        return Prepared(
-            payload={"password_hash": encrypt(make_password(form.cleaned_data["new"]))},
-            summary="Cambio de contraseña",
-        )
-
-    def execute(self, actor, payload, key):
-        user = password_set(
-            user=actor.user,
-            password_hash=decrypt(payload["password_hash"]),
-            keep_session=actor.request.session.session_key,
-            request=actor.request,
-        )
-        update_session_auth_hash(actor.request, user)  # this session stays, with a new key
-        return {"message": "Se ha cambiado la contraseña correctamente."}
-
-
-# --- Personalizar usuario -------------------------------------------------------------
-
-
-class UsernameChange(OperationKind):
-    purpose = "username_change"
-    title = _("Personalización de usuario")
-    form_class = NewUsernameForm
-    form_template = "accounts/profile/username_form.html"
-    review_first = True
-    submit_label = _("Aceptar")
-    done_title = _("Usuario actualizado")
-    back_url_name = "accounts:profile"
-
-    def form_kwargs(self, actor):
-        return {"user": actor.user}
-
-    def prepare(self, actor, form, context):
-        username = form.cleaned_data["username"]
-        return Prepared(
-            payload={"username": username},
-            review=[("Usuario actual", actor.user.username), ("Nuevo usuario", username)],
-            summary="Cambio de nombre de usuario",
-        )
-
-    def execute(self, actor, payload, key):
-        with transaction.atomic():
-            user = User.objects.select_for_update().get(pk=actor.user.pk)
-            try:
-                credentials.validate_username(payload["username"], user=user)
-            except forms.ValidationError as exc:
-                raise CredentialRuleError(exc.messages[0]) from exc
-            old = user.username
-            user.username = payload["username"]
-            user.save(update_fields=["username"])
-            audit_log(
-                event="username_changed",
-                user=user,
-                request=actor.request,
-                old=old,
-                new=user.username,
-            )
-            security_change_notify(user=user, what="tu nombre de usuario fue cambiado")
-        return {"message": f"Tu nuevo usuario es {payload['username']}."}
-
-
-# --- Preguntas de seguridad ----------------------------------------------------------
-
-
-class QuestionsChange(OperationKind):
-    purpose = "questions_change"
-    keep_payload = False  # a secret's hash
-    title = _("Preguntas de seguridad")
-    intro = _("Elige tres preguntas y responde algo que solo tú sepas.")
-    form_class = SecurityQuestionsForm
-    form_template = "accounts/profile/fields_form.html"
-    review_first = True
-    back_url_name = "accounts:profile"
-
-    def prepare(self, actor, form, context):
-        pairs = form.pairs()
-        return Prepared(
-            payload={"answers": [[q.pk, credentials.hash_answer(a)] for q, a in pairs]},
-            review=[(f"Pregunta {n}", q.text) for n, (q, _a) in enumerate(pairs, 1)],
-            summary="Cambio de preguntas de seguridad",
-        )
-
-    def execute(self, actor, payload, key):
-        with transaction.atomic():
-            SecurityAnswer.objects.filter(user=actor.user).delete()
-            SecurityAnswer.objects.bulk_create(
-                SecurityAnswer(user=actor.user, question_id=q, answer_hash=h)
-                for q, h in payload["answers"]
-            )
-            audit_log(event="questions_changed", user=actor.user, request=actor.request)
-            security_change_notify(user=actor.user, what="tus preguntas de seguridad cambiaron")
-        return {}
-
-
-# --- Imagen de seguridad ------------------------------------------------------------
-
-
-class ImageChange(OperationKind):
-    purpose = "image_change"
-    title = _("Imagen de seguridad")
-    intro = _("La imagen que verás cada vez que ingreses, antes de escribir tu contraseña.")
-    form_class = SecurityImageForm
-    form_template = "accounts/profile/image_form.html"
-    back_url_name = "accounts:profile"
-
-    def form_kwargs(self, actor):
-        ask_name = (
-            cooperative_current().confirmation_method
-            == Cooperative.ConfirmationMethod.SECURITY_QUESTION
-        )
-        return {"ask_name": ask_name}
-
-    def initial(self, request, actor):
-        return {
-            "image": request.user.security_image_id,
-            "image_name": request.user.security_image_name,
-        }
-
-    def prepare(self, actor, form, context):
-        image = form.cleaned_data["image"]
-        name = form.cleaned_data.get("image_name", "")
-        return Prepared(
-            payload={"image": image.pk, "name": name},
-            review=[("Nueva imagen", image.name)],
-            summary="Cambio de imagen de seguridad",
-        )
-
-    def execute(self, actor, payload, key):
-        User.objects.filter(pk=actor.user.pk).update(
-            security_image_id=payload["image"], security_image_name=payload["name"]
-        )
-        audit_log(event="image_changed", user=actor.user, request=actor.request)
-        security_change_notify(user=actor.user, what="tu imagen de seguridad fue cambiada")
-        return {}
-
-
-# --- Datos personales --------------------------------------------------------------------
-
-
-class PersonalDataForm(forms.Form):
-    email = forms.EmailField(label=_("Correo electrónico"), max_length=254)
-    mobile_phone = forms.RegexField(
-        label=_("Celular"),
-        regex=r"^\+?\d{9,15}$",
-        max_length=16,
-        error_messages={
-            "invalid": _("Escribe el número con 9 a 15 dígitos, por ejemplo 0991234567.")
-        },
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-    )
-    address = forms.CharField(label=_("Dirección"), max_length=255)
-
-
-class PersonalDataChange(OperationKind):
-    purpose = "personal_data"
-    title = _("Cambiar datos personales")
-    intro = _("Te enviaremos un código a tus medios de notificación actuales para confirmar.")
-    form_class = PersonalDataForm
-    form_template = "accounts/profile/fields_form.html"
-    back_url_name = "accounts:profile"
-
-    def initial(self, request, actor):
-        member = actor.owner
-        return {
-            "email": member.email,
-            "mobile_phone": member.mobile_phone,
-            "address": member.address,
-        }
-
-    def prepare(self, actor, form, context):
-        data = {k: form.cleaned_data[k] for k in ("email", "mobile_phone", "address")}
-        labels = {"email": "Correo electrónico", "mobile_phone": "Celular", "address": "Dirección"}
-        return Prepared(
-            payload=data,
-            review=[(labels[k], v) for k, v in data.items()],
-            summary="Cambio de datos personales",
-        )
-
-    def execute(self, actor, payload, key):
-        member = actor.owner
-        old_email, old_phone = member.email, member.mobile_phone
-        with transaction.atomic():
-            Member.objects.filter(pk=member.pk).update(**payload)
-            User.objects.filter(pk=actor.user.pk).update(email=payload["email"])
-            audit_log(event="personal_data_changed", user=actor.user, request=actor.request)
-            _notify_old_channels(old_email, old_phone)
-        return {"message": "Tus datos fueron actualizados."}
-
-
-def _notify_old_channels(email: str, phone: str) -> None:
-    coop = cooperative_current()
-    text = (
-        f"{coop.short_name}: los datos de contacto de tu usuario fueron actualizados. "
-        f"Si no fuiste tú, llama al {coop.call_center_phone}."
-    )
-    notify(
-        phone=phone,
-        email=email,
-        subject=f"{coop.short_name}: datos actualizados",
-        body=text,
-        kind="Datos de contacto cambiados",
-    )
 
 
 def _member(request) -> Member:
@@ -335,138 +39,6 @@ def _member(request) -> Member:
     return member
 
 
-# --- PIN transaccional (profiles that confirm operations with a PIN) -----------------------
-
-
-class PinForm(forms.Form):
-    pin = forms.CharField(
-        label=_("Nuevo PIN"),
-        max_length=4,
-        min_length=4,
-        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        help_text=_("Se recomienda no colocar tu número de carnet ni tu fecha de nacimiento."),
-    )
-    confirm = forms.CharField(
-        label=_("Confirmar PIN"),
-        max_length=4,
-        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-
-    def __init__(self, *args, birth_date=None, **kwargs):
-        self.birth_date = birth_date
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        data = super().clean()
-        pin, confirm = data.get("pin"), data.get("confirm")
-        if pin and confirm and pin != confirm:
-            self.add_error("confirm", _("Los PIN no coinciden."))
-        elif pin:
-            try:
-                credentials.validate_pin(pin, birth_date=self.birth_date)
-            except forms.ValidationError as exc:
-                self.add_error("pin", exc)
-        return data
-
-
-class PinChange(OperationKind):
-    purpose = "pin_change"
-    keep_payload = False  # a secret's hash
-    title = _("Cambiar PIN")
-    intro = _("El PIN transaccional confirma tus transferencias y pagos.")
-    form_class = PinForm
-    form_template = "accounts/profile/fields_form.html"
-    review_first = False
-    submit_label = _("Confirmar")
-    done_title = _("PIN actualizado")
-    back_url_name = "accounts:profile"
-
-    def form_kwargs(self, actor):
-        member = actor.owner
-        return {"birth_date": member.birth_date if member else None}
-
-    def prepare(self, actor, form, context):
-        return Prepared(
-            payload={"pin_hash": encrypt(make_password(form.cleaned_data["pin"]))},
-            summary="Cambio de PIN",
-        )
-
-    def execute(self, actor, payload, key):
-        User.objects.filter(pk=actor.user.pk).update(transaction_pin=decrypt(payload["pin_hash"]))
-        audit_log(event="pin_changed", user=actor.user, request=actor.request)
-        security_change_notify(user=actor.user, what="tu PIN transaccional fue cambiado")
-        return {"message": "¡Listo! Sus datos han sido modificados."}
-
-
-# --- App de autenticación ---------------------------------------------------------------
-
-
-class AuthenticatorCodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Código que muestra tu app"),
-        max_length=6,
-        min_length=6,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-    )
-
-
-class AuthenticatorAdd(OperationKind):
-    purpose = "authenticator_add"
-    title = _("App de autenticación")
-    intro = _(
-        "Escanea el código QR con tu app de autenticación (Google Authenticator, Microsoft "
-        "Authenticator, FreeOTP…) y escribe el código de seis dígitos que te muestra. Después "
-        "podrás usar esos códigos cuando te pidamos el factor de seguridad."
-    )
-    form_class = AuthenticatorCodeForm
-    form_template = "accounts/profile/authenticator_form.html"
-    review_first = False
-    submit_label = _("Activar")
-    done_title = _("App de autenticación activada")
-    back_url_name = "accounts:profile"
-
-    def extra_context(self, request, actor):
-        if AuthenticatorApp.objects.filter(user=request.user, confirmed_at__isnull=False).exists():
-            return {"already_active": True}
-        qr, secret = authenticator_qr(authenticator_pending(user=request.user))
-        return {"qr": qr, "secret": secret}
-
-    def prepare(self, actor, form, context):
-        app = AuthenticatorApp.objects.filter(user=actor.user, confirmed_at__isnull=True).first()
-        if app is None or not authenticator_check_setup(app, form.cleaned_data["code"]):
-            raise CredentialRuleError(
-                "El código de la app no es correcto. Revisa la hora de tu teléfono."
-            )
-        return Prepared(payload={"app": app.pk}, summary="Activar app de autenticación")
-
-    def execute(self, actor, payload, key):
-        authenticator_confirm(user=actor.user, app_id=payload["app"], request=actor.request)
-        security_change_notify(user=actor.user, what="se activó una app de autenticación")
-        return {}
-
-
-class ConfirmForm(forms.Form):
-    confirm = forms.BooleanField(label=_("Sí, deseo continuar"))
-
-
-class AuthenticatorRemove(OperationKind):
-    purpose = "authenticator_remove"
-    title = _("Desactivar app de autenticación")
-    form_class = ConfirmForm
-    form_template = "accounts/profile/fields_form.html"
-    review_first = False
-    submit_label = _("Desactivar")
-    back_url_name = "accounts:profile"
-
-    def prepare(self, actor, form, context):
-        return Prepared(payload={"remove": True}, summary="Desactivar app de autenticación")
-
-    def execute(self, actor, payload, key):
-        authenticator_remove(user=actor.user, request=actor.request)
-        security_change_notify(user=actor.user, what="se desactivó tu app de autenticación")
-        return {}
-
-
 # --- Dispositivos -------------------------------------------------------------------
 
 
@@ -475,57 +47,6 @@ class AuthenticatorRemove(OperationKind):
 def devices(request):
     items = Device.objects.filter(user=request.user, removed_at__isnull=True)
     return render(request, "accounts/profile/devices.html", {"devices": items})
-
-
-class DeviceRemoveForm(forms.Form):
-    reason = forms.CharField(label=_("Motivo"), max_length=200)
-
-
-class DeviceRemove(OperationKind):
-    purpose = "device_remove"
-    title = _("Eliminar dispositivo")
-    form_class = DeviceRemoveForm
-    form_template = "accounts/profile/fields_form.html"
-    submit_label = _("Sí, eliminar")
-    done_title = _("El proceso se ha realizado con éxito.")
-    back_url_name = "accounts:devices"
-
-    def initial(self, request, actor):
-        self.device(request)  # another member's device, or a removed one: 404
-        return {}
-
-    def device(self, request) -> Device:
-        return get_object_or_404(
-            Device,
-            user=request.user,
-            public_id=request.resolver_match.kwargs["public_id"],
-            removed_at__isnull=True,
-        )
-
-    def prepare(self, actor, form, context):
-        device = self.device(actor.request)
-        return Prepared(
-            payload={"device": str(device.public_id), "reason": form.cleaned_data["reason"]},
-            review=[("Dispositivo", device.alias), ("Motivo", form.cleaned_data["reason"])],
-            summary=f"Eliminar el dispositivo {device.alias}",
-        )
-
-    def execute(self, actor, payload, key):
-        from django.utils import timezone
-
-        with transaction.atomic():
-            removed = Device.objects.filter(
-                user=actor.user, public_id=payload["device"], removed_at__isnull=True
-            ).update(removed_at=timezone.now(), removed_reason=payload["reason"])
-            if removed:
-                audit_log(
-                    event="device_removed",
-                    user=actor.user,
-                    request=actor.request,
-                    reason=payload["reason"],
-                )
-                security_change_notify(user=actor.user, what="se eliminó un dispositivo registrado")
-        return {}
 
 
 # --- Notificaciones, tema, actividad -----------------------------------------------------
@@ -685,12 +206,12 @@ def faq(request):
     )
 
 
-password_change = operation_view(PasswordChange(), owner_required=False)
-pin_change = operation_view(PinChange(), owner_required=False)
-authenticator_add = operation_view(AuthenticatorAdd(), owner_required=False)
-authenticator_remove_view = operation_view(AuthenticatorRemove(), owner_required=False)
-username_change = operation_view(UsernameChange(), owner_required=False)
-questions_change = operation_view(QuestionsChange(), owner_required=False)
-image_change = operation_view(ImageChange(), owner_required=False)
-personal_data_change = operation_view(PersonalDataChange())
-device_remove = operation_view(DeviceRemove(), owner_required=False)
+password_change = operation_view(kinds.password_change, owner_required=False)
+pin_change = operation_view(kinds.pin_change, owner_required=False)
+authenticator_add = operation_view(kinds.authenticator_add, owner_required=False)
+authenticator_remove_view = operation_view(kinds.authenticator_remove, owner_required=False)
+username_change = operation_view(kinds.username_change, owner_required=False)
+questions_change = operation_view(kinds.questions_change, owner_required=False)
+image_change = operation_view(kinds.image_change, owner_required=False)
+personal_data_change = operation_view(kinds.personal_data_change)
+device_remove = operation_view(kinds.device_remove, owner_required=False)
