@@ -10,3 +10,5 @@ class ProductsConfig(AppConfig):
         from products.selectors import enrollment_needs_an_active_product
 
         enrollment_requirement_register(enrollment_needs_an_active_product)
+        # Its operation kinds, so that a worker can execute one by purpose.
+        from products import operations  # noqa: F401

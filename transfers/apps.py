@@ -12,5 +12,6 @@ class TransfersConfig(AppConfig):
         describer_register(TRANSFER_SOURCE, transfer_describe)
         describer_register(UNSOURCED, transfer_describe)
         # Every process watches the catalogs it may change (the cooperative's limits, the
-        # institutions and product types a transfer reads).
-        from transfers import limits, queries  # noqa: F401
+        # institutions and product types a transfer reads), and knows the app's operation
+        # kinds, so that a worker can execute one by purpose.
+        from transfers import limits, operations, queries  # noqa: F401

@@ -493,9 +493,7 @@ def test_an_execution_that_keeps_failing_is_left_for_staff_not_refused(books, sy
     from accounts.operations import MAX_ATTEMPTS
 
     operation = operation_create(kind=transfer_kind, actor=system, prepared=transfer(books))
-    Operation.objects.filter(pk=operation.pk).update(
-        state=State.EXECUTING, attempts=MAX_ATTEMPTS
-    )
+    Operation.objects.filter(pk=operation.pk).update(state=State.EXECUTING, attempts=MAX_ATTEMPTS)
     aged(operation)
 
     swept = operations_sweep()
@@ -775,3 +773,21 @@ def test_any_sequence_of_calls_keeps_to_the_state_machine_and_executes_once_per_
             assert posted == 1 and finished[operation.key] == 1
     transfer_kind.finished.clear()
     secret_kind.finished.clear()
+
+
+def test_a_worker_process_knows_every_kind_without_loading_the_urls():
+    """A Celery worker never imports the URLconf: the apps register their kinds at
+    startup."""
+    import subprocess
+    import sys
+
+    script = (
+        "import django; django.setup();"
+        "from accounts.operations import _kinds;"
+        "print(' '.join(sorted(_kinds)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    for purpose in ("transfer_own", "transfer_interbank", "loan_payment", "password_change"):
+        assert purpose in out
