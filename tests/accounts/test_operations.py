@@ -493,9 +493,7 @@ def test_an_execution_that_keeps_failing_is_left_for_staff_not_refused(books, sy
     from accounts.operations import MAX_ATTEMPTS
 
     operation = operation_create(kind=transfer_kind, actor=system, prepared=transfer(books))
-    Operation.objects.filter(pk=operation.pk).update(
-        state=State.EXECUTING, attempts=MAX_ATTEMPTS
-    )
+    Operation.objects.filter(pk=operation.pk).update(state=State.EXECUTING, attempts=MAX_ATTEMPTS)
     aged(operation)
 
     swept = operations_sweep()
