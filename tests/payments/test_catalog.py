@@ -84,7 +84,7 @@ def test_a_phone_top_up_takes_an_amount_from_1_to_50_for_a_mobile_number(catalog
     assert topup.mode == Biller.Mode.AMOUNT
     assert (topup.min_amount, topup.max_amount) == (Decimal("1.00"), Decimal("50.00"))
     assert topup.reference_label == "NUMERO CELULAR"
-    message = "NUMERO CELULAR debe tener 10 dígitos y empezar con 09"
+    message = "NUMERO CELULAR debe tener 10 caracteres numeros"
     assert topup.reference_error("0812345678") == message
     assert topup.reference_error("0963243788") == ""
 

@@ -68,7 +68,7 @@ def test_it_refuses_a_reference_the_biller_refuses_with_its_message(member, wate
     assert refused.value.message == "CONTRATO/CÉDULA/RUC debe tener al menos 4 caracteres"
     with pytest.raises(SavedServiceError) as refused:
         saved_service_add(member=member, biller=topup, reference="0812345678", alias="Mamá")
-    assert refused.value.message == "NUMERO CELULAR debe tener 10 dígitos y empezar con 09"
+    assert refused.value.message == "NUMERO CELULAR debe tener 10 caracteres numeros"
     assert not SavedService.objects.exists()
 
 
