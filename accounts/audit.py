@@ -53,6 +53,8 @@ EVENTS = {
     "beneficiary_added": "Beneficiario registrado",
     "beneficiary_changed": "Beneficiario actualizado",
     "beneficiary_removed": "Beneficiario eliminado",
+    "saved_service_added": "Pago frecuente guardado",
+    "saved_service_removed": "Pago frecuente eliminado",
     "limits_changed": "Cupos de transferencias actualizados",
 }
 

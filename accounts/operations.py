@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -254,10 +254,29 @@ def operation_create(
     prepared: Prepared,
     state: str = State.PREPARED,
     signatures_required: int = 0,
+    key: str | None = None,
 ) -> Operation:
-    """Stores a prepared operation (its payload encrypted, bound by its digest)."""
+    """Stores a prepared operation (its payload encrypted, bound by its digest).
+
+    ``key`` names an operation a worker derives from what it does (a schedule and the
+    bill it pays): the row with that key, if one exists, is returned instead — so two
+    overlapping runs, or one run delivered twice, share one operation."""
+    if key is not None:
+        existing = Operation.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
     now = timezone.now()
     window = APPROVAL_WINDOW if state == State.PENDING_APPROVAL else CODE_WINDOW
+    try:
+        with transaction.atomic():
+            return _create(kind, actor, prepared, state, signatures_required, key, now, window)
+    except IntegrityError:
+        if key is None:
+            raise
+        return Operation.objects.get(key=key)  # a simultaneous run created it first
+
+
+def _create(kind, actor, prepared, state, signatures_required, key, now, window) -> Operation:
     return Operation.objects.create(
         purpose=kind.purpose,
         owner=actor.owner,
@@ -265,7 +284,7 @@ def operation_create(
         channel=actor.channel,
         payload_encrypted=encrypt(json.dumps(prepared.payload, sort_keys=True, default=str)),
         digest=payload_digest(kind.purpose, prepared.payload),
-        key=uuid.uuid4().hex,
+        key=key or uuid.uuid4().hex,
         summary=prepared.summary[:200],
         review=[[str(label), str(value)] for label, value in prepared.review],
         notes=[str(note) for note in prepared.notes],
@@ -277,17 +296,25 @@ def operation_create(
 
 
 def operation_prepare(
-    *, kind: OperationKind, actor: Actor, data: dict, context: dict | None = None
+    *,
+    kind: OperationKind,
+    actor: Actor,
+    data: dict,
+    context: dict | None = None,
+    key: str | None = None,
 ) -> Operation:
     """Validates ``data`` with the kind's form and stores the prepared operation — the
     path of a worker or a test; the dialog validates the form itself to show its errors.
-    Raises ``DomainError`` (a form error's message included) and stores nothing."""
+    Raises ``DomainError`` (a form error's message included) and stores nothing. With a
+    ``key`` that names an existing operation, that one is returned unprepared again."""
+    if key is not None and (existing := Operation.objects.filter(key=key).first()):
+        return existing
     form = kind.form_class(data, **kind.form_kwargs(actor))
     if not form.is_valid():
         first = next(iter(form.errors.values()))[0]
         raise DomainError(first)
     prepared = kind.prepare(actor, form, context or {})
-    return operation_create(kind=kind, actor=actor, prepared=prepared)
+    return operation_create(kind=kind, actor=actor, prepared=prepared, key=key)
 
 
 def operation_awaits_code(*, operation: Operation, challenge) -> None:

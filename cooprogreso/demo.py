@@ -14,6 +14,7 @@ from accounts import demo as accounts
 from cards import demo as cards
 from core import demo as core
 from ledger import demo as ledger
+from payments import demo as payments
 from products import demo as products
 from transfers import demo as transfers
 
@@ -25,6 +26,7 @@ STEPS = [
     accounts.companies_load,
     products.accounts_load,
     transfers.catalog_load,
+    payments.catalog_load,
     products.history_plan,
     transfers.history_plan,
     ledger.history_run,

@@ -30,6 +30,7 @@ class Demo:
     companies: int = 0
     staff: int = 0
     books: int = 0
+    billers: int = 0
     history: list[Event] = field(default_factory=list)
 
     def line(self) -> str:
@@ -37,7 +38,8 @@ class Demo:
         return (
             f"Cooperativa demo cargada: {self.cooperatives} perfiles, "
             f"{self.members} socios, {self.companies} {companies}, "
-            f"{self.staff} usuario de agencia"
+            f"{self.staff} usuario de agencia, "
+            f"{self.billers} servicios de pago"
         )
 
 

@@ -115,8 +115,25 @@ class HoldAdmin(ReadOnlyAdmin):
 
 @admin.register(Tariff)
 class TariffAdmin(admin.ModelAdmin):
-    list_display = ("code", "valid_from", "commission", "iva_rate", "commission_description")
+    list_display = (
+        "code",
+        "subject",
+        "valid_from",
+        "commission",
+        "iva_rate",
+        "commission_description",
+    )
     list_filter = ("code",)
+    search_fields = ("subject", "commission_description")
+    fields = (
+        "code",
+        "subject",
+        "valid_from",
+        "commission",
+        "iva_rate",
+        "commission_description",
+        "iva_description",
+    )
 
 
 @admin.register(CalendarDay)

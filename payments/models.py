@@ -6,6 +6,7 @@ checked, whether it has bills to look up ("Consultar") or takes an amount the me
 types (top-ups), and which payable book its collections credit. A ``BillPayment`` is one
 bill (or one top-up) paid: the money is held first, captured when the biller confirms,
 released when it refuses; an unknown outcome stays *resolving* until a task learns it.
+A ``SavedService`` is a biller and reference a member keeps for "Pagos frecuentes".
 """
 
 import re
@@ -53,6 +54,7 @@ class Biller(models.Model):
         BILLS = "bills", "Consulta de facturas"
         AMOUNT = "amount", "Monto a elección (recargas)"
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="billers")
     code = models.CharField(
         "código en la red de recaudación",
@@ -205,3 +207,28 @@ class BillPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.biller} {self.reference} {self.total}"
+
+
+class SavedService(models.Model):
+    """A biller and reference a member saved with an alias ("Guardar servicio"), listed in
+    "Pagos frecuentes" and paid from there with one click."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="saved_services")
+    biller = models.ForeignKey(Biller, on_delete=models.PROTECT, related_name="saved_services")
+    reference = models.CharField("referencia", max_length=40)
+    alias = models.CharField("alias", max_length=30, blank=True)
+    created_at = models.DateTimeField("guardado", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "pago frecuente"
+        verbose_name_plural = "pagos frecuentes"
+        ordering = ["alias", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "biller", "reference"], name="payments_saved_service_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.alias or f"{self.biller} {self.reference}"

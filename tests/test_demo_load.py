@@ -29,7 +29,8 @@ def test_it_loads_three_profiles_with_cooprogreso_active(db, debug, capsys):
     assert Cooperative.objects.count() == 3
     assert Cooperative.objects.get(is_active=True).slug == "cooprogreso"
     assert capsys.readouterr().out == (
-        "Cooperativa demo cargada: 3 perfiles, 2 socios, 1 empresa, 1 usuario de agencia\n"
+        "Cooperativa demo cargada: 3 perfiles, 2 socios, 1 empresa, 1 usuario de agencia, "
+        "22 servicios de pago\n"
     )
 
 
@@ -122,3 +123,17 @@ def test_comercial_andina_is_a_company_with_a_year_of_movements(db, debug, clien
     client.force_login(User.objects.get(username="agencia01"))
     companies = client.get("/admin/accounts/member/", {"kind__exact": "legal"}).content.decode()
     assert "Comercial Andina S.A." in companies and "María Fernanda" not in companies
+
+
+def test_it_loads_the_active_profiles_catalog_of_billers_and_their_tariffs(db, debug):
+    from ledger.fees import fee_quote
+    from ledger.models import Tariff
+    from payments.models import Biller
+    from payments.selectors import service_categories
+
+    call_command("demo_load")
+    categories = service_categories()
+    assert [c.name for c in categories][:4] == ["AGUA", "LUZ", "TELEFONÍA", "Recargas"]
+    assert Biller.objects.count() == 22  # Cooprogreso's only: the active profile's
+    water = Biller.objects.get(name="AGUA EPAM - MANTA - CUPON")
+    assert fee_quote(Tariff.Code.BILL_PAYMENT, subject=water.code).total == Decimal("0.31")

@@ -21,22 +21,14 @@ from accounts import profile as kinds
 from accounts.audit import EVENTS
 from accounts.complaints import complaint_file, sniff_attachment
 from accounts.confirm import operation_view
-from accounts.models import AuditEvent, Device, FaqEntry, Member, TermsAcceptance, User
+from accounts.models import AuditEvent, Device, FaqEntry, TermsAcceptance, User
+from accounts.owners import request_member, request_owner
 
 
 @login_required
 @require_safe
 def profile(request):
     return render(request, "accounts/profile/index.html")
-
-
-def _member(request) -> Member:
-    member = getattr(request.user, "member", None)
-    if member is None:
-        from django.http import Http404
-
-        raise Http404
-    return member
 
 
 # --- Dispositivos -------------------------------------------------------------------
@@ -109,7 +101,7 @@ def activity(request):
 @require_safe
 def terms(request):
     """The contract texts the member accepted, with version and date."""
-    member = getattr(request.user, "member", None)
+    member = request_owner(request)
     acceptances = (
         TermsAcceptance.objects.filter(member=member).select_related("document") if member else []
     )
@@ -175,7 +167,7 @@ class ComplaintForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def complaint(request):
-    member = _member(request)
+    member = request_member(request)
     initial = {
         "full_name": member.full_name,
         "id_number": member.id_number,

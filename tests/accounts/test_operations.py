@@ -791,3 +791,16 @@ def test_a_worker_process_knows_every_kind_without_loading_the_urls():
     ).stdout.split()
     for purpose in ("transfer_own", "transfer_interbank", "loan_payment", "password_change"):
         assert purpose in out
+
+
+def test_a_worker_that_names_its_operation_finds_it_again(books, system):
+    first = operation_create(
+        kind=transfer_kind, actor=system, prepared=transfer(books), key="schedule-7-bill-1"
+    )
+    second = operation_create(
+        kind=transfer_kind, actor=system, prepared=transfer(books, "99.00"), key="schedule-7-bill-1"
+    )
+    assert second.pk == first.pk and Operation.objects.count() == 1
+    execute_operation.delay(first.pk)
+    execute_operation.delay(second.pk)
+    assert journals(first) == 1
