@@ -3,6 +3,7 @@ account, the reference the biller asks for, the bills chosen or the amount of a 
 and "Guardar servicio" with its alias. What the bills are and cost is the service's."""
 
 import re
+import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,7 @@ from payments.models import Biller
 from products.forms import account_label
 from products.models import DepositAccount
 
+
 def billers_offered():
     """The active billers of the active cooperative's active categories."""
     return Biller.objects.select_related("category").filter(
@@ -20,6 +22,15 @@ def billers_offered():
         category__is_active=True,
         category__cooperative=cooperative_current(),
     )
+
+
+def biller_named(public_id) -> Biller | None:
+    """The offered biller with that public id (``?servicio=``), or None."""
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return billers_offered().filter(public_id=public_id).first()
 
 
 BILL_NUMBER = re.compile(r"^[\w.-]{1,40}$")
@@ -37,6 +48,7 @@ class BillNumbersField(forms.MultipleChoiceField):
 class BillPayForm(forms.Form):
     servicio = forms.ModelChoiceField(
         queryset=Biller.objects.none(),
+        to_field_name="public_id",
         widget=forms.HiddenInput,
         error_messages={
             "required": _("Elige el servicio que deseas pagar."),
@@ -84,11 +96,7 @@ class BillPayForm(forms.Form):
 
     def _biller(self) -> Biller | None:
         raw = self.data.get("servicio") if self.is_bound else self.initial.get("servicio")
-        if isinstance(raw, Biller):
-            return raw
-        if raw in (None, "") or not str(raw).isdigit():
-            return None
-        return self.fields["servicio"].queryset.filter(pk=raw).first()
+        return biller_named(raw)
 
     def _ticked(self) -> list[str]:
         if self.is_bound and hasattr(self.data, "getlist"):

@@ -14,7 +14,8 @@ from core.money import format_money
 from ledger.exceptions import InsufficientFunds
 from ledger.models import Channel
 from payments.exceptions import PaymentError
-from payments.forms import BillPayForm, billers_offered
+from payments.forms import BillPayForm, biller_named
+from payments.frequent import member_saved_service, saved_service_add
 from payments.models import Biller, BillPayment
 from payments.network import Bill
 from payments.services import BillOrder, bill_pay, bill_quote, biller_inquire
@@ -83,10 +84,8 @@ class BillPay(OperationKind):
             initial["guardar"] = True
         saved = source.get("frecuente")
         if saved:
-            from payments.frequent import member_saved_service
-
             service = member_saved_service(member=actor.owner, public_id=saved)
-            initial.update(servicio=str(service.biller_id), referencia=service.reference)
+            initial.update(servicio=str(service.biller.public_id), referencia=service.reference)
         return initial
 
     def extra_context(self, request, actor: Actor) -> dict:
@@ -94,7 +93,7 @@ class BillPay(OperationKind):
         pressed (or a saved service opened), the bills to choose from: "No de Recibo",
         "Comisión", "Total", "Seleccionar Pago"."""
         initial = self.initial(request, actor)
-        biller = billers_offered().filter(pk=initial.get("servicio") or 0).first()
+        biller = biller_named(initial.get("servicio"))
         context = {"biller": biller, "bills": None}
         reference = initial.get("referencia", "")
         wants_bills = "refresh" in request.POST or request.GET.get("frecuente")
@@ -146,8 +145,7 @@ class BillPay(OperationKind):
         ]
         if len(bills) > 1:
             review += [
-                (f"Recibo N.º {bill.number}", format_money(bill.amount, currency))
-                for bill in bills
+                (f"Recibo N.º {bill.number}", format_money(bill.amount, currency)) for bill in bills
             ]
         review += [
             ("Comisión", format_money(fee, currency)),
@@ -203,8 +201,6 @@ class BillPay(OperationKind):
         return bill_result(payments, viewer=actor.owner, refusal=refusal)
 
     def _save(self, actor: Actor, biller: Biller, reference: str, alias: str) -> None:
-        from payments.frequent import saved_service_add
-
         try:
             saved_service_add(
                 member=actor.owner, biller=biller, reference=reference, alias=alias, by=actor
@@ -214,7 +210,7 @@ class BillPay(OperationKind):
 
 
 def bill_result(payments: list[BillPayment], *, viewer, refusal: str | None = None) -> dict:
-    """"¡Pago exitoso!" with the receipt of the first bill paid, and each bill's state
+    """ "¡Pago exitoso!" with the receipt of the first bill paid, and each bill's state
     when there were several or one is still being confirmed."""
     paid = [p for p in payments if p.state == BillPayment.State.PAID]
     result = receipt_result(paid[0].journal, viewer=viewer) if paid else {}

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from payments import views
 
@@ -7,4 +7,5 @@ app_name = "payments"
 urlpatterns = [
     path("pagos/", views.index, name="index"),
     path("pagos/nuevo/", views.pay, name="new"),
+    path("", include("payments.urls_frequent")),
 ]

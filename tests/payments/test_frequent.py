@@ -20,7 +20,6 @@ from payments.frequent import (
 )
 from payments.models import Biller, SavedService, ServiceCategory
 
-pytestmark = pytest.mark.urls("tests.payments.urls")
 
 PAGE = "/pagos/frecuentes/"
 
