@@ -2,6 +2,7 @@
 of the owner's accounts — "Consulta del servicio" → "Confirmar pago" → factor de
 seguridad → "¡Pago exitoso!" (``accounts.operations``, ``docs/payments.md``)."""
 
+from contextlib import suppress
 from decimal import Decimal
 
 from django.urls import reverse
@@ -201,12 +202,10 @@ class BillPay(OperationKind):
         return bill_result(payments, viewer=actor.owner, refusal=refusal)
 
     def _save(self, actor: Actor, biller: Biller, reference: str, alias: str) -> None:
-        try:
+        with suppress(DomainError):  # already saved: the payment is what was asked for
             saved_service_add(
                 member=actor.owner, biller=biller, reference=reference, alias=alias, by=actor
             )
-        except DomainError:
-            pass  # already saved: the payment is what was asked for
 
 
 def bill_result(payments: list[BillPayment], *, viewer, refusal: str | None = None) -> dict:

@@ -20,7 +20,6 @@ from payments.frequent import (
 )
 from payments.models import Biller, SavedService, ServiceCategory
 
-
 PAGE = "/pagos/frecuentes/"
 
 
