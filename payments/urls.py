@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+app_name = "payments"
+
+urlpatterns = [
+    path("", include("payments.urls_history")),
+]
