@@ -1,15 +1,13 @@
-"""The site's URLs and, while the payments app routes none of its own, "Pagos frecuentes"
-under the payments namespace, so its pages are tested as members reach them."""
+"""The site's URLs and, while the site routes no payments page yet, the payments app's
+under its namespace, so its pages are tested as members reach them."""
 
-from importlib.util import find_spec
-
-from django.urls import include, path
+from django.urls import URLResolver, include, path
 
 from cooprogreso import urls as site
 
 urlpatterns = list(site.urlpatterns)
-if find_spec("payments.urls") is None:
-    urlpatterns.append(path("", include(("payments.urls_frequent", "payments"))))
+if not any(isinstance(p, URLResolver) and p.namespace == "payments" for p in urlpatterns):
+    urlpatterns.append(path("", include("payments.urls")))
 
 handler400 = site.handler400
 handler403 = site.handler403
