@@ -8,4 +8,5 @@ urlpatterns = [
     path("pagos/", views.index, name="index"),
     path("pagos/nuevo/", views.pay, name="new"),
     path("", include("payments.urls_frequent")),
+    path("", include("payments.urls_history")),
 ]

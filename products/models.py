@@ -332,6 +332,7 @@ class VerifiedDocument(models.Model):
         STATEMENT = "statement", "Estado de cuenta"
         RECEIPT = "receipt", "Comprobante"
         AMORTIZATION = "amortization", "Tabla de amortización"
+        PAYMENTS = "payments", "Historial de pagos"
 
     code = models.CharField("código de verificación", max_length=16, unique=True)
     kind = models.CharField("documento", max_length=12, choices=Kind)
