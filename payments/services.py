@@ -47,6 +47,7 @@ from payments.exceptions import (
     CurrencyMismatch,
     InvalidAmount,
     JointSignature,
+    NoDebt,
     OriginNotAllowed,
     PaymentError,
     ReferenceInvalid,
@@ -182,10 +183,16 @@ def _checked_bill(order: BillOrder, reference: str) -> Bill:
         raise PaymentError("Elige la factura que deseas pagar.")
     if _bill_taken(order.biller, reference, order.bill_number):
         raise BillAlreadyPaid
-    bills = network_get().inquire(biller_code=order.biller.code, reference=reference)
+    try:
+        bills = network_get().inquire(biller_code=order.biller.code, reference=reference)
+    except NoDebt:
+        bills = []
     bill = next((b for b in bills if b.number == order.bill_number), None)
     if bill is None:
-        raise BillChanged
+        # Paid meanwhile from another key (another tab, a schedule), or no longer due.
+        if _bill_taken(order.biller, reference, order.bill_number):
+            raise BillAlreadyPaid
+        raise BillChanged if bills else NoDebt
     if bill.amount != order.amount:
         raise BillChanged(
             f"El valor de la factura cambió: ahora es "
@@ -212,11 +219,42 @@ def bill_pay(
     money held and released again, ``BillRefused`` / ``BillerUnavailable`` when the
     biller refused the payment (the row stays, *refused*).
 
+    A replay while the first request is still asking the biller returns the payment
+    *held* (its outcome follows on the first request, or on the resolver).
+
     Must be called outside any transaction: the hold commits before the biller is asked,
     so that a crash while waiting for the biller leaves a row the sweep recovers."""
     done = BillPayment.objects.filter(key=key).first()
-    if done is not None:
-        return _replayed(done, member, order)
+    if done is None:
+        try:
+            payment = _held(
+                member=member,
+                order=order,
+                key=key,
+                user=user,
+                channel=channel,
+                schedule_id=schedule_id,
+            )
+        except (DomainError, IntegrityError):
+            # The same key, sent twice at once: the first one's row explains the refusal.
+            done = BillPayment.objects.filter(key=key).first()
+            if done is None:
+                raise
+        else:
+            return _send(payment)
+    return _replayed(done, member, order)
+
+
+def _held(
+    *,
+    member: Member,
+    order: BillOrder,
+    key: str,
+    user: User | None,
+    channel: str,
+    schedule_id: int | None,
+) -> BillPayment:
+    """Phase 1: every rule checked, then the row and the hold for the total, committed."""
     biller = order.biller
     _check_biller(biller)
     _check_amount(order.amount)
@@ -262,13 +300,10 @@ def bill_pay(
             )
             payment.save(update_fields=["hold"])
     except IntegrityError:
-        done = BillPayment.objects.filter(key=key).first()
-        if done is not None:  # the same key, sent twice at once: the first one's
-            return _replayed(done, member, order)
         if bill_number and _bill_taken(biller, reference, bill_number):
             raise BillAlreadyPaid from None
         raise
-    return _send(payment)
+    return payment
 
 
 def _replayed(done: BillPayment, member: Member, order: BillOrder) -> BillPayment:

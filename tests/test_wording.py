@@ -7,7 +7,16 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("accounts", "cards", "cooprogreso", "enterprise", "ledger", "products", "transfers")
+APPS = (
+    "accounts",
+    "cards",
+    "cooprogreso",
+    "enterprise",
+    "ledger",
+    "payments",
+    "products",
+    "transfers",
+)
 
 # Words only usted uses, and "su"/"sus", which are usted unless they speak of a third party.
 USTED = re.compile(
