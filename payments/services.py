@@ -18,7 +18,7 @@ move the row under its lock.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -255,6 +255,7 @@ def _held(
     schedule_id: int | None,
 ) -> BillPayment:
     """Phase 1: every rule checked, then the row and the hold for the total, committed."""
+    order = _refreshed(order)
     biller = order.biller
     _check_biller(biller)
     _check_amount(order.amount)
@@ -306,6 +307,18 @@ def _held(
     return payment
 
 
+def _refreshed(order: BillOrder) -> BillOrder:
+    """The order with its account and biller read now: the statuses and the available
+    balance the checks see are the current ones (the hold checks the balance again)."""
+    return replace(
+        order,
+        origin=DepositAccount.objects.select_related("ledger_account", "product_type").get(
+            pk=order.origin.pk
+        ),
+        biller=Biller.objects.select_related("category__cooperative").get(pk=order.biller.pk),
+    )
+
+
 def _replayed(done: BillPayment, member: Member, order: BillOrder) -> BillPayment:
     same = (
         done.member_id == member.pk
@@ -338,7 +351,13 @@ def _send(payment: BillPayment) -> BillPayment:
         if not isinstance(exc, BillerTimeout):
             logger.exception("biller network failed", extra={"payment": payment.pk})
         return _await(payment)
-    return _capture(payment, confirmation, notify_member=False)
+    try:
+        return _capture(payment, confirmation, notify_member=False)
+    except Exception:
+        # The biller took it but the ledger refused the capture (the account was blocked
+        # meanwhile): the money stays held and the resolver tries again, then staff.
+        logger.exception("confirmed bill payment not captured", extra={"payment": payment.pk})
+        return _await(payment)
 
 
 def _lines(payment: BillPayment) -> list[Line]:
@@ -499,7 +518,12 @@ def bill_payment_resolve(*, payment: BillPayment) -> BillPayment:
             logger.exception("biller network failed", extra={"payment": current.pk})
         current.refresh_from_db()
         return current
-    return _capture(current, confirmation, notify_member=True)
+    try:
+        return _capture(current, confirmation, notify_member=True)
+    except Exception:  # the ledger refused the capture: the money stays held
+        logger.exception("confirmed bill payment not captured", extra={"payment": current.pk})
+        current.refresh_from_db()
+        return current
 
 
 def bill_payment_next_check(*, payment: BillPayment) -> datetime | None:

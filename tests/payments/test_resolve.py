@@ -193,3 +193,39 @@ def test_the_request_and_the_resolver_finishing_one_payment_post_once(
     assert late_answer.journal_id == BillPayment.objects.get().journal_id
     assert Journal.objects.filter(kind=Kind.BILL_PAYMENT).count() == 1
     assert_ledger_ok()
+
+
+def test_a_confirmation_the_ledger_cannot_capture_stays_held_until_it_can(
+    member, savings, water, caplog
+):
+    """The account was blocked between the hold and the biller's late confirmation: the
+    money stays held and the resolver captures it once the account is active again."""
+    from ledger.services import account_set_status
+
+    payment = pay(member, savings, water, "12347777")
+    account_set_status(account=savings.ledger_account, status="blocked")
+    assert services.bill_payment_resolve(payment=payment).state == BillPayment.State.RESOLVING
+    assert "confirmed bill payment not captured" in caplog.text
+    assert active_holds(savings).count() == 1
+    account_set_status(account=savings.ledger_account, status="active")
+    assert services.bill_payment_resolve(payment=payment).state == BillPayment.State.PAID
+    assert_ledger_ok()
+
+
+def test_a_confirmation_refused_by_the_ledger_at_once_is_left_to_the_resolver(
+    member, savings, water, monkeypatch
+):
+    from ledger.services import account_set_status
+
+    real_pay = SimulatedBillerNetwork.pay
+
+    def pay_then_block(self, **kwargs):
+        confirmation = real_pay(self, **kwargs)
+        account_set_status(account=savings.ledger_account, status="blocked")
+        return confirmation
+
+    monkeypatch.setattr(SimulatedBillerNetwork, "pay", pay_then_block)
+    payment = bill_pay(member=member, order=bill_order(savings, water), key="p1")
+    assert payment.state == BillPayment.State.RESOLVING
+    assert active_holds(savings).count() == 1
+    assert_ledger_ok()
