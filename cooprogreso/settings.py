@@ -244,6 +244,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "transfers.tasks.settle_interbank_transfers",
         "schedule": crontab(minute="*/5"),
     },
+    # Bill payments the biller did not answer whose resolver task was lost, and payments
+    # left held by a process that died while asking the biller, are queued again.
+    "payments-resolve": {
+        "task": "payments.tasks.sweep_bill_payments",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- Authentication ----------------------------------------------------------------------
@@ -375,6 +381,9 @@ PAYMENT_NETWORK_DIRECTORY = env.str(
     "PAYMENT_NETWORK_DIRECTORY",
     default=str(BASE_DIR / "transfers" / "data" / "network_directory.json"),
 )
+# The biller network (payments/network.py): the collection aggregator's connector, or
+# the simulator that answers by reference (docs/payments.md).
+BILLER_NETWORK = env.str("BILLER_NETWORK", default="payments.network.SimulatedBillerNetwork")
 # The portal's public address, for links in documents built without a request (the
 # monthly statement's verification QR, e-mailed by a worker).
 PORTAL_URL = env.str("PORTAL_URL", default="http://localhost:8000").rstrip("/")

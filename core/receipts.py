@@ -23,11 +23,17 @@ UNSOURCED = ""
 @dataclass(frozen=True)
 class Description:
     """The other party and the institution as the receipt prints them, and the
-    operation's state (``Por enviar``, ``Acreditada``…) when it has one."""
+    operation's state (``Por enviar``, ``Acreditada``…) when it has one.
+
+    An operation whose manual prints a receipt of its own (Pago de servicios: "Valor
+    pagado", "Categoría", "Empresa", "Referencia") gives all of its ``lines`` as
+    ``(label, value)`` pairs, in order; the receipt then prints those instead of its
+    generic ones."""
 
     beneficiary: str
     institution: str
     status: str = ""
+    lines: tuple[tuple[str, str], ...] = ()
 
 
 Describer = Callable[[Any], Description | None]

@@ -138,6 +138,11 @@ class Biller(models.Model):
             return self.reference_message or f"{self.reference_label} no es válido"
         return ""
 
+    @property
+    def currency(self) -> str:
+        """A biller collects in its cooperative's main currency."""
+        return self.category.cooperative.currency
+
 
 class BillPayment(models.Model):
     """One bill or top-up paid from a member's account.
@@ -185,6 +190,7 @@ class BillPayment(models.Model):
     created_at = models.DateTimeField("fecha", auto_now_add=True)
     resolved_at = models.DateTimeField("resuelto", null=True, blank=True)
     checks = models.PositiveSmallIntegerField("consultas a la red", default=0)
+    next_check_at = models.DateTimeField("próxima consulta", null=True, blank=True)
 
     class Meta:
         verbose_name = "pago de servicio"
@@ -232,3 +238,38 @@ class SavedService(models.Model):
 
     def __str__(self) -> str:
         return self.alias or f"{self.biller} {self.reference}"
+
+
+class SimulatedBillerPayment(models.Model):
+    """What the simulated biller network (``payments.network.SimulatedBillerNetwork``) did
+    with each payment key, so that paying twice with one key confirms once and asking for
+    the key's status answers the same in the web process and in a worker."""
+
+    class Outcome(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmado"
+        REFUSED = "refused", "Rechazado"
+        PENDING = "pending", "Sin respuesta"
+
+    key = models.CharField("clave de idempotencia", max_length=100, unique=True)
+    biller_code = models.CharField("empresa", max_length=30)
+    reference = models.CharField("referencia", max_length=40)
+    bill_number = models.CharField("N.º de recibo", max_length=40, blank=True)
+    amount = models.DecimalField("valor", max_digits=18, decimal_places=2)
+    outcome = models.CharField("resultado", max_length=10, choices=Outcome)
+    reason = models.CharField("motivo", max_length=200, blank=True)
+    network_reference = models.CharField("referencia de la red", max_length=60, blank=True)
+    created_at = models.DateTimeField("fecha", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "pago en la red simulada"
+        verbose_name_plural = "pagos en la red simulada"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["biller_code", "reference", "bill_number"],
+                condition=~Q(bill_number="") & ~Q(outcome="refused"),
+                name="payments_simulated_bill_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.biller_code} {self.reference} {self.get_outcome_display()}"

@@ -1,4 +1,4 @@
-"""Reads of Pago de Servicios.
+"""Reads of Pago de Servicios, always scoped to the owner where they are a member's.
 
 The catalog is the active cooperative's (or the one named): active categories in menu
 order, each with its active billers, and "Buscar servicio". Searching ignores accents
@@ -8,13 +8,16 @@ on PostgreSQL and SQLite.
 """
 
 import unicodedata
+from datetime import date, timedelta
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from accounts.models import Member
 from core.models import Cooperative
-from payments.models import Biller, ServiceCategory
+from ledger.selectors import day_start
+from payments.models import Biller, BillPayment, ServiceCategory
 
 
 def folded(text: str) -> str:
@@ -71,4 +74,45 @@ def biller_get(*, public_id: UUID | str, cooperative: Cooperative | None = None)
     """One active biller of the catalog, with its category; a 404 for any other id."""
     return get_object_or_404(
         _catalog_billers(cooperative).select_related("category"), public_id=public_id
+    )
+
+
+def member_bill_payments(
+    *,
+    member: Member,
+    category: ServiceCategory | None = None,
+    biller: Biller | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    code: str = "",
+) -> QuerySet[BillPayment]:
+    """The member's payments, newest first ("Historial de pagos"), scheduled and manual
+    alike and in every state, filtered by Categoría, Servicio, Fecha desde / Fecha hasta
+    (local days, both included) and Código (the reference paid, or the Comprobante N.º)."""
+    payments = BillPayment.objects.filter(member=member).select_related(
+        "biller__category", "origin__product_type", "journal"
+    )
+    if category is not None:
+        payments = payments.filter(biller__category=category)
+    if biller is not None:
+        payments = payments.filter(biller=biller)
+    if date_from is not None:
+        payments = payments.filter(created_at__gte=day_start(date_from))
+    if date_to is not None:
+        payments = payments.filter(created_at__lt=day_start(date_to + timedelta(days=1)))
+    code = code.strip()
+    if code:
+        match = Q(reference=code)
+        if code.isdigit() and len(code) <= 18:
+            match |= Q(journal_id=int(code))
+        payments = payments.filter(match)
+    return payments.order_by("-created_at", "-pk")
+
+
+def member_bill_payment(*, member: Member, public_id) -> BillPayment:
+    """One of the member's payments; anybody else's answers 404."""
+    return get_object_or_404(
+        BillPayment.objects.select_related("biller__category", "origin__product_type", "journal"),
+        member=member,
+        public_id=public_id,
     )

@@ -24,8 +24,9 @@ from ledger.models import Posting
 from products.models import DepositAccount
 
 # Lines a receipt prints that its public verification page leaves out: who the other
-# party is and the member's own words.
-UNVERIFIED_LINES = frozenset({"Beneficiario", "Motivo"})
+# party is, the member's own words, and a bill's reference (a contract, a cédula, a
+# phone number).
+UNVERIFIED_LINES = frozenset({"Beneficiario", "Motivo", "Referencia"})
 
 COMMISSION_BOOK = "FEE_INCOME:"
 IVA_BOOK = "IVA_PAYABLE:"
@@ -51,10 +52,13 @@ class Receipt:
     beneficiary: str
     institution: str
     status: str = ""  # from the operation's describer: an interbank transfer's Por enviar…
+    described_lines: tuple[tuple[str, str], ...] = ()  # an operation's own receipt
 
     @property
     def lines(self) -> list[tuple[str, str]]:
-        """The manual's fields, in its order."""
+        """The manual's fields, in its order (an operation's own, when it gives them)."""
+        if self.described_lines:
+            return list(self.described_lines)
         rows = [
             ("Comprobante N.º", self.reference),
             ("Tipo", self.operation),
@@ -148,11 +152,11 @@ def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
         origin = others[0][0] if others else ""
         beneficiary = f"{account.member.full_name} — {mine_label}"
     institution = cooperative_current().short_name.upper()
-    status = ""
+    status, described_lines = "", ()
     described = receipt_describe(journal)
     if described is not None:
         beneficiary, institution = described.beneficiary, described.institution
-        status = described.status
+        status, described_lines = described.status, described.lines
     return Receipt(
         account=account,
         posting_id=mine.pk,
@@ -171,6 +175,7 @@ def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
         beneficiary=beneficiary,
         institution=institution,
         status=status,
+        described_lines=described_lines,
     )
 
 

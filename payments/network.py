@@ -1,0 +1,284 @@
+"""The biller network: the collection aggregator that knows each biller's pending bills
+and takes their payments.
+
+``BillerNetwork`` is everything the portal needs from it: the bills pending for a
+reference (``inquire``), paying one bill or top-up (``pay``) and asking what became of a
+payment whose answer was lost (``status``). The portal uses the class named by
+``settings.BILLER_NETWORK``; ``SimulatedBillerNetwork`` stands in for the aggregator in the
+demo and the tests. A real connector implements the same three methods and keeps the same
+promises:
+
+- ``pay`` is idempotent by ``key``: paying again with a key already paid returns the first
+  confirmation, never a second payment. So a payment whose answer was lost is asked about,
+  or sent again, with the same key.
+- ``pay`` raises ``BillRefused`` when the biller refused it and ``BillerUnavailable`` when
+  the request never left (both: nothing was paid); ``BillerTimeout`` whenever the outcome
+  is unknown (a timeout, a dropped connection, an answer it cannot read).
+- ``status`` answers a confirmation, raises ``BillRefused`` for a refused payment, and
+  returns ``None`` while the network does not know (yet) — also for a key it never saw.
+- Its own timeouts stay well under ``STALE_HELD`` (``payments.services``), after which a
+  payment still waiting for its first answer is taken over by the sweep.
+"""
+
+import hashlib
+import zlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from payments.exceptions import BillerUnavailable, BillRefused, NoDebt
+from payments.models import SimulatedBillerPayment
+
+
+@dataclass(frozen=True)
+class Bill:
+    """One pending bill as the biller reports it."""
+
+    number: str  # "No de Recibo"
+    description: str
+    amount: Decimal
+    due_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """The biller took the payment: its own reference for it."""
+
+    network_reference: str
+
+
+class BillerTimeout(Exception):
+    """The network did not answer in time: the payment may or may not have been made.
+
+    Not a refusal (not a ``DomainError``): the money stays held until ``status`` knows."""
+
+
+class BillerNetwork(ABC):
+    @abstractmethod
+    def inquire(self, *, biller_code: str, reference: str) -> list[Bill]:
+        """The bills pending for ``reference``, oldest first. Raises ``NoDebt`` when there
+        are none and ``BillerUnavailable`` when the biller does not answer."""
+
+    @abstractmethod
+    def pay(
+        self, *, biller_code: str, reference: str, bill_number: str, amount: Decimal, key: str
+    ) -> Confirmation:
+        """Pays one bill (``bill_number``) or a top-up (``bill_number`` empty) once per
+        ``key``. Raises ``BillRefused``, ``BillerUnavailable`` or ``BillerTimeout``."""
+
+    @abstractmethod
+    def status(self, *, key: str) -> Confirmation | None:
+        """What became of the payment of ``key``: its confirmation, ``BillRefused``, or
+        ``None`` while unknown."""
+
+
+def network_get() -> BillerNetwork:
+    return import_string(settings.BILLER_NETWORK)()
+
+
+# --- the simulator -----------------------------------------------------------------------
+
+BILLS = "bills"
+NO_DEBT = "no_debt"
+UNAVAILABLE = "unavailable"
+LATE_SUCCESS = "late_success"
+LATE_REFUSAL = "late_refusal"
+REFUSED = "refused"
+UNKNOWN = "unknown"
+OUTCOMES = (BILLS, NO_DEBT, UNAVAILABLE, LATE_SUCCESS, LATE_REFUSAL, REFUSED, UNKNOWN)
+
+# How the simulator answers, by the reference's last four characters.
+SUFFIXES = {
+    "0000": NO_DEBT,  # no pending bills
+    "9999": UNAVAILABLE,  # the biller does not answer; nothing is paid
+    "7777": LATE_SUCCESS,  # pay times out; status then confirms
+    "8888": LATE_REFUSAL,  # pay times out; status then says refused
+    "6666": REFUSED,  # pay refused at once
+    "5555": UNKNOWN,  # pay times out; status never knows
+}
+REFUSAL_REASON = "La empresa rechazó el pago de esta referencia."
+MONTHS = (
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+)
+
+
+def _month_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def simulated_bills(reference: str, *, today: date | None = None) -> list[Bill]:
+    """The bills the simulator reports for ``reference``, paid or not: one, or two when
+    the reference ends in an even digit; their numbers and amounts ($1.00 to $99.99)
+    derived from the reference alone, so every inquiry answers the same."""
+    today = today or timezone.localdate()
+    digest = hashlib.sha256(reference.encode()).digest()
+    count = 2 if reference[-1:].isdigit() and int(reference[-1]) % 2 == 0 else 1
+    bills = []
+    for n in range(count):
+        chunk = digest[8 * n : 8 * n + 8]
+        month = _month_before(today, count - n)
+        bills.append(
+            Bill(
+                number=f"{int.from_bytes(chunk[:4], 'big') % 10**9:09d}",
+                description=f"Consumo de {MONTHS[month.month - 1]} {month.year}",
+                amount=Decimal(100 + int.from_bytes(chunk[4:], "big") % 9900) / 100,
+                due_date=_month_before(today, count - n - 1).replace(day=10),
+            )
+        )
+    return bills
+
+
+class SimulatedBillerNetwork(BillerNetwork):
+    """A deterministic stand-in for the collection aggregator.
+
+    It answers by the reference's last four characters (``SUFFIXES``): ``0000`` no debt,
+    ``9999`` unavailable, ``7777`` a late success, ``8888`` a late refusal, ``6666`` an
+    immediate refusal, ``5555`` never known; any other reference has the bills of
+    :func:`simulated_bills`. What it did with each key is a database row
+    (``SimulatedBillerPayment``), so a web process and a worker see the same payments: a
+    paid bill is no longer pending, the same key pays once, ``status`` answers for it.
+
+    Tests force an outcome, or the bills, of one reference with :meth:`forcing`.
+    """
+
+    forced: dict[str, str | tuple[Bill, ...]] = {}
+
+    @classmethod
+    @contextmanager
+    def forcing(cls, reference: str, outcome: str | tuple[Bill, ...]) -> Iterator[None]:
+        """Within the block, ``reference`` answers ``outcome`` (one of ``OUTCOMES``) or
+        has exactly the given bills."""
+        if isinstance(outcome, str) and outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        before = cls.forced.get(reference)
+        cls.forced[reference] = outcome
+        try:
+            yield
+        finally:
+            if before is None:
+                cls.forced.pop(reference, None)
+            else:
+                cls.forced[reference] = before
+
+    def _outcome(self, reference: str) -> str:
+        forced = self.forced.get(reference)
+        if isinstance(forced, str):
+            return forced
+        return SUFFIXES.get(reference[-4:], BILLS)
+
+    def _all_bills(self, reference: str) -> list[Bill]:
+        forced = self.forced.get(reference)
+        if isinstance(forced, tuple):
+            return list(forced)
+        return simulated_bills(reference)
+
+    def _pending(self, biller_code: str, reference: str) -> list[Bill]:
+        taken = set(
+            SimulatedBillerPayment.objects.filter(biller_code=biller_code, reference=reference)
+            .exclude(outcome=SimulatedBillerPayment.Outcome.REFUSED)
+            .values_list("bill_number", flat=True)
+        )
+        return [bill for bill in self._all_bills(reference) if bill.number not in taken]
+
+    def inquire(self, *, biller_code, reference):
+        outcome = self._outcome(reference)
+        if outcome == UNAVAILABLE:
+            raise BillerUnavailable
+        bills = [] if outcome == NO_DEBT else self._pending(biller_code, reference)
+        if not bills:
+            raise NoDebt
+        return bills
+
+    def pay(self, *, biller_code, reference, bill_number, amount, key):
+        done = SimulatedBillerPayment.objects.filter(key=key).first()
+        if done is not None:
+            return self._answer(done)
+        outcome = self._outcome(reference)
+        if outcome == UNAVAILABLE:
+            raise BillerUnavailable
+        done, created = self._record(biller_code, reference, bill_number, amount, key, outcome)
+        if created and outcome in (LATE_SUCCESS, LATE_REFUSAL):
+            raise BillerTimeout(f"simulated timeout for {key}")
+        return self._answer(done)
+
+    def status(self, *, key):
+        done = SimulatedBillerPayment.objects.filter(key=key).first()
+        if done is None or done.outcome == SimulatedBillerPayment.Outcome.PENDING:
+            return None
+        return self._answer(done)
+
+    def _record(self, biller_code, reference, bill_number, amount, key, outcome):
+        """Takes the payment of ``key`` and stores what became of it; for the same key
+        stored meanwhile by another process, returns that one (``created`` False)."""
+        Outcome = SimulatedBillerPayment.Outcome
+        verdict, reason = Outcome.CONFIRMED, ""
+        if outcome in (REFUSED, LATE_REFUSAL):
+            verdict, reason = Outcome.REFUSED, REFUSAL_REASON
+        elif outcome == UNKNOWN:
+            verdict = Outcome.PENDING
+        elif bill_number:
+            bill = next(
+                (b for b in self._pending(biller_code, reference) if b.number == bill_number),
+                None,
+            )
+            if outcome == NO_DEBT or bill is None:
+                verdict, reason = Outcome.REFUSED, "La factura no está pendiente de pago."
+            elif bill.amount != amount:
+                verdict, reason = Outcome.REFUSED, "El valor no coincide con el de la factura."
+        row = SimulatedBillerPayment(
+            key=key,
+            biller_code=biller_code,
+            reference=reference,
+            bill_number=bill_number,
+            amount=amount,
+            outcome=verdict,
+            reason=reason,
+            network_reference=(
+                f"SIM{zlib.crc32(key.encode()):010d}" if verdict == Outcome.CONFIRMED else ""
+            ),
+        )
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+            return row, True
+        except IntegrityError:
+            done = SimulatedBillerPayment.objects.filter(key=key).first()
+            if done is not None:
+                return done, False
+        # Another key took the same bill at the same moment: this one is refused.
+        row.pk = None
+        row.outcome, row.reason = Outcome.REFUSED, "La factura no está pendiente de pago."
+        row.network_reference = ""
+        with transaction.atomic():
+            row.save(force_insert=True)
+        return row, True
+
+    def _answer(self, done: SimulatedBillerPayment) -> Confirmation:
+        if done.outcome == SimulatedBillerPayment.Outcome.CONFIRMED:
+            return Confirmation(network_reference=done.network_reference)
+        if done.outcome == SimulatedBillerPayment.Outcome.REFUSED:
+            raise BillRefused(
+                f"La empresa no aceptó el pago: {done.reason} No se debitó ningún valor "
+                "de tu cuenta."
+            )
+        raise BillerTimeout(f"simulated payment {done.key} still unknown")
