@@ -10,3 +10,5 @@ class PaymentsConfig(AppConfig):
         from payments.receipts import BILL_PAYMENT_SOURCE, bill_payment_describe
 
         describer_register(BILL_PAYMENT_SOURCE, bill_payment_describe)
+        # Its operation kinds, so that a worker can execute one by purpose.
+        from payments import operations  # noqa: F401

@@ -124,7 +124,14 @@ class Biller(models.Model):
                 )
 
     def reference_error(self, reference: str) -> str:
-        """The Spanish message for a reference this biller refuses, or ""."""
+        """The Spanish message for a reference this biller refuses, or "": the biller's
+        own message when it has one ("NUMERO CELULAR debe tener 10 caracteres numeros"),
+        else the rule broken ("CONTRATO/CÉDULA/RUC debe tener al menos 4 caracteres")."""
+        fits = self.reference_min_length <= len(reference) <= self.reference_max_length
+        if self.reference_message and not (
+            fits and (not self.reference_pattern or re.fullmatch(self.reference_pattern, reference))
+        ):
+            return self.reference_message
         if len(reference) < self.reference_min_length:
             return (
                 f"{self.reference_label} debe tener al menos {self.reference_min_length} caracteres"

@@ -19,7 +19,13 @@ from payments.forms import BillPayForm, biller_named
 from payments.frequent import member_saved_service, saved_service_add
 from payments.models import Biller, BillPayment
 from payments.network import Bill
-from payments.services import BillOrder, bill_pay, bill_quote, biller_inquire
+from payments.services import (
+    BillOrder,
+    bill_order_check,
+    bill_pay,
+    bill_quote,
+    biller_inquire,
+)
 from products.receipts import receipt_result
 from products.selectors import member_deposit_account, member_deposit_accounts
 
@@ -131,7 +137,20 @@ class BillPay(OperationKind):
             bills = [Bill(number="", description=biller.name, amount=data["monto"])]
         else:
             bills = bills_chosen(biller=biller, reference=reference, numbers=data["recibos"])
-        quotes = [bill_quote(biller=biller, amount=bill.amount) for bill in bills]
+        quotes = [
+            bill_order_check(
+                member=actor.owner,
+                order=BillOrder(
+                    origin=origin,
+                    biller=biller,
+                    reference=reference,
+                    amount=bill.amount,
+                    bill_number=bill.number,
+                    description=bill.description,
+                ),
+            )
+            for bill in bills
+        ]
         amount = sum((b.amount for b in bills), Decimal("0.00"))
         fee = sum((q.commission + q.iva for q in quotes), Decimal("0.00"))
         total = amount + fee
@@ -214,6 +233,7 @@ def bill_result(payments: list[BillPayment], *, viewer, refusal: str | None = No
     paid = [p for p in payments if p.state == BillPayment.State.PAID]
     result = receipt_result(paid[0].journal, viewer=viewer) if paid else {}
     if paid:
+        result["title"] = "¡Pago exitoso!"
         result["message"] = f"Comprobante N.º {paid[0].journal.reference}"
     if len(paid) < len(payments):
         result["title"] = "Pago en proceso"

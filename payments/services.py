@@ -202,6 +202,40 @@ def _checked_bill(order: BillOrder, reference: str) -> Bill:
     return bill
 
 
+@dataclass(frozen=True)
+class CheckedOrder:
+    reference: str
+    quote: BillQuote
+    bill_number: str
+    description: str
+
+
+def _checked(member: Member, order: BillOrder) -> CheckedOrder:
+    """Every rule of ``order`` against the owner's account, the catalog and the biller
+    (asked again for a bill): the refusal of the first one broken, else its quote."""
+    biller = order.biller
+    _check_biller(biller)
+    _check_amount(order.amount)
+    _check_origin(member, order.origin, biller)
+    reference = _check_reference(biller, order.reference)
+    if biller.mode == Biller.Mode.AMOUNT:
+        _check_range(biller, order.amount)
+    quote = bill_quote(biller=biller, amount=order.amount)
+    if order.origin.ledger_account.available < quote.total:
+        raise InsufficientFunds
+    bill_number, description = "", order.description
+    if biller.mode == Biller.Mode.BILLS:
+        bill = _checked_bill(order, reference)
+        bill_number, description = bill.number, order.description or bill.description
+    return CheckedOrder(reference, quote, bill_number, description)
+
+
+def bill_order_check(*, member: Member, order: BillOrder) -> BillQuote:
+    """What ``bill_pay`` would refuse, said before the code is sent ("Confirmar pago"):
+    raises the first rule broken, else returns the quote. Nothing is held or written."""
+    return _checked(member, _refreshed(order)).quote
+
+
 def bill_pay(
     *,
     member: Member,
@@ -256,21 +290,10 @@ def _held(
 ) -> BillPayment:
     """Phase 1: every rule checked, then the row and the hold for the total, committed."""
     order = _refreshed(order)
-    biller = order.biller
-    _check_biller(biller)
-    _check_amount(order.amount)
-    _check_origin(member, order.origin, biller)
-    reference = _check_reference(biller, order.reference)
-    if biller.mode == Biller.Mode.AMOUNT:
-        _check_range(biller, order.amount)
-    quote = bill_quote(biller=biller, amount=order.amount)
+    checked = _checked(member, order)
+    biller, reference, quote = order.biller, checked.reference, checked.quote
+    bill_number, description = checked.bill_number, checked.description
     origin = order.origin.ledger_account
-    if origin.available < quote.total:
-        raise InsufficientFunds
-    bill_number, description = "", order.description
-    if biller.mode == Biller.Mode.BILLS:
-        bill = _checked_bill(order, reference)
-        bill_number, description = bill.number, order.description or bill.description
     payment = BillPayment(
         key=key,
         member=member,

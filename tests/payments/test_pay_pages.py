@@ -12,7 +12,7 @@ from core.profile import cooperative_current
 from ledger.models import Hold, Journal, Tariff
 from payments.models import Biller, BillPayment, ServiceCategory
 from tests.auth import last_code, op_id
-from tests.transfers.conftest import open_funded
+from tests.transfers.conftest import open_funded, transfer_catalog  # noqa: F401
 
 D = Decimal
 URL = "/pagos/nuevo/"
