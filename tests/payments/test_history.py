@@ -31,7 +31,6 @@ from products.services import cash_deposit, deposit_account_open
 from tests.documents import pdf_text
 from tests.factories import CompanyFactory
 
-
 PAGE = "/pagos/historial/"
 DOWNLOAD = "/pagos/historial/descargar/"
 GUAYAQUIL = ZoneInfo("America/Guayaquil")

@@ -12,7 +12,8 @@ from core.profile import cooperative_current
 from ledger.models import Hold, Journal, Tariff
 from payments.models import Biller, BillPayment, ServiceCategory
 from tests.auth import last_code, op_id
-from tests.transfers.conftest import open_funded, transfer_catalog  # noqa: F401
+from tests.transfers.conftest import *  # noqa: F403 - the transfer fixtures
+from tests.transfers.conftest import open_funded
 
 D = Decimal
 URL = "/pagos/nuevo/"
