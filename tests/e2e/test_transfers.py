@@ -146,7 +146,9 @@ def test_manage_beneficiaries_and_limits_on_a_phone(
     page.goto(f"{page.base}/servicios/")
     page.get_by_role("link", name="Personalización de Cupos").click()
     page.wait_for_url("**/cupos/")
-    services = page.locator("#menu-list a", has_text="Servicios")  # folded away on a phone
+    services = page.locator("#menu-list a").get_by_text(
+        "Servicios", exact=True
+    )  # folded away on a phone
     assert services.get_attribute("aria-current") == "true"
     page.get_by_role("group", name="Transferencias Interbancarias").get_by_label(
         "Monto diario"
