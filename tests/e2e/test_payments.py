@@ -17,7 +17,7 @@ TWO_BILLS = "00033090"  # the simulator's two bills: $7.13 and $57.78
 
 
 @pytest.fixture
-def catalog(transfer_catalog):  # noqa: F811
+def catalog(transfer_catalog):
     payment_catalog_load(cooperative_slug="cooprogreso")
 
 
