@@ -134,7 +134,7 @@ class BillPay(OperationKind):
         data = form.cleaned_data
         biller, origin, reference = data["servicio"], data["origen"], data["referencia"]
         if biller.mode == Biller.Mode.AMOUNT:
-            bills = [Bill(number="", description=biller.name, amount=data["monto"])]
+            bills = [Bill(number="", description="", amount=data["monto"])]
         else:
             bills = bills_chosen(biller=biller, reference=reference, numbers=data["recibos"])
         quotes = [
