@@ -154,13 +154,11 @@ class SecurityImageForm(forms.Form):
             del self.fields["image_name"]
 
 
-class NewPasswordForm(forms.Form):
-    current = forms.CharField(
-        label=_("Ingresa tu contraseña actual o temporal"),
-        strip=False,
-        max_length=MAX_SECRET,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+class NewPasswordFields(forms.Form):
+    """ "Nueva contraseña" and "Confirmar contraseña", checked against each other and the
+    password rules; a subclass adds how the current one is asked and says whose rules
+    apply (``password_rules_user``, ``password_rules_id_number``)."""
+
     new = forms.CharField(
         label=_("Nueva contraseña"),
         strip=False,
@@ -173,6 +171,38 @@ class NewPasswordForm(forms.Form):
         max_length=MAX_SECRET,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+    def password_rules_user(self):
+        raise NotImplementedError
+
+    def password_rules_id_number(self) -> str:
+        return ""
+
+    def clean(self):
+        data = super().clean()
+        new, confirm = data.get("new"), data.get("confirm")
+        if new and confirm and new != confirm:
+            self.add_error("confirm", _("Las contraseñas no coinciden."))
+        elif new:
+            try:
+                credentials.validate_password(
+                    new,
+                    user=self.password_rules_user(),
+                    id_number=self.password_rules_id_number(),
+                )
+            except forms.ValidationError as exc:
+                self.add_error("new", exc)
+        return data
+
+
+class NewPasswordForm(NewPasswordFields):
+    current = forms.CharField(
+        label=_("Ingresa tu contraseña actual o temporal"),
+        strip=False,
+        max_length=MAX_SECRET,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["current", "new", "confirm"]
 
     def __init__(self, *args, user, username: str, id_number: str = "", **kwargs):
         self.user = user
@@ -186,44 +216,25 @@ class NewPasswordForm(forms.Form):
             raise forms.ValidationError(_("La contraseña actual no es correcta."))
         return current
 
-    def clean(self):
-        data = super().clean()
-        new, confirm = data.get("new"), data.get("confirm")
-        if new and confirm and new != confirm:
-            self.add_error("confirm", _("Las contraseñas no coinciden."))
-        elif new:
-            probe = type(self.user)(
-                pk=self.user.pk, username=self.username, password=self.user.password
-            )
-            try:
-                credentials.validate_password(new, user=probe, id_number=self.id_number)
-            except forms.ValidationError as exc:
-                self.add_error("new", exc)
-        return data
+    def password_rules_user(self):
+        # The username the member is choosing in the same step counts for the rules.
+        return type(self.user)(pk=self.user.pk, username=self.username, password=self.user.password)
+
+    def password_rules_id_number(self) -> str:
+        return self.id_number
 
 
 # --- Mi perfil ------------------------------------------------------------------------
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(NewPasswordFields):
     current = forms.CharField(
         label=_("Ingresa tu contraseña actual"),
         strip=False,
         max_length=MAX_SECRET,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    new = forms.CharField(
-        label=_("Nueva contraseña"),
-        strip=False,
-        max_length=MAX_SECRET,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    confirm = forms.CharField(
-        label=_("Confirmar contraseña"),
-        strip=False,
-        max_length=MAX_SECRET,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    field_order = ["current", "new", "confirm"]
 
     def __init__(self, *args, user: User, **kwargs):
         self.user = user
@@ -236,20 +247,12 @@ class PasswordChangeForm(forms.Form):
             raise forms.ValidationError(_("La contraseña actual no es correcta."))
         return self.cleaned_data["current"]
 
-    def clean(self):
-        data = super().clean()
-        new, confirm = data.get("new"), data.get("confirm")
-        if new and confirm and new != confirm:
-            self.add_error("confirm", _("Las contraseñas no coinciden."))
-        elif new:
-            member = getattr(self.user, "member", None)
-            try:
-                credentials.validate_password(
-                    new, user=self.user, id_number=member.id_number if member else ""
-                )
-            except forms.ValidationError as exc:
-                self.add_error("new", exc)
-        return data
+    def password_rules_user(self):
+        return self.user
+
+    def password_rules_id_number(self) -> str:
+        member = getattr(self.user, "member", None)
+        return member.id_number if member else ""
 
 
 class PersonalDataForm(forms.Form):
