@@ -2,63 +2,23 @@
 one, "Confirmar pago", the code, "¡Pago exitoso!"; a top-up by amount; every refusal says
 why and moves nothing; another member's account or saved service is refused."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from accounts.models import Operation
-from core.profile import cooperative_current
-from ledger.models import Hold, Journal, Tariff
-from payments.models import Biller, BillPayment, ServiceCategory
+from ledger.models import Hold, Journal
+from payments.models import BillPayment
 from tests.auth import last_code, op_id
-from tests.transfers.conftest import *  # noqa: F403 - the transfer fixtures
-from tests.transfers.conftest import open_funded
+from tests.payments.conftest import open_funded
 
 D = Decimal
 URL = "/pagos/nuevo/"
 
 
 @pytest.fixture
-def water(transfer_catalog):
-    coop = cooperative_current()
-    category = ServiceCategory.objects.create(cooperative=coop, name="AGUA", position=1)
-    biller = Biller.objects.create(category=category, code="EPMAPA", name="AGUA EPMAPA PEDERNALES")
-    Tariff.objects.create(
-        code=Tariff.Code.BILL_PAYMENT,
-        subject="EPMAPA",
-        valid_from=date(2024, 1, 1),
-        commission=D("0.31"),
-        iva_rate=D("0"),
-        commission_description="COMISIÓN PAGO DE SERVICIOS",
-        iva_description="IVA PAGO DE SERVICIOS",
-    )
-    return biller
-
-
-@pytest.fixture
-def topup(water):
-    category = ServiceCategory.objects.create(
-        cooperative=water.category.cooperative, name="Recargas", position=2
-    )
-    return Biller.objects.create(
-        category=category,
-        code="CNTREC",
-        name="RECARGAS CNT PAQUETE",
-        mode=Biller.Mode.AMOUNT,
-        reference_label="NUMERO CELULAR",
-        reference_min_length=10,
-        reference_max_length=10,
-        reference_pattern=r"09\d{8}",
-        reference_message="NUMERO CELULAR debe tener 10 caracteres numeros",
-        min_amount=D("1.00"),
-        max_amount=D("50.00"),
-    )
-
-
-@pytest.fixture
-def funded(member, transfer_catalog):
-    return open_funded(member)
+def funded(savings):
+    return savings
 
 
 def balance(account):
@@ -120,13 +80,13 @@ def test_a_water_bill_is_consulted_chosen_and_paid_with_a_code(member_client, wa
     assert "Confirmar pago" in review
     for text in ("Monto a pagar", "Cuenta de origen", "Servicio", "Comisión", "Total a debitar"):
         assert text in review
-    assert balance(funded) == D("1000.00")  # nothing moves before the code
+    assert balance(funded) == D("100.00")  # nothing moves before the code
     done = confirm(member_client, water, step).content.decode()
     assert "¡Pago exitoso!" in done and "Comprobante N.º" in done
     assert "Imprimir" in done and "Realizar otro pago" in done
     payment = BillPayment.objects.get()
     assert payment.state == BillPayment.State.PAID and payment.commission == D("0.31")
-    assert balance(funded) == D("1000.00") - payment.total
+    assert balance(funded) == D("100.00") - payment.total
     assert payment.hold.status == Hold.Status.CAPTURED
 
 
@@ -165,10 +125,10 @@ def test_a_top_up_is_paid_by_amount_within_its_range(member_client, topup, funde
     assert "Confirmar pago" in step.content.decode()
     done = confirm(member_client, topup, step).content.decode()
     assert "¡Pago exitoso!" in done
-    assert balance(funded) == D("995.00")
+    assert balance(funded) == D("95.00")
 
 
-def test_insufficient_funds_is_said_before_the_code(member_client, member, topup, transfer_catalog):
+def test_insufficient_funds_is_said_before_the_code(member_client, member, topup):
     poor = open_funded(member, amount="2.00")
     html = pay(member_client, topup, poor, "0991234567", monto="5.00").content.decode()
     assert "Saldo insuficiente" in html
@@ -179,7 +139,7 @@ def test_another_members_account_is_refused(member_client, other_member, topup, 
     theirs = open_funded(other_member)
     html = pay(member_client, topup, theirs, "0991234567", monto="5.00").content.decode()
     assert "Selecciona una de tus cuentas." in html
-    assert balance(theirs) == D("1000.00")
+    assert balance(theirs) == D("100.00")
 
 
 def test_guardar_servicio_keeps_it_among_the_frequent_payments(member_client, water, funded):
