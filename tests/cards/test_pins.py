@@ -6,6 +6,7 @@ page included."""
 
 import hashlib
 import json
+import os
 import pickle
 import re
 import sys
@@ -384,6 +385,29 @@ def test_a_sealed_box_opens_only_for_its_own_card(member, debit_card, credit_car
     box = pins_module.pins_seal(card=debit_card, pins={"old": OLD, "new": NEW})
     with pytest.raises(pins_module.PinRequestExpired):
         pins_module.pins_open(box, card=credit_card)
+
+
+@pytest.mark.redis
+def test_on_redis_the_key_expires_by_itself_and_execution_deletes_it(settings, debit_card):
+    import redis
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["TEST_REDIS_URL"],
+            "KEY_PREFIX": "test-pins",
+        }
+    }
+    box = pins_module.pins_seal(card=debit_card, pins={"old": OLD, "new": NEW})
+    server = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])
+    [name] = server.keys(f"test-pins:*:cards:pin-vault:{box['vault']}")
+    assert 0 < server.ttl(name) <= pins_module.PIN_VAULT_TTL.total_seconds()
+    assert not _holds_a_pin(repr(server.get(name)))
+    assert pins_module.pins_open(box, card=debit_card) == {"old": OLD, "new": NEW}
+    pins_module.pins_destroy(box)
+    assert not server.exists(name)
+    with pytest.raises(pins_module.PinRequestExpired):
+        pins_module.pins_open(box, card=debit_card)
 
 
 # --- Recuperar clave ---------------------------------------------------------------------
