@@ -44,6 +44,8 @@ EVENTS = {
     "personal_data_changed": "Datos personales actualizados",
     "questions_changed": "Preguntas de seguridad actualizadas",
     "pin_changed": "PIN transaccional actualizado",
+    "card_pin_changed": "Clave de tarjeta cambiada",
+    "card_pin_generated": "Clave temporal de tarjeta generada",
     "image_changed": "Imagen de seguridad actualizada",
     "authenticator_added": "App de autenticación activada",
     "authenticator_removed": "App de autenticación desactivada",

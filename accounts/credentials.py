@@ -115,12 +115,12 @@ def temporary_password() -> str:
             return candidate
 
 
-PIN_RULE = re.compile(r"^\d{4}$")
+PIN_RULE = re.compile(r"[0-9]{4}")  # ASCII digits only: \d takes any script's
 
 
 def validate_pin(pin: str, *, birth_date=None) -> str:
     """A transaction PIN: four digits, not sequential, not repeated, not the birth date."""
-    if not PIN_RULE.match(pin or ""):
+    if not PIN_RULE.fullmatch(pin or ""):
         raise ValidationError("El PIN debe tener exactamente 4 dígitos.")
     digits = [int(c) for c in pin]
     steps = {b - a for a, b in itertools.pairwise(digits)}

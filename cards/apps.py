@@ -6,6 +6,7 @@ class CardsConfig(AppConfig):
     verbose_name = "Tarjetas"
 
     def ready(self) -> None:
+        from cards import pin_operations  # noqa: F401 - registers the PIN operation kinds
         from cards.selectors import member_cards_position
         from products.position import position_section_register
 

@@ -199,3 +199,44 @@ class CardPurchase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description} {self.amount}"
+
+
+class SimulatedCardPin(models.Model):
+    """What the simulated card processor (``cards.processor.SimulatedCardProcessor``)
+    knows of one card's PIN: its keyed digest — never the PIN — whether it is a temporary
+    PIN still to be changed, and the wrong tries since the last right one. The processor
+    knows a card only by its reference (the card's public id), as a real one would."""
+
+    card_ref = models.UUIDField("referencia de la tarjeta", unique=True)
+    pin_digest = models.CharField("huella de la clave", max_length=64)
+    temporary = models.BooleanField("clave temporal", default=False)
+    failed_attempts = models.PositiveSmallIntegerField("intentos fallidos", default=0)
+    updated_at = models.DateTimeField("actualizada", auto_now=True)
+
+    class Meta:
+        verbose_name = "clave en el procesador simulado"
+        verbose_name_plural = "claves en el procesador simulado"
+
+    def __str__(self) -> str:
+        return f"Clave de la tarjeta {self.card_ref}"
+
+
+class SimulatedPinRequest(models.Model):
+    """Each PIN request the simulated processor carried out, by its idempotency key: the
+    same key changes or generates a PIN once."""
+
+    class Action(models.TextChoices):
+        CHANGE = "change", "Cambio de clave"
+        TEMPORARY = "temporary", "Clave temporal"
+
+    key = models.CharField("clave de idempotencia", max_length=100, unique=True)
+    card_ref = models.UUIDField("referencia de la tarjeta")
+    action = models.CharField("pedido", max_length=10, choices=Action)
+    created_at = models.DateTimeField("fecha", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "pedido al procesador simulado"
+        verbose_name_plural = "pedidos al procesador simulado"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.key}"

@@ -384,6 +384,9 @@ PAYMENT_NETWORK_DIRECTORY = env.str(
 # The biller network (payments/network.py): the collection aggregator's connector, or
 # the simulator that answers by reference (docs/payments.md).
 BILLER_NETWORK = env.str("BILLER_NETWORK", default="payments.network.SimulatedBillerNetwork")
+# The card processor (cards/processor.py): PIN changes and temporary PINs go to it; the
+# simulator keeps them as keyed digests in its own table (docs/cards.md).
+CARD_PROCESSOR = env.str("CARD_PROCESSOR", default="cards.processor.SimulatedCardProcessor")
 # The portal's public address, for links in documents built without a request (the
 # monthly statement's verification QR, e-mailed by a worker).
 PORTAL_URL = env.str("PORTAL_URL", default="http://localhost:8000").rstrip("/")

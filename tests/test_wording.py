@@ -37,6 +37,8 @@ MANUAL_QUOTES = (
     "¡Listo! Sus datos han sido modificados.",
     "Estado de Cuenta Cooperativa: recibirá un correo los primeros días del mes",
     "Estado de Cuenta Tarjeta de Crédito: recibirá un correo posterior a la",
+    "Su clave temporal ha sido enviada a sus medios de notificación.",
+    "Se ha generado su clave temporal para su tarjeta con el siguiente detalle:",
     # The security questions: the manual's own, and the rest of the catalogue in their
     # voice (members chose them by their stored text).
     "¿Cuál fue su deporte favorito en la escuela secundaria?",

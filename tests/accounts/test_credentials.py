@@ -37,3 +37,9 @@ def test_every_accepted_pin_is_four_non_trivial_digits(pin):
 def test_obvious_pins_are_refused(pin):
     with pytest.raises(ValidationError):
         validate_pin(pin, birth_date=date(1988, 3, 14))
+
+
+@pytest.mark.parametrize("pin", ["1357\n", "١٣٥٧", "１３５７", " 1357"])
+def test_a_pin_is_four_of_the_digits_0_to_9_and_nothing_else(pin):
+    with pytest.raises(ValidationError, match="exactamente 4 dígitos"):
+        validate_pin(pin)
