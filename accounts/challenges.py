@@ -123,6 +123,9 @@ ALWAYS_CODE = frozenset(
         "authenticator_remove",
         "passkey_add",
         "passkey_remove",
+        # A card's PIN is a credential too: the transaction PIN never confirms its change.
+        "card_pin_change",
+        "card_pin_recover",
     }
 )
 

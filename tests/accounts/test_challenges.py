@@ -264,3 +264,17 @@ def test_wrong_pins_across_new_operations_lock_the_user(member, cooperative):
             continue
     member.user.refresh_from_db()
     assert member.user.is_locked
+
+
+@pytest.mark.parametrize("purpose", ["card_pin_change", "card_pin_recover", "password_change"])
+def test_credentials_take_a_sent_code_even_where_a_transaction_pin_confirms(
+    db, cooperative, purpose
+):
+    from accounts.challenges import method_for
+    from accounts.models import Challenge
+    from core.models import Cooperative
+
+    cooperative.confirmation_method = Cooperative.ConfirmationMethod.TRANSACTION_PIN
+    cooperative.save()
+    assert method_for(purpose) == Challenge.Method.OTP
+    assert method_for("transfer_own") == Challenge.Method.PIN
