@@ -6,7 +6,15 @@ class CardsConfig(AppConfig):
     verbose_name = "Tarjetas"
 
     def ready(self) -> None:
-        from cards.selectors import member_cards_position
+        from cards import operations  # noqa: F401  (a worker executes the kinds by purpose)
+        from cards.selectors import account_debit_cards, member_cards_position
+        from products.account_tabs import account_tab_register
         from products.position import position_section_register
 
         position_section_register(template="cards/_position.html", context=member_cards_position)
+        account_tab_register(
+            slug="tarjeta-debito",
+            label="Tarjeta débito",
+            template="cards/_account_tab.html",
+            context=account_debit_cards,
+        )
