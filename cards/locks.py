@@ -45,7 +45,11 @@ def card_member_lock(
     replayed operation); otherwise the change is audited and the member notified once it
     commits. Never changes the cooperative's status."""
     with transaction.atomic():
-        locked = Card.objects.select_for_update().select_related("member__user").get(pk=card.pk)
+        locked = (
+            Card.objects.select_for_update(of=("self",))
+            .select_related("member__user")
+            .get(pk=card.pk)
+        )
         if locked.member_locked == lock:
             return locked
         card_lock_check(card=locked, lock=lock)
