@@ -58,6 +58,8 @@ EVENTS = {
     "saved_service_added": "Pago frecuente guardado",
     "saved_service_removed": "Pago frecuente eliminado",
     "limits_changed": "Cupos de transferencias actualizados",
+    "card_locked": "Tarjeta con bloqueo temporal",
+    "card_unlocked": "Tarjeta desbloqueada",
 }
 
 

@@ -43,3 +43,22 @@ class CardHasBalance(CardError):
 
 class CardCancelled(CardError):
     message = "La tarjeta está cancelada; ya no puede cambiar de estado."
+
+
+class CardLockedByMember(CardNotActive):
+    message = "Bloqueaste temporalmente esta tarjeta: desbloquéala en Tarjetas para usarla."
+
+
+class CardBlockedByCooperative(CardError):
+    message = (
+        "La cooperativa bloqueó esta tarjeta: para reactivarla acércate a una agencia o "
+        "llama a nuestro centro de atención."
+    )
+
+
+class CardAlreadyLocked(CardError):
+    message = "La tarjeta ya tiene un bloqueo temporal."
+
+
+class CardNotLocked(CardError):
+    message = "La tarjeta no tiene un bloqueo temporal."

@@ -19,7 +19,7 @@ from django.db.models import Q
 from accounts.models import Member
 from core.masking import mask_card
 from ledger.models import Account as LedgerAccount
-from products.models import DepositAccount
+from products.models import DepositAccount, VerifiedDocument
 
 ZERO = Decimal("0.00")
 
@@ -51,6 +51,11 @@ class Card(models.Model):
     expiry_month = models.PositiveSmallIntegerField("mes de vencimiento")
     expiry_year = models.PositiveSmallIntegerField("año de vencimiento")
     status = models.CharField("estado", max_length=10, choices=Status, default=Status.ACTIVE)
+    # "Bloqueo temporal": the member's own lock, kept apart from the cooperative's status.
+    # The member sets and lifts it (``cards.locks``); lifting it never lifts a staff block.
+    locked_by_member_at = models.DateTimeField(
+        "bloqueo temporal del socio desde", null=True, blank=True
+    )
 
     # Debit cards: the account purchases and withdrawals are debited from.
     account = models.ForeignKey(
@@ -96,6 +101,8 @@ class Card(models.Model):
         "pago mínimo", max_digits=14, decimal_places=2, default=ZERO
     )
     payment_due = models.DateField("fecha máx. de pago", null=True, blank=True)
+    # The day of each month a credit card's statement closes (1–28, so every month has it).
+    statement_day = models.PositiveSmallIntegerField("día de corte", null=True, blank=True)
 
     issued_at = models.DateTimeField("emitida", auto_now_add=True)
 
@@ -136,6 +143,11 @@ class Card(models.Model):
             models.CheckConstraint(
                 condition=Q(minimum_payment__gte=0), name="cards_card_minimum_payment"
             ),
+            models.CheckConstraint(
+                condition=Q(kind="debit", statement_day__isnull=True)
+                | Q(kind="credit", statement_day__gte=1, statement_day__lte=28),
+                name="cards_card_statement_day",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +166,19 @@ class Card(models.Model):
     def is_credit(self) -> bool:
         return self.kind == self.Kind.CREDIT
 
+    @property
+    def member_locked(self) -> bool:
+        """The member locked it ("Bloqueo temporal"), whatever the cooperative's status."""
+        return self.locked_by_member_at is not None
+
+    @property
+    def status_label(self) -> str:
+        """ "Estado" as the member reads it: the cooperative's status, or "BLOQUEO
+        TEMPORAL" for an active card its member locked."""
+        if self.status == self.Status.ACTIVE and self.member_locked:
+            return "BLOQUEO TEMPORAL"
+        return self.get_status_display()
+
     # The credit figures read the receivables' stored balances: O(1), no postings summed.
     # Callers select_related both accounts (``cards.selectors.member_cards`` does).
 
@@ -166,6 +191,11 @@ class Card(models.Model):
     def deferred_used(self) -> Decimal:
         """ "Utilizado diferido"."""
         return self.deferred_account.balance
+
+    @property
+    def used(self) -> Decimal:
+        """ "Consumo hasta la fecha": revolving and deferred."""
+        return self.revolving_used + self.deferred_used
 
     @property
     def available_limit(self) -> Decimal:
@@ -240,3 +270,90 @@ class SimulatedPinRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.key}"
+
+
+class CardStatement(models.Model):
+    """One closed statement of a credit card ("Extracto de tarjeta"), one per card and
+    month: the figures at the cut, frozen, for the PDF and the e-mail. Its lines are the
+    revolving receivable's postings after the previous statement's cut up to this one's
+    (append-only, so the PDF reads the same lines every time it is made).
+
+    Written only by ``cards.services.card_statement_close``, under the card's lock."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="statements")
+    year = models.PositiveSmallIntegerField("año")
+    month = models.PositiveSmallIntegerField("mes")
+    statement_date = models.DateField("fecha de corte")
+    period_start = models.DateField("desde")
+    opened_after = models.DateTimeField("movimientos después de", null=True, blank=True)
+    closed_at = models.DateTimeField("corte")
+    currency = models.CharField("moneda", max_length=3)
+    credit_limit = models.DecimalField("cupo total", max_digits=14, decimal_places=2)
+    opening = models.DecimalField("saldo anterior", max_digits=14, decimal_places=2)
+    charges = models.DecimalField("consumos y cargos", max_digits=14, decimal_places=2)
+    credits = models.DecimalField("pagos y créditos", max_digits=14, decimal_places=2)
+    closing = models.DecimalField("utilizado rotativo", max_digits=14, decimal_places=2)
+    deferred = models.DecimalField("utilizado diferido", max_digits=14, decimal_places=2)
+    installments = models.DecimalField(
+        "cuotas de diferidos", max_digits=14, decimal_places=2, default=ZERO
+    )
+    minimum_payment = models.DecimalField("pago mínimo", max_digits=14, decimal_places=2)
+    payment_due = models.DateField("fecha máx. de pago")
+
+    class Meta:
+        verbose_name = "extracto de tarjeta"
+        verbose_name_plural = "extractos de tarjeta"
+        ordering = ["-statement_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card", "year", "month"], name="cards_statement_one_per_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1) & Q(month__lte=12), name="cards_statement_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card.masked_number} {self.statement_date:%d/%m/%Y}"
+
+    @property
+    def used(self) -> Decimal:
+        """ "Consumo hasta la fecha" at the cut: revolving and deferred."""
+        return self.closing + self.deferred
+
+    @property
+    def available(self) -> Decimal:
+        """ "Cupo disponible" at the cut, never below zero."""
+        return max(ZERO, self.credit_limit - self.closing - self.deferred)
+
+
+class CardStatementDelivery(models.Model):
+    """A statement e-mailed to its member ("Estado de Cuenta Tarjeta de Crédito"): claimed
+    before sending and marked sent after, so the daily beat, a retried task or two workers
+    send it once (``cards.statements.card_statement_deliver``; the pattern of
+    ``products.StatementDelivery``)."""
+
+    statement = models.OneToOneField(
+        CardStatement, on_delete=models.PROTECT, related_name="delivery", verbose_name="extracto"
+    )
+    email = models.EmailField("enviado a", blank=True)
+    claimed_at = models.DateTimeField("en envío desde", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("intentos", default=0)
+    sent_at = models.DateTimeField("enviado", null=True, blank=True)
+    document = models.ForeignKey(
+        VerifiedDocument,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="documento",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "envío de extracto de tarjeta"
+        verbose_name_plural = "envíos de extractos de tarjeta"
+
+    def __str__(self) -> str:
+        return f"{self.statement} → {self.email or '—'}"

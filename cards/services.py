@@ -8,11 +8,15 @@ both fit in the same available limit. Payments and deferrals (a later issue) tak
 same lock first.
 """
 
+import logging
 import unicodedata
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -24,12 +28,13 @@ from cards.exceptions import (
     CardError,
     CardExpired,
     CardHasBalance,
+    CardLockedByMember,
     CardNotActive,
     CardTermsInvalid,
     CreditLimitExceeded,
     NotACreditCard,
 )
-from cards.models import Card, CardPurchase
+from cards.models import ZERO, Card, CardPurchase, CardStatement
 from cards.numbers import Pan, pan_parse
 from core.money import format_money, from_minor, quantize
 from core.profile import cooperative_current
@@ -37,7 +42,7 @@ from ledger.books import book_account
 from ledger.calendar import business_day_on_or_after
 from ledger.exceptions import IdempotencyConflict
 from ledger.models import Account as LedgerAccount
-from ledger.models import Channel, Kind
+from ledger.models import Channel, Kind, Posting
 from ledger.services import Line, account_open, account_set_status, booking_time, journal_post
 from products.models import DepositAccount
 
@@ -48,6 +53,9 @@ MINIMUM_PAYMENT_RATE = Decimal("0.10")  # of the revolving balance at the statem
 PAYMENT_TERM_DAYS = 20  # from the statement date to "Fecha máx. de pago"
 VALIDITY_YEARS = 5
 MAX_CREDIT_LIMIT = Decimal("100000.00")
+LAST_STATEMENT_DAY = 28  # every month has it
+
+logger = logging.getLogger(__name__)
 
 
 def _holder_name(member: Member) -> str:
@@ -184,10 +192,13 @@ def card_issue_credit(
     expiry_month: int | None = None,
     expiry_year: int | None = None,
     holder_name: str = "",
+    statement_day: int | None = None,
     actor: User | None = None,
     reason: str = "",
 ) -> Card:
-    """Registers a credit card with its limit and opens its two receivables."""
+    """Registers a credit card with its limit and opens its two receivables. Its statement
+    closes on ``statement_day`` of each month: by default the day it is issued (at most
+    the 28th)."""
     number, month, year = card_terms_check(
         kind=Card.Kind.CREDIT,
         member=member,
@@ -200,6 +211,10 @@ def card_issue_credit(
     )
     annual_rate = DEFAULT_ANNUAL_RATE if annual_rate is None else annual_rate
     currency = currency or cooperative_current().currencies[0]
+    if statement_day is None:
+        statement_day = min(timezone.localdate().day, LAST_STATEMENT_DAY)
+    if not 1 <= statement_day <= LAST_STATEMENT_DAY:
+        raise CardTermsInvalid(f"El día de corte debe estar entre 1 y {LAST_STATEMENT_DAY}.")
     with transaction.atomic():
         card = Card(
             member=member,
@@ -210,6 +225,7 @@ def card_issue_credit(
             expiry_year=year,
             credit_limit=credit_limit,
             annual_rate=annual_rate,
+            statement_day=statement_day,
         )
         label = f"Tarjeta {card.get_brand_display()} {number.masked}"
         card.revolving_account, card.deferred_account = (
@@ -288,6 +304,8 @@ def card_set_status(
 def _usable(card: Card, *, on: date) -> None:
     if card.status != Card.Status.ACTIVE:
         raise CardNotActive(f"La tarjeta {card.masked_number} está {card.get_status_display()}.")
+    if card.member_locked:
+        raise CardLockedByMember
     if (card.expiry_year, card.expiry_month) < (on.year, on.month):
         raise CardExpired
 
@@ -369,10 +387,35 @@ def card_purchase(
         )
 
 
-def minimum_payment(revolving: Decimal) -> Decimal:
-    """ "Pago mínimo": ``MINIMUM_PAYMENT_RATE`` of the revolving balance, half-up to cents.
-    (Deferral installments falling due will be added here when deferrals exist.)"""
-    return quantize(max(revolving, Decimal("0.00")) * MINIMUM_PAYMENT_RATE)
+# --- Statements --------------------------------------------------------------------------
+
+# What the deferral module adds to a statement: the installments of deferred purchases that
+# fall due with it. Each reader is called as ``reader(card=…, on=…)`` by
+# ``card_statement_close``, under the card's row lock and inside the close's transaction,
+# once per card and month (the close is idempotent per card and month, so whatever a reader
+# posts — billing the installments — is posted once); it returns the amount due, which the
+# close adds in full to the minimum payment and records on the statement.
+InstallmentsReader = Callable[..., Decimal]
+_installments_readers: list[InstallmentsReader] = []
+
+
+def statement_installments_register(reader: InstallmentsReader) -> InstallmentsReader:
+    """Adds a reader of the installments due with a statement (the deferral module's)."""
+    if reader not in _installments_readers:
+        _installments_readers.append(reader)
+    return reader
+
+
+def statement_installments_due(*, card: Card, on: date) -> Decimal:
+    """The deferral installments falling due with the statement of ``on``: zero until a
+    reader is registered (``statement_installments_register``)."""
+    return sum((quantize(reader(card=card, on=on)) for reader in _installments_readers), ZERO)
+
+
+def minimum_payment(revolving: Decimal, installments: Decimal = ZERO) -> Decimal:
+    """ "Pago mínimo": ``MINIMUM_PAYMENT_RATE`` of the revolving balance, half-up to cents,
+    plus the deferral installments that fall due with the statement, in full."""
+    return quantize(max(revolving, ZERO) * MINIMUM_PAYMENT_RATE) + installments
 
 
 def payment_due_date(statement_date: date) -> date:
@@ -381,18 +424,95 @@ def payment_due_date(statement_date: date) -> date:
     return business_day_on_or_after(statement_date + timedelta(days=PAYMENT_TERM_DAYS))
 
 
+def _revolving_movements(card: Card, *, after, cut) -> tuple[Decimal, Decimal, Decimal]:
+    """The revolving receivable's charges and credits booked after ``after`` (all, for
+    ``None``) up to ``cut``, and its balance at ``cut``: one statement, one snapshot."""
+    postings = Posting.objects.filter(account_id=OuterRef("pk"), created_at__lte=cut)
+    if after is not None:
+        postings = postings.filter(created_at__gt=after)
+
+    def total(query, condition=None):
+        if condition is not None:
+            query = query.filter(condition)
+        return Coalesce(
+            Subquery(query.values("account_id").annotate(t=Sum("amount_minor")).values("t")[:1]),
+            0,
+        )
+
+    later = Posting.objects.filter(account_id=OuterRef("pk"), created_at__gt=cut)
+    balance, debits, credits, after_cut = (
+        LedgerAccount.objects.filter(pk=card.revolving_account_id)
+        .annotate(
+            debits=total(postings, Q(amount_minor__gt=0)),
+            credits=total(postings, Q(amount_minor__lt=0)),
+            after_cut=total(later),
+        )
+        .values_list("balance_minor", "debits", "credits", "after_cut")
+        .get()
+    )
+    return from_minor(debits), from_minor(-credits), from_minor(balance - after_cut)
+
+
 def card_statement_close(*, card: Card, on: date | None = None) -> Card:
-    """Closes a credit card's statement on ``on`` (the "fecha de corte"): sets the minimum
-    payment from the revolving balance and the due date. Running it again on the same day
-    with the same balance changes nothing."""
+    """Closes a credit card's statement on ``on`` (the "fecha de corte"): records the
+    month's ``CardStatement`` — the revolving receivable's charges and credits since the
+    previous cut, its balance and the deferred one, the deferral installments due — and
+    sets the card's minimum payment and due date from it.
+
+    Once per card and month: when the month's statement exists, nothing changes and the
+    card is returned as it is (a retried task, the beat and the demo close it once). Every
+    service that moves a receivable takes the card's lock first, so the cut (the moment
+    of the close, under that lock) divides the postings between statements exactly."""
     on = on or timezone.localdate()
     with transaction.atomic():
         locked = Card.objects.select_for_update().get(pk=card.pk)
         if not locked.is_credit:
             raise NotACreditCard
-        revolving = LedgerAccount.objects.get(pk=locked.revolving_account_id).balance
+        previous = locked.statements.order_by("-statement_date", "-pk").first()
+        if previous is not None and (previous.year, previous.month) >= (on.year, on.month):
+            if (previous.year, previous.month) == (on.year, on.month):
+                return locked
+            raise ValueError(f"card {locked.pk} has a statement after {on}")
+        installments = statement_installments_due(card=locked, on=on)
+        cut = timezone.now()
+        opened_after = previous.closed_at if previous else None
+        charges, credits, closing = _revolving_movements(locked, after=opened_after, cut=cut)
+        opening = closing - charges + credits
+        if previous is not None and opening != previous.closing:
+            # A posting booked into the previous period after it closed (a back-dated
+            # load): this statement starts from what the ledger says.
+            logger.warning(
+                "card statement opening differs from the previous closing",
+                extra={"card_id": locked.pk, "month": f"{on.year}-{on.month:02d}"},
+            )
+        deferred_account = LedgerAccount.objects.get(pk=locked.deferred_account_id)
         locked.statement_date = on
-        locked.minimum_payment = minimum_payment(revolving)
+        locked.minimum_payment = min(
+            minimum_payment(closing, installments), max(closing, ZERO) + deferred_account.balance
+        )
         locked.payment_due = payment_due_date(on)
         locked.save(update_fields=["statement_date", "minimum_payment", "payment_due"])
+        CardStatement.objects.create(
+            card=locked,
+            year=on.year,
+            month=on.month,
+            statement_date=on,
+            period_start=(
+                previous.statement_date + timedelta(days=1)
+                if previous
+                else min(timezone.localdate(locked.issued_at), on)
+            ),
+            opened_after=opened_after,
+            closed_at=cut,
+            currency=deferred_account.currency,
+            credit_limit=locked.credit_limit,
+            opening=opening,
+            charges=charges,
+            credits=credits,
+            closing=closing,
+            deferred=deferred_account.balance,
+            installments=installments,
+            minimum_payment=locked.minimum_payment,
+            payment_due=locked.payment_due,
+        )
     return locked

@@ -228,6 +228,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "products.tasks.send_monthly_statements",
         "schedule": crontab(day_of_month="1-3", hour=6, minute=0),
     },
+    # Late each night: the statements of the credit cards whose statement day it is (and
+    # any a missed night left), then their e-mails. Once per card and month.
+    "cards-close-statements": {
+        "task": "cards.tasks.close_card_statements",
+        "schedule": crontab(hour=23, minute=45),
+    },
     # Operations: codes never typed and approvals never given expire; executions a worker
     # lost are resumed (idempotent by the operation's key).
     "accounts-sweep-operations": {

@@ -333,6 +333,7 @@ class VerifiedDocument(models.Model):
         RECEIPT = "receipt", "Comprobante"
         AMORTIZATION = "amortization", "Tabla de amortización"
         PAYMENTS = "payments", "Historial de pagos"
+        CARD_STATEMENT = "card_stmt", "Extracto de tarjeta"
 
     code = models.CharField("código de verificación", max_length=16, unique=True)
     kind = models.CharField("documento", max_length=12, choices=Kind)

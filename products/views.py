@@ -9,6 +9,7 @@ from accounts.owners import request_member, request_owner
 from core.ratelimit import rate_limited, too_many_requests
 from ledger.selectors import movements
 from products import operations
+from products.account_tabs import account_tab, account_tabs
 from products.investments import term_deposit_summary
 from products.movements import MovementFilterForm, movement_query, movement_type
 from products.position import position_sections
@@ -60,8 +61,21 @@ def _without(params, *names) -> str:
 @login_required
 @require_safe
 def account_detail(request, public_id):
-    """Detalle de cuenta and its movements, newest first, with the manual's filters."""
+    """Detalle de cuenta and its movements, newest first, with the manual's filters; or,
+    with ``?vista=``, a tab another app registered ("Tarjeta débito")."""
     account = member_deposit_account(member=request_member(request), public_id=public_id)
+    tab = account_tab(request.GET.get("vista"))
+    if tab is not None:
+        return render(
+            request,
+            "products/account_detail.html",
+            {
+                "account": account,
+                "tabs": account_tabs(),
+                "tab": tab,
+                "section": tab.context(account),
+            },
+        )
     form = MovementFilterForm(request.GET or None)
     query = movement_query(form)
     try:
@@ -91,6 +105,7 @@ def account_detail(request, public_id):
             "rows": rows,
             "next_query": more.urlencode() if page.next_cursor else "",
             "download_query": _without(request.GET, "cursor", "formato"),
+            "tabs": account_tabs(),
         },
     )
 
