@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts.audit import audit_log
 from accounts.models import Member, User
+from cards.deferral import deferral_installments_due
 from cards.exceptions import (
     CardAlreadyIssued,
     CardCancelled,
@@ -371,7 +372,7 @@ def card_purchase(
 
 def minimum_payment(revolving: Decimal) -> Decimal:
     """ "Pago mínimo": ``MINIMUM_PAYMENT_RATE`` of the revolving balance, half-up to cents.
-    (Deferral installments falling due will be added here when deferrals exist.)"""
+    (``card_statement_close`` adds the deferral installments it bills, whole.)"""
     return quantize(max(revolving, Decimal("0.00")) * MINIMUM_PAYMENT_RATE)
 
 
@@ -382,17 +383,21 @@ def payment_due_date(statement_date: date) -> date:
 
 
 def card_statement_close(*, card: Card, on: date | None = None) -> Card:
-    """Closes a credit card's statement on ``on`` (the "fecha de corte"): sets the minimum
-    payment from the revolving balance and the due date. Running it again on the same day
-    with the same balance changes nothing."""
+    """Closes a credit card's statement on ``on`` (the "fecha de corte"): bills the
+    deferral installments due, sets the minimum payment from the revolving balance plus
+    those installments, and the due date. Running it again on the same day with the same
+    balance changes nothing."""
     on = on or timezone.localdate()
     with transaction.atomic():
         locked = Card.objects.select_for_update().get(pk=card.pk)
         if not locked.is_credit:
             raise NotACreditCard
+        # Deferrals: each one's next installment is billed to revolving and owed whole.
+        installments = deferral_installments_due(card=locked, period_end=on)
+        due = sum((installment.total for installment in installments), Decimal("0.00"))
         revolving = LedgerAccount.objects.get(pk=locked.revolving_account_id).balance
         locked.statement_date = on
-        locked.minimum_payment = minimum_payment(revolving)
+        locked.minimum_payment = minimum_payment(revolving - due) + due
         locked.payment_due = payment_due_date(on)
         locked.save(update_fields=["statement_date", "minimum_payment", "payment_due"])
     return locked
