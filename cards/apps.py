@@ -10,3 +10,5 @@ class CardsConfig(AppConfig):
         from products.position import position_section_register
 
         position_section_register(template="cards/_position.html", context=member_cards_position)
+        # Its operation kinds, so that a worker can execute one by purpose.
+        from cards import defer_operations  # noqa: F401

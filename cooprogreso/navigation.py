@@ -37,7 +37,7 @@ MENU = (
     MenuEntry("Transferencias", "transfers:index", EVERYONE),
     MenuEntry("Pago de Tarjetas", "cards:payments", EVERYONE),
     MenuEntry("Pago de Servicios", "payments:index", EVERYONE),
-    MenuEntry("Tarjetas", "cards:index", MEMBER),
+    MenuEntry("Tarjetas", "cards:index", MEMBER, sections=("tarjetas",)),
     MenuEntry("Administración de Beneficiarios", "transfers:beneficiaries", EVERYONE),
     MenuEntry("Gestión de usuarios", "enterprise:users", ENTERPRISE),
     MenuEntry("Registrar pago masivo", "enterprise:payroll_new", ENTERPRISE),

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("products.urls")),
     path("", include("transfers.urls")),
     path("", include("payments.urls")),
+    path("", include("cards.urls")),
 ]
 
 # Spanish error pages in the portal's shell (cooprogreso/views.py).

@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+app_name = "cards"
+
+urlpatterns = [
+    path("", include("cards.urls_defer")),
+]
