@@ -284,9 +284,10 @@ def _quoted(card: Card, wanted: set[uuid.UUID], installments: int, revolving) ->
 
 def deferral_quote(*, card: Card, purchases: Iterable, installments: int) -> DeferralQuote:
     """ "Simulación diferida" of the purchases (public ids) of ``card`` over
-    ``installments`` months, with every rule checked against the card as it is now.
-    ``card`` comes with its receivables (``member_credit_card``)."""
-    return _quoted(card, _ids(purchases), installments, card.revolving_account)
+    ``installments`` months, with every rule checked against the card and its revolving
+    balance as they are now (``card_defer`` checks them again under the card's lock)."""
+    revolving = LedgerAccount.objects.get(pk=card.revolving_account_id)
+    return _quoted(card, _ids(purchases), installments, revolving)
 
 
 def card_defer(
