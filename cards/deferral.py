@@ -173,9 +173,12 @@ _UNBILLED = Q(card__statement_date__isnull=True) | Q(
 )
 
 
+# A purchase some deferral moved already.
+_DEFERRED = Exists(CardDeferredPurchase.objects.filter(purchase=OuterRef("pk")))
+
+
 def _deferrable() -> QuerySet[CardPurchase]:
-    deferred = CardDeferredPurchase.objects.filter(purchase=OuterRef("pk"))
-    return CardPurchase.objects.filter(_UNBILLED).exclude(Exists(deferred))
+    return CardPurchase.objects.filter(_UNBILLED).exclude(_DEFERRED)
 
 
 def member_credit_cards(*, member: Member) -> list[Card]:
@@ -252,11 +255,10 @@ def _quoted(card: Card, wanted: set[uuid.UUID], installments: int, revolving) ->
         raise DeferralTermInvalid
     if not wanted:
         raise NothingToDefer
-    deferred = CardDeferredPurchase.objects.filter(purchase=OuterRef("pk"))
     purchases = list(
         CardPurchase.objects.filter(card=card, public_id__in=wanted)
         .annotate(
-            deferred=Exists(deferred),
+            deferred=_DEFERRED,
             unbilled=ExpressionWrapper(_UNBILLED, output_field=BooleanField()),
         )
         .order_by("purchased_at", "pk")
