@@ -7,7 +7,7 @@ class CardsConfig(AppConfig):
 
     def ready(self) -> None:
         # The operation kinds, so that a worker executes them by purpose.
-        from cards import operations, pin_operations  # noqa: F401
+        from cards import defer_operations, operations, pin_operations  # noqa: F401
         from cards.selectors import account_debit_cards, member_cards_position
         from products.account_tabs import account_tab_register
         from products.position import position_section_register

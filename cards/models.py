@@ -13,6 +13,7 @@ See ``docs/cards.md``.
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -22,6 +23,7 @@ from ledger.models import Account as LedgerAccount
 from products.models import DepositAccount, VerifiedDocument
 
 ZERO = Decimal("0.00")
+DEFERRAL_TERMS = (3, 6, 9, 12, 18, 24, 36)  # months a purchase may be deferred to
 
 
 class Card(models.Model):
@@ -357,3 +359,93 @@ class CardStatementDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement} → {self.email or '—'}"
+
+
+class CardDeferral(models.Model):
+    """A deferral ("diferido", "Diferir consumos"): purchases of one credit card moved
+    from its revolving to its deferred receivable and repaid in fixed monthly
+    installments at the card's rate, each billed by a statement close
+    (``cards/deferral.py``)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="deferrals")
+    idempotency_key = models.CharField("clave de idempotencia", max_length=200, unique=True)
+    amount = models.DecimalField("total a diferir", max_digits=14, decimal_places=2)
+    installments_count = models.PositiveSmallIntegerField(
+        "número de cuotas", choices=[(n, f"{n} meses") for n in DEFERRAL_TERMS]
+    )
+    annual_rate = models.DecimalField("tasa nominal anual", max_digits=7, decimal_places=6)
+    installment = models.DecimalField("valor cuota mensual", max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField("fecha")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField("canal", max_length=12)
+    journal_id = models.BigIntegerField("comprobante", null=True)
+
+    class Meta:
+        verbose_name = "diferido"
+        verbose_name_plural = "diferidos"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cards_deferral_positive"),
+            models.CheckConstraint(
+                condition=Q(installments_count__in=DEFERRAL_TERMS), name="cards_deferral_term"
+            ),
+            models.CheckConstraint(
+                condition=Q(installment__gt=0), name="cards_deferral_installment_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} a {self.installments_count} meses"
+
+
+class CardDeferredPurchase(models.Model):
+    """A purchase a deferral moved. A purchase is deferred at most once: the unique
+    purchase refuses a second deferral of it, whatever the service checked."""
+
+    deferral = models.ForeignKey(CardDeferral, on_delete=models.PROTECT, related_name="items")
+    purchase = models.OneToOneField(
+        CardPurchase, on_delete=models.PROTECT, related_name="deferred_in"
+    )
+
+    class Meta:
+        verbose_name = "consumo diferido"
+        verbose_name_plural = "consumos diferidos"
+
+    def __str__(self) -> str:
+        return f"{self.purchase} en {self.deferral}"
+
+
+class CardDeferralInstallment(models.Model):
+    """One monthly installment of a deferral, fixed when it was agreed: its capital and
+    interest, and the statement ("fecha de corte") that billed it to revolving."""
+
+    deferral = models.ForeignKey(CardDeferral, on_delete=models.PROTECT, related_name="schedule")
+    number = models.PositiveSmallIntegerField("cuota")
+    capital = models.DecimalField("capital", max_digits=14, decimal_places=2)
+    interest = models.DecimalField("interés", max_digits=14, decimal_places=2)
+    billed_on = models.DateField("facturada en el corte", null=True, blank=True)
+    journal_id = models.BigIntegerField("comprobante", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "cuota de diferido"
+        verbose_name_plural = "cuotas de diferido"
+        ordering = ["deferral", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deferral", "number"], name="cards_deferral_installment_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(capital__gte=0) & Q(interest__gte=0),
+                name="cards_deferral_installment_amounts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cuota {self.number} de {self.deferral}"
+
+    @property
+    def total(self) -> Decimal:
+        return self.capital + self.interest

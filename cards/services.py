@@ -413,8 +413,9 @@ def statement_installments_due(*, card: Card, on: date) -> Decimal:
 
 
 def minimum_payment(revolving: Decimal, installments: Decimal = ZERO) -> Decimal:
-    """ "Pago mínimo": ``MINIMUM_PAYMENT_RATE`` of the revolving balance, half-up to cents,
-    plus the deferral installments that fall due with the statement, in full."""
+    """ "Pago mínimo": ``MINIMUM_PAYMENT_RATE`` of the revolving balance (less the
+    installments billed to it), half-up to cents, plus the deferral installments that fall
+    due with the statement, in full."""
     return quantize(max(revolving, ZERO) * MINIMUM_PAYMENT_RATE) + installments
 
 
@@ -487,8 +488,11 @@ def card_statement_close(*, card: Card, on: date | None = None) -> Card:
             )
         deferred_account = LedgerAccount.objects.get(pk=locked.deferred_account_id)
         locked.statement_date = on
+        # The installments billed above already sit on the revolving balance: the minimum
+        # is 10 % of the rest, plus the installments whole.
         locked.minimum_payment = min(
-            minimum_payment(closing, installments), max(closing, ZERO) + deferred_account.balance
+            minimum_payment(closing - installments, installments),
+            max(closing, ZERO) + deferred_account.balance,
         )
         locked.payment_due = payment_due_date(on)
         locked.save(update_fields=["statement_date", "minimum_payment", "payment_due"])
