@@ -357,3 +357,83 @@ class CardStatementDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement} → {self.email or '—'}"
+
+
+class CardPayee(models.Model):
+    """A card the member registered to pay ("Registrar tarjeta", "Pago de tarjetas";
+    ``cards.payees``).
+
+    A card of the cooperative is a row pointing at the ``Card``: nothing of its number is
+    kept but what the card keeps. Another institution's card is named by the network's
+    institution code and name (read through ``products.institutions``: the cards app
+    cannot import the transfers app's table) and its full number, which the interbank
+    rail needs: kept only encrypted with the project's key (``core.crypto.encrypt``),
+    with its BIN, last four and a keyed digest (the one ``Card`` keeps, ``card-pan``) so
+    the same card is not registered twice by one owner. Removing a payee hides it; the
+    payments made to it keep naming it."""
+
+    class IdType(models.TextChoices):
+        CEDULA = "cedula", "Cédula"
+        RUC = "ruc", "RUC"
+        PASSPORT = "pasaporte", "Pasaporte"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="card_payees")
+    card = models.ForeignKey(
+        Card,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payees",
+        verbose_name="tarjeta de la cooperativa",
+    )
+    institution_code = models.CharField("código de la entidad en la red", max_length=10, blank=True)
+    institution_name = models.CharField("entidad financiera", max_length=120)
+    bin = models.CharField("BIN (primeros seis dígitos)", max_length=6)
+    last4 = models.CharField("últimos cuatro dígitos", max_length=4)
+    pan_length = models.PositiveSmallIntegerField("dígitos del número", default=16)
+    pan_hmac = models.CharField("huella del número", max_length=64, editable=False)
+    pan_encrypted = models.TextField("número cifrado", blank=True, editable=False)
+    id_type = models.CharField("tipo de identificación", max_length=10, choices=IdType)
+    id_number = models.CharField("identificación", max_length=20)
+    name = models.CharField("beneficiario", max_length=120)
+    alias = models.CharField("alias", max_length=40, blank=True)
+    email = models.EmailField("correo electrónico", blank=True)
+    created_at = models.DateTimeField("registrada", auto_now_add=True)
+    deleted_at = models.DateTimeField("eliminada", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "tarjeta registrada para pagos"
+        verbose_name_plural = "tarjetas registradas para pagos"
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(card__isnull=False, pan_encrypted="")
+                    | (Q(card__isnull=True) & ~Q(pan_encrypted="") & ~Q(institution_code=""))
+                ),
+                name="cards_payee_cooperative_or_other",
+            ),
+            models.CheckConstraint(
+                condition=Q(bin__regex=r"^[0-9]{6}$") & Q(last4__regex=r"^[0-9]{4}$"),
+                name="cards_payee_masked_digits",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "pan_hmac"],
+                condition=Q(deleted_at__isnull=True),
+                name="cards_payee_once_per_owner",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "name"], name="cards_payee_by_member")]
+
+    def __str__(self) -> str:
+        return f"{self.alias or self.name} {self.masked_number}"
+
+    @property
+    def masked_number(self) -> str:
+        return mask_card(self.bin, self.last4, length=self.pan_length)
+
+    @property
+    def is_cooperative(self) -> bool:
+        """A card of the cooperative (paid at once), not another institution's."""
+        return self.card_id is not None
