@@ -1,10 +1,11 @@
-"""Staff's view of "Pago de tarjetas": the cards members registered to pay, read-only and
-masked — the admin never shows a registered card's number, its digest or its ciphertext.
-Imported by ``cards/admin.py`` so that the admin finds it."""
+"""Staff's view of "Pago de tarjetas": the cards members registered to pay and the payments
+made, read-only and masked — the admin never shows a registered card's number, its digest
+or its ciphertext. Money moves only through ``cards.payments`` and settlement. Imported by
+``cards/admin.py`` so that the admin finds it."""
 
 from django.contrib import admin
 
-from cards.models import CardPayee
+from cards.models import CardPayee, CardPayment
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -42,3 +43,40 @@ class CardPayeeAdmin(ReadOnlyAdmin):
     @admin.display(description="número de tarjeta")
     def masked_number(self, obj):
         return obj.masked_number
+
+
+@admin.register(CardPayment)
+class CardPaymentAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "member", "card_paid", "amount", "currency", "status")
+    list_filter = ("status", "value_date")
+    list_select_related = ("member", "card", "payee")
+    search_fields = ("member__member_number", "member__id_number", "network_reference")
+    date_hierarchy = "created_at"
+    fields = (
+        "created_at",
+        "member",
+        "card_paid",
+        "amount",
+        "commission",
+        "iva",
+        "currency",
+        "motive",
+        "status",
+        "value_date",
+        "batch_number",
+        "network_reference",
+        "rejection_reason",
+        "journal_reference",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="tarjeta")
+    def card_paid(self, obj):
+        payee = obj.payee
+        if payee is not None:
+            return f"{payee.institution_name} {payee.masked_number}"
+        return obj.card.masked_number
+
+    @admin.display(description="comprobante")
+    def journal_reference(self, obj):
+        return obj.journal.reference

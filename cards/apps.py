@@ -7,7 +7,7 @@ class CardsConfig(AppConfig):
 
     def ready(self) -> None:
         # The operation kinds, so that a worker executes them by purpose.
-        from cards import operations, payee_operations, pin_operations  # noqa: F401
+        from cards import operations, pin_operations  # noqa: F401
         from cards.selectors import account_debit_cards, member_cards_position
         from products.account_tabs import account_tab_register
         from products.position import position_section_register
@@ -19,7 +19,19 @@ class CardsConfig(AppConfig):
             template="cards/_account_tab.html",
             context=account_debit_cards,
         )
-        # "Pago Tarjetas" of Administración de Beneficiarios: the cards registered to pay.
+        # Pago de tarjetas: its operation kinds, the receipts of card payments (and of the
+        # refund of a rejected one), and the cards registered to pay as the beneficiaries'
+        # "Pago Tarjetas" tab.
+        from cards import payee_operations, payment_operations  # noqa: F401
+        from cards.payment_receipts import (
+            CARD_PAYMENT_SOURCE,
+            card_payment_describe,
+            card_payment_refund_describe,
+        )
+        from core.receipts import UNSOURCED, describer_register
+
+        describer_register(CARD_PAYMENT_SOURCE, card_payment_describe)
+        describer_register(UNSOURCED, card_payment_refund_describe)
         from cards.payees import payees_tab
         from products.beneficiary_tabs import beneficiary_tab_register
 

@@ -19,6 +19,7 @@ from django.db.models import Q
 from accounts.models import Member
 from core.masking import mask_card
 from ledger.models import Account as LedgerAccount
+from ledger.models import Journal
 from products.models import DepositAccount, VerifiedDocument
 
 ZERO = Decimal("0.00")
@@ -437,3 +438,98 @@ class CardPayee(models.Model):
     def is_cooperative(self) -> bool:
         """A card of the cooperative (paid at once), not another institution's."""
         return self.card_id is not None
+
+
+class CardPayment(models.Model):
+    """A payment to a credit card ("Pago de tarjetas"; ``cards.payments``): from one of
+    the owner's accounts to a card of the cooperative — which reduces its revolving
+    receivable at once — or to another institution's card, which the interbank rail
+    settles (*Por enviar → Enviado → Acreditado*, or *Rechazado y devuelto*).
+
+    The journal is the money; this row says what it meant and where settlement is."""
+
+    class Status(models.TextChoices):
+        DONE = "done", "Realizado"
+        PENDING = "pending", "Por enviar"
+        SENT = "sent", "Enviado"
+        SETTLED = "settled", "Acreditado"
+        REJECTED = "rejected", "Rechazado y devuelto"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    key = models.CharField("clave de idempotencia", max_length=100, unique=True)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="card_payments")
+    origin = models.ForeignKey(
+        DepositAccount, on_delete=models.PROTECT, related_name="+", verbose_name="cuenta de origen"
+    )
+    card = models.ForeignKey(
+        Card,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name="tarjeta de la cooperativa",
+    )
+    payee = models.ForeignKey(
+        CardPayee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name="tarjeta registrada",
+    )
+    amount = models.DecimalField("monto", max_digits=14, decimal_places=2)
+    commission = models.DecimalField("comisión", max_digits=10, decimal_places=2, default=ZERO)
+    iva = models.DecimalField("IVA", max_digits=10, decimal_places=2, default=ZERO)
+    currency = models.CharField("moneda", max_length=3)
+    motive = models.CharField("motivo", max_length=120, blank=True)
+    journal = models.OneToOneField(
+        Journal, on_delete=models.PROTECT, related_name="card_payment", verbose_name="comprobante"
+    )
+    value_date = models.DateField("fecha valor")
+    status = models.CharField("estado", max_length=10, choices=Status)
+    batch_number = models.CharField("lote de compensación", max_length=20, blank=True)
+    network_reference = models.CharField("referencia de la red", max_length=40, blank=True)
+    rejection_reason = models.CharField("motivo de rechazo", max_length=120, blank=True)
+    refund_journal = models.OneToOneField(
+        Journal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunded_card_payment",
+        verbose_name="devolución",
+    )
+    created_at = models.DateTimeField("fecha")
+    updated_at = models.DateTimeField("actualizado", auto_now=True)
+
+    class Meta:
+        verbose_name = "pago de tarjeta"
+        verbose_name_plural = "pagos de tarjetas"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cards_payment_positive"),
+            models.CheckConstraint(
+                condition=Q(card__isnull=False) | Q(payee__isnull=False),
+                name="cards_payment_has_a_card",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["card", "created_at"], name="cards_payment_by_card"),
+            models.Index(
+                fields=["value_date"], condition=Q(status="pending"), name="cards_payment_to_settle"
+            ),
+            models.Index(
+                fields=["batch_number"], condition=Q(status="sent"), name="cards_payment_sent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pago de tarjeta {self.amount} ({self.journal_id})"
+
+    @property
+    def total(self) -> Decimal:
+        """ "Total a debitar"."""
+        return self.amount + self.commission + self.iva
+
+    @property
+    def interbank(self) -> bool:
+        return self.card_id is None

@@ -8,6 +8,8 @@ operation's payload — itself stored encrypted, and wiped when the operation en
 the number either. The review, the summary the code message names and the result hold
 the mask only."""
 
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.operations import Actor, OperationKind, Prepared, operation_kind_register
@@ -99,7 +101,10 @@ class CardPayeeAdd(OperationKind):
             email=payload["email"],
             by=actor,
         )
-        return {"message": f"Registraste la tarjeta {payee.masked_number} de {payee.name}."}
+        return {
+            "message": f"Registraste la tarjeta {payee.masked_number} de {payee.name}.",
+            "pay_url": f"{reverse('cards:payment_new')}?{urlencode({'tarjeta': payee.public_id})}",
+        }
 
 
 def payee_lines(payee: CardPayee) -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from stdnum import luhn
@@ -434,4 +435,5 @@ def payees_tab(*, member: Member, search: str = "") -> dict:
     return {
         "payees": list(member_card_payees(member=member, search=search)),
         "search": search_shown(search),
+        "pay_url": reverse("cards:payment_new"),
     }
