@@ -20,9 +20,13 @@ class CardsConfig(AppConfig):
             context=account_debit_cards,
         )
         # Pago de tarjetas: its operation kinds, the receipts of card payments (and of the
-        # refund of a rejected one), and the cards registered to pay as the beneficiaries'
-        # "Pago Tarjetas" tab.
+        # refund of a rejected one), payments to other banks' cards on the interbank rail,
+        # and the cards registered to pay as the beneficiaries' "Pago Tarjetas" tab.
         from cards import payee_operations, payment_operations  # noqa: F401
+        from cards.payment_settlement import CARD_PAYMENTS
+        from products.settlement_items import settlement_source_register
+
+        settlement_source_register(CARD_PAYMENTS)
         from cards.payment_receipts import (
             CARD_PAYMENT_SOURCE,
             card_payment_describe,
