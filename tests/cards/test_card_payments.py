@@ -549,3 +549,23 @@ def test_the_card_number_never_reaches_a_page_a_log_a_notice_or_a_table_in_clear
     assert [t for t in logs if OTHER_PAN in t] == []
     assert [m.body for m in mail.outbox if OTHER_PAN in m.body] == []
     assert database_texts_holding(OTHER_PAN) == []
+
+
+def test_the_simulated_network_rejects_a_card_its_directory_knows_as_closed(
+    member, savings, spi_tariff
+):
+    jorge = card_payee_add(
+        member=member,
+        institution="0030",
+        pan="4000 0000 0000 0002",  # Banco del Pacífico's closed card in the directory
+        id_type="cedula",
+        id_number="0926687856",
+        name="Jorge Luis Alvarado Ruiz",
+    )
+    with time_machine.travel(TUESDAY_10):
+        payment = pay_other(member, savings, jorge, amount="15.00")
+    with time_machine.travel(TUESDAY_10.replace(minute=5)):
+        run()
+    payment.refresh_from_db()
+    assert (payment.status, payment.rejection_reason) == ("rejected", "CUENTA CERRADA")
+    assert balance(savings) == D("500.00")
