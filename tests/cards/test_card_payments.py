@@ -396,7 +396,9 @@ def test_the_beat_settles_it_in_the_same_batch_as_the_transfers(member, savings,
     ]
     assert items[1].account_number.startswith("ENC:")  # stored sealed
     assert (items[1].institution_code, items[1].amount_minor) == ("0010", 2000)
-    settled = Journal.objects.get(kind=Kind.SETTLEMENT, source_id=str(payment.pk))
+    settled = Journal.objects.get(
+        kind=Kind.SETTLEMENT, source_type="cards.cardpayment", source_id=str(payment.pk)
+    )
     assert journal_balances(settled)
 
 
