@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
+from cards import admin_payments  # noqa: F401  (registers "Pago de tarjetas")
 from cards.exceptions import BrandMismatch, CardAlreadyIssued, CardError, InvalidCardNumber
 from cards.models import Card, CardPurchase
 from cards.services import (

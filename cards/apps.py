@@ -19,3 +19,26 @@ class CardsConfig(AppConfig):
             template="cards/_account_tab.html",
             context=account_debit_cards,
         )
+        # Pago de tarjetas: its operation kinds, the receipts of card payments (and of the
+        # refund of a rejected one), payments to other banks' cards on the interbank rail,
+        # and the cards registered to pay as the beneficiaries' "Pago Tarjetas" tab.
+        from cards import payee_operations, payment_operations  # noqa: F401
+        from cards.payment_settlement import CARD_PAYMENTS
+        from products.settlement_items import settlement_source_register
+
+        settlement_source_register(CARD_PAYMENTS)
+        from cards.payment_receipts import (
+            CARD_PAYMENT_SOURCE,
+            card_payment_describe,
+            card_payment_refund_describe,
+        )
+        from core.receipts import UNSOURCED, describer_register
+
+        describer_register(CARD_PAYMENT_SOURCE, card_payment_describe)
+        describer_register(UNSOURCED, card_payment_refund_describe)
+        from cards.payees import payees_tab
+        from products.beneficiary_tabs import beneficiary_tab_register
+
+        beneficiary_tab_register(
+            slug="tarjetas", template="cards/_payees_tab.html", context=payees_tab
+        )

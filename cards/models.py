@@ -20,6 +20,7 @@ from django.db.models import Q
 from accounts.models import Member
 from core.masking import mask_card
 from ledger.models import Account as LedgerAccount
+from ledger.models import Journal
 from products.models import DepositAccount, VerifiedDocument
 
 ZERO = Decimal("0.00")
@@ -449,3 +450,178 @@ class CardDeferralInstallment(models.Model):
     @property
     def total(self) -> Decimal:
         return self.capital + self.interest
+
+
+class CardPayee(models.Model):
+    """A card the member registered to pay ("Registrar tarjeta", "Pago de tarjetas";
+    ``cards.payees``).
+
+    A card of the cooperative is a row pointing at the ``Card``: nothing of its number is
+    kept but what the card keeps. Another institution's card is named by the network's
+    institution code and name (read through ``products.institutions``: the cards app
+    cannot import the transfers app's table) and its full number, which the interbank
+    rail needs: kept only encrypted with the project's key (``core.crypto.encrypt``),
+    with its BIN, last four and a keyed digest (the one ``Card`` keeps, ``card-pan``) so
+    the same card is not registered twice by one owner. Removing a payee hides it; the
+    payments made to it keep naming it."""
+
+    class IdType(models.TextChoices):
+        CEDULA = "cedula", "Cédula"
+        RUC = "ruc", "RUC"
+        PASSPORT = "pasaporte", "Pasaporte"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="card_payees")
+    card = models.ForeignKey(
+        Card,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payees",
+        verbose_name="tarjeta de la cooperativa",
+    )
+    institution_code = models.CharField("código de la entidad en la red", max_length=10, blank=True)
+    institution_name = models.CharField("entidad financiera", max_length=120)
+    bin = models.CharField("BIN (primeros seis dígitos)", max_length=6)
+    last4 = models.CharField("últimos cuatro dígitos", max_length=4)
+    pan_length = models.PositiveSmallIntegerField("dígitos del número", default=16)
+    pan_hmac = models.CharField("huella del número", max_length=64, editable=False)
+    pan_encrypted = models.TextField("número cifrado", blank=True, editable=False)
+    id_type = models.CharField("tipo de identificación", max_length=10, choices=IdType)
+    id_number = models.CharField("identificación", max_length=20)
+    name = models.CharField("beneficiario", max_length=120)
+    alias = models.CharField("alias", max_length=40, blank=True)
+    email = models.EmailField("correo electrónico", blank=True)
+    created_at = models.DateTimeField("registrada", auto_now_add=True)
+    deleted_at = models.DateTimeField("eliminada", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "tarjeta registrada para pagos"
+        verbose_name_plural = "tarjetas registradas para pagos"
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(card__isnull=False, pan_encrypted="")
+                    | (Q(card__isnull=True) & ~Q(pan_encrypted="") & ~Q(institution_code=""))
+                ),
+                name="cards_payee_cooperative_or_other",
+            ),
+            models.CheckConstraint(
+                condition=Q(bin__regex=r"^[0-9]{6}$") & Q(last4__regex=r"^[0-9]{4}$"),
+                name="cards_payee_masked_digits",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "pan_hmac"],
+                condition=Q(deleted_at__isnull=True),
+                name="cards_payee_once_per_owner",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "name"], name="cards_payee_by_member")]
+
+    def __str__(self) -> str:
+        return f"{self.alias or self.name} {self.masked_number}"
+
+    @property
+    def masked_number(self) -> str:
+        return mask_card(self.bin, self.last4, length=self.pan_length)
+
+    @property
+    def is_cooperative(self) -> bool:
+        """A card of the cooperative (paid at once), not another institution's."""
+        return self.card_id is not None
+
+
+class CardPayment(models.Model):
+    """A payment to a credit card ("Pago de tarjetas"; ``cards.payments``): from one of
+    the owner's accounts to a card of the cooperative — which reduces its revolving
+    receivable at once — or to another institution's card, which the interbank rail
+    settles (*Por enviar → Enviado → Acreditado*, or *Rechazado y devuelto*).
+
+    The journal is the money; this row says what it meant and where settlement is."""
+
+    class Status(models.TextChoices):
+        DONE = "done", "Realizado"
+        PENDING = "pending", "Por enviar"
+        SENT = "sent", "Enviado"
+        SETTLED = "settled", "Acreditado"
+        REJECTED = "rejected", "Rechazado y devuelto"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    key = models.CharField("clave de idempotencia", max_length=100, unique=True)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="card_payments")
+    origin = models.ForeignKey(
+        DepositAccount, on_delete=models.PROTECT, related_name="+", verbose_name="cuenta de origen"
+    )
+    card = models.ForeignKey(
+        Card,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name="tarjeta de la cooperativa",
+    )
+    payee = models.ForeignKey(
+        CardPayee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name="tarjeta registrada",
+    )
+    amount = models.DecimalField("monto", max_digits=14, decimal_places=2)
+    commission = models.DecimalField("comisión", max_digits=10, decimal_places=2, default=ZERO)
+    iva = models.DecimalField("IVA", max_digits=10, decimal_places=2, default=ZERO)
+    currency = models.CharField("moneda", max_length=3)
+    motive = models.CharField("motivo", max_length=120, blank=True)
+    journal = models.OneToOneField(
+        Journal, on_delete=models.PROTECT, related_name="card_payment", verbose_name="comprobante"
+    )
+    value_date = models.DateField("fecha valor")
+    status = models.CharField("estado", max_length=10, choices=Status)
+    batch_number = models.CharField("lote de compensación", max_length=20, blank=True)
+    network_reference = models.CharField("referencia de la red", max_length=40, blank=True)
+    rejection_reason = models.CharField("motivo de rechazo", max_length=120, blank=True)
+    refund_journal = models.OneToOneField(
+        Journal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunded_card_payment",
+        verbose_name="devolución",
+    )
+    created_at = models.DateTimeField("fecha")
+    updated_at = models.DateTimeField("actualizado", auto_now=True)
+
+    class Meta:
+        verbose_name = "pago de tarjeta"
+        verbose_name_plural = "pagos de tarjetas"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cards_payment_positive"),
+            models.CheckConstraint(
+                condition=Q(card__isnull=False) | Q(payee__isnull=False),
+                name="cards_payment_has_a_card",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["card", "created_at"], name="cards_payment_by_card"),
+            models.Index(
+                fields=["value_date"], condition=Q(status="pending"), name="cards_payment_to_settle"
+            ),
+            models.Index(
+                fields=["batch_number"], condition=Q(status="sent"), name="cards_payment_sent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pago de tarjeta {self.amount} ({self.journal_id})"
+
+    @property
+    def total(self) -> Decimal:
+        """ "Total a debitar"."""
+        return self.amount + self.commission + self.iva
+
+    @property
+    def interbank(self) -> bool:
+        return self.card_id is None

@@ -3,6 +3,7 @@ profile. Staff edit both in the admin; loading again never overwrites an edit.""
 
 from decimal import Decimal
 
+from products.institutions import InstitutionRef
 from transfers.models import Institution, TransferKind, TransferLimit
 
 # code in the network, name, acreditación inmediata
@@ -64,3 +65,12 @@ def transfer_catalog_load(*, cooperative_slug: str) -> int:
             },
         )
     return Institution.objects.count()
+
+
+def institutions_active() -> list[InstitutionRef]:
+    """The active institutions of the network, as ``products.institutions`` hands them to
+    the apps that cannot import this one (registered in ``TransfersConfig.ready``)."""
+    return [
+        InstitutionRef(code=code, name=name)
+        for code, name in Institution.objects.filter(is_active=True).values_list("code", "name")
+    ]

@@ -12,10 +12,16 @@ Every step can be interrupted and run again (``settlement_run`` is the beat's ta
 3. ``batch_settle`` reads the result and closes each transfer in its own transaction,
    with a journal keyed by the transfer: a crash halfway leaves the rest for the next run,
    and a transfer already closed is skipped.
+
+Other apps' interbank items (a payment to another bank's card) travel in the same batches:
+each app registers a source in ``products.settlement_items``, whose due items
+``batch_prepare`` claims into the batch, and whose callbacks ``batch_send`` and
+``batch_settle`` call with the same guarantees (``docs/settlement.md``).
 """
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,6 +29,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.crypto import decrypt
 from core.masking import mask_number
 from core.money import format_money, from_minor, to_minor
 from core.notifications import notify
@@ -31,6 +38,8 @@ from ledger import calendar
 from ledger.books import book_account_id
 from ledger.models import Kind
 from ledger.services import Line, journal_post, journal_reverse
+from products import settlement_items
+from products.settlement_items import SettlementItem, settlement_sources
 from transfers.models import Beneficiary, SettlementBatch, Transfer
 from transfers.network import ItemResult, NetworkUnavailable, PaymentNetwork, network_get
 
@@ -41,7 +50,11 @@ SEP = "|"
 ACCOUNT_TYPE_CODES = {
     Beneficiary.AccountType.SAVINGS: "AHO",
     Beneficiary.AccountType.CHECKING: "CTE",
+    settlement_items.CARD: "TAR",
 }
+# An account number kept encrypted (another bank's card): the stored file carries the
+# ciphertext after this mark; only the copy handed to the network is opened.
+SEALED = "ENC:"
 ID_TYPE_CODES = {"cedula": "C", "ruc": "R", "pasaporte": "P"}
 ADVISORY_LOCK = 610_006  # one batch preparation at a time
 
@@ -77,38 +90,68 @@ def _clean(text: str, width: int) -> str:
     return " ".join(text.replace(SEP, " ").split())[:width]
 
 
-def batch_file_build(*, number: str, business_date: date, transfers: list[Transfer]) -> str:
+def _transfer_item(t: Transfer) -> SettlementItem:
+    b = t.beneficiary
+    return SettlementItem(
+        reference=t.public_id.hex,
+        institution_code=b.institution.code,
+        account_type=b.account_type,
+        account_number=b.account_number,
+        id_type=b.id_type,
+        id_number=b.id_number,
+        name=b.name,
+        amount=t.amount,
+        currency=t.currency,
+        motive=t.motive,
+    )
+
+
+def batch_file_build(
+    *,
+    number: str,
+    business_date: date,
+    transfers: list[Transfer],
+    items: Sequence[SettlementItem] = (),
+) -> str:
+    """The batch file of ``transfers`` and then the other sources' ``items``, as stored:
+    a sealed account number stays sealed (``batch_file_wire`` opens it)."""
     coop = cooperative_current()
     lines = []
     total = 0
-    for seq, t in enumerate(transfers, start=1):
-        b = t.beneficiary
-        minor = to_minor(t.amount)
+    for seq, item in enumerate([*map(_transfer_item, transfers), *items], start=1):
+        minor = to_minor(item.amount)
         total += minor
+        account = item.account_number
         lines.append(
             SEP.join(
                 [
                     "D",
                     str(seq),
-                    t.public_id.hex,
-                    b.institution.code,
-                    ACCOUNT_TYPE_CODES[b.account_type],
-                    b.account_number,
-                    ID_TYPE_CODES.get(b.id_type, ""),
-                    b.id_number,
-                    _clean(b.name, 60),
+                    item.reference,
+                    item.institution_code,
+                    ACCOUNT_TYPE_CODES[item.account_type],
+                    SEALED + account if item.sealed else account,
+                    ID_TYPE_CODES.get(item.id_type, ""),
+                    item.id_number,
+                    _clean(item.name, 60),
                     str(minor),
-                    t.currency,
-                    _clean(t.motive, 60),
+                    item.currency,
+                    _clean(item.motive, 60),
                 ]
             )
         )
+    return _with_trailer(coop.slug.upper(), number, business_date, lines, total)
+
+
+def _with_trailer(
+    sender: str, number: str, business_date: date, lines: list[str], total: int
+) -> str:
     header = SEP.join(
         [
             "H",
             number,
             business_date.strftime("%Y%m%d"),
-            coop.slug.upper(),
+            sender,
             str(len(lines)),
             str(total),
         ]
@@ -116,6 +159,24 @@ def batch_file_build(*, number: str, business_date: date, transfers: list[Transf
     body = "\n".join([header, *lines])
     digest = hashlib.sha256(body.encode()).hexdigest()
     return f"{body}\nT{SEP}{len(lines)}{SEP}{total}{SEP}{digest}\n"
+
+
+def batch_file_wire(content: str) -> str:
+    """The file as the network receives it: every sealed account number opened, and the
+    trailer's digest computed again over what is sent. A file with nothing sealed is
+    sent as stored. Never stored nor logged."""
+    if SEALED not in content:
+        return content
+    stored = batch_file_parse(content)
+    rows = content.rstrip("\n").split("\n")
+    lines = []
+    for row in rows[1:-1]:
+        parts = row.split(SEP)
+        if parts[5].startswith(SEALED):
+            parts[5] = decrypt(parts[5].removeprefix(SEALED))
+        lines.append(SEP.join(parts))
+    total = sum(item.amount_minor for item in stored.items)
+    return _with_trailer(stored.sender, stored.number, stored.business_date, lines, total)
 
 
 class MalformedBatchFile(ValueError):
@@ -183,17 +244,26 @@ def batch_prepare(*, now: datetime | None = None) -> SettlementBatch | None:
             .select_related("beneficiary__institution")
             .order_by("pk")[:BATCH_SIZE]
         )
-        if not due:
-            return None
         seq = SettlementBatch.objects.filter(business_date=today).count() + 1
         number = f"{today:%Y%m%d}{seq:04d}"
+        items: list[SettlementItem] = []
+        for source in settlement_sources():  # the other apps' items, claimed for this batch
+            room = BATCH_SIZE - len(due) - len(items)
+            if room <= 0:
+                break
+            items += source.claim(today=today, limit=room, batch_number=number)
+        if not due and not items:
+            return None
         batch = SettlementBatch.objects.create(
             number=number,
             business_date=today,
-            file=batch_file_build(number=number, business_date=today, transfers=due),
+            file=batch_file_build(number=number, business_date=today, transfers=due, items=items),
         )
         Transfer.objects.filter(pk__in=[t.pk for t in due]).update(batch=batch)
-    logger.info("settlement batch prepared", extra={"batch": number, "transfers": len(due)})
+    logger.info(
+        "settlement batch prepared",
+        extra={"batch": number, "transfers": len(due), "other_items": len(items)},
+    )
     return batch
 
 
@@ -201,7 +271,7 @@ def batch_send(batch: SettlementBatch, *, network: PaymentNetwork) -> Settlement
     """Sends an ``OPEN`` batch and marks it and its transfers ``SENT``."""
     if batch.status != SettlementBatch.Status.OPEN:
         return batch
-    acknowledgement = network.send(batch_number=batch.number, content=batch.file)
+    acknowledgement = network.send(batch_number=batch.number, content=batch_file_wire(batch.file))
     with transaction.atomic():
         batch = SettlementBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.status == SettlementBatch.Status.OPEN:
@@ -211,6 +281,8 @@ def batch_send(batch: SettlementBatch, *, network: PaymentNetwork) -> Settlement
             batch.transfers.filter(status=Transfer.Status.PENDING).update(
                 status=Transfer.Status.SENT, updated_at=timezone.now()
             )
+            for source in settlement_sources():
+                source.sent(batch_number=batch.number)
     logger.info("settlement batch sent", extra={"batch": batch.number, "ack": acknowledgement})
     return batch
 
@@ -219,7 +291,7 @@ def batch_settle(batch: SettlementBatch, *, network: PaymentNetwork) -> Settleme
     """Closes each transfer of a ``SENT`` batch as the network's result says."""
     if batch.status != SettlementBatch.Status.SENT:
         return batch
-    results = network.results(batch_number=batch.number, content=batch.file)
+    results = network.results(batch_number=batch.number, content=batch_file_wire(batch.file))
     if results is None:
         return batch
     by_reference = {r.reference: r for r in results}
@@ -227,9 +299,26 @@ def batch_settle(batch: SettlementBatch, *, network: PaymentNetwork) -> Settleme
         result = by_reference.get(public_id.hex)
         if result is not None:
             transfer_close(transfer_id, result=result, batch=batch)
+    for source in settlement_sources():
+        for reference in source.open_references(batch_number=batch.number):
+            result = by_reference.get(reference)
+            if result is None:
+                continue
+            if result.accepted:
+                source.accepted(
+                    reference=reference,
+                    network_reference=result.network_reference,
+                    batch_number=batch.number,
+                )
+            else:
+                source.rejected(
+                    reference=reference, reason=result.reason, batch_number=batch.number
+                )
     with transaction.atomic():
         batch = SettlementBatch.objects.select_for_update().get(pk=batch.pk)
-        open_left = batch.transfers.filter(status=Transfer.Status.SENT).exists()
+        open_left = batch.transfers.filter(status=Transfer.Status.SENT).exists() or any(
+            source.open_references(batch_number=batch.number) for source in settlement_sources()
+        )
         if batch.status == SettlementBatch.Status.SENT and not open_left:
             batch.status = SettlementBatch.Status.DONE
             batch.done_at = timezone.now()

@@ -2,17 +2,12 @@
 done with it, and finds the debit cards under their account's "Tarjeta débito" tab — only
 their own cards, every number masked, in a fixed number of queries."""
 
-import sys
-import types
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.http import HttpResponse
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from django.urls import include, path
 
 from cards.models import Card
 from cards.services import (
@@ -147,75 +142,27 @@ def test_a_debit_cards_page_shows_its_account(member_client, savings, debit_card
 # --- The actions: shown once the pages that do them exist --------------------------------
 
 
-def _stub(request, **kwargs):
-    return HttpResponse("")
-
-
-@pytest.fixture
-def with_card_actions(settings):
-    """The site's URLconf plus card payments (without the card in its path), while that
-    page is not built: the PIN pages and deferral are the real ones."""
-    import cards.urls
-    import cooprogreso.urls
-
-    module = types.ModuleType("tests_cards_actions_urls")
-    module.urlpatterns = [
-        pattern
-        for pattern in cooprogreso.urls.urlpatterns
-        if getattr(pattern, "namespace", None) != "cards"
-    ] + [
-        path(
-            "",
-            include(
-                (
-                    [
-                        *cards.urls.urlpatterns,
-                        path("pago-de-tarjetas/", _stub, name="payments"),
-                    ],
-                    "cards",
-                )
-            ),
-        )
-    ]
-    for name in ("handler400", "handler403", "handler404", "handler500"):
-        setattr(module, name, getattr(cooprogreso.urls, name))
-    sys.modules[module.__name__] = module
-    with override_settings(ROOT_URLCONF=module.__name__):
-        yield
-    del sys.modules[module.__name__]
-
-
-def test_a_credit_card_offers_the_actions_whose_pages_exist(
-    member_client, credit_card, with_card_actions
-):
+def test_a_credit_card_offers_every_action(member_client, credit_card):
     html = member_client.get(page(f"{credit_card.public_id}/")).content.decode()
     card = credit_card.public_id
     assert f'href="/tarjetas/{card}/cambiar-clave/">Cambiar clave<' in html
     assert f'href="/tarjetas/{card}/recuperar-clave/">Recuperar clave<' in html
-    assert f'href="/pago-de-tarjetas/?tarjeta={card}">Pagar tarjeta<' in html
+    assert f'href="/pago-tarjetas/?tarjeta={card}">Pagar tarjeta<' in html
     assert f'href="/tarjetas/diferir/?tarjeta={card}">Diferir consumos<' in html
 
 
-def test_a_debit_card_is_never_paid_or_deferred(member_client, debit_card, with_card_actions):
+def test_a_debit_card_is_never_paid_or_deferred(member_client, debit_card):
     html = member_client.get(page(f"{debit_card.public_id}/")).content.decode()
     assert "Cambiar clave" in html
     assert "Pagar tarjeta" not in html and "Diferir consumos" not in html
 
 
-def test_a_card_the_cooperative_blocked_can_only_be_paid(
-    member_client, credit_card, with_card_actions
-):
+def test_a_card_the_cooperative_blocked_can_only_be_paid(member_client, credit_card):
     card_set_status(card=credit_card, status=Card.Status.BLOCKED, reason="Robo")
     html = member_client.get(page(f"{credit_card.public_id}/")).content.decode()
     assert "Pagar tarjeta" in html
     assert "Cambiar clave" not in html and "Bloqueo temporal" not in html
     assert "La cooperativa bloqueó esta tarjeta" in html and "BLOQUEADA" in html
-
-
-def test_without_its_page_an_action_is_not_shown(member_client, credit_card):
-    html = member_client.get(page(f"{credit_card.public_id}/")).content.decode()
-    assert "Cambiar clave" in html
-    assert "Pagar tarjeta" not in html  # card payments are not built yet
 
 
 # --- The account's "Tarjeta débito" tab ---------------------------------------------------

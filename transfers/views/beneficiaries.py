@@ -14,6 +14,7 @@ from accounts.confirm import operation_view
 from accounts.owners import request_member
 from core.masking import mask_number
 from core.profile import cooperative_current
+from products.beneficiary_tabs import beneficiary_tab, beneficiary_tab_section
 from transfers import operations
 from transfers.beneficiaries import (
     beneficiary_check_new,
@@ -46,6 +47,8 @@ def beneficiaries(request):
             }
             for b in member_beneficiaries(member=member, kind=kinds[tab], search=search)
         ]
+    # "Pago Tarjetas" lists what the cards app registered for it (products.beneficiary_tabs).
+    registered = beneficiary_tab(tab) if kinds[tab] is None else None
     coop = cooperative_current()
     return render(
         request,
@@ -59,6 +62,10 @@ def beneficiaries(request):
             ],
             "search": search,
             "rows": rows,
+            "registered_tab": registered,
+            "section": beneficiary_tab_section(tab, member=member, search=search)
+            if registered
+            else None,
         },
     )
 
