@@ -55,6 +55,9 @@ EVENTS = {
     "beneficiary_removed": "Beneficiario eliminado",
     "saved_service_added": "Pago frecuente guardado",
     "saved_service_removed": "Pago frecuente eliminado",
+    "payment_schedule_added": "Pago programado registrado",
+    "payment_schedule_changed": "Pago programado actualizado",
+    "payment_schedule_removed": "Pago programado eliminado",
     "limits_changed": "Cupos de transferencias actualizados",
 }
 

@@ -250,6 +250,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.sweep_bill_payments",
         "schedule": crontab(minute="*/5"),
     },
+    # Pagos programados: the due bills of every schedule, on business days (the task skips
+    # holidays), in the morning and again in the afternoon — each bill is paid once.
+    "payments-scheduled": {
+        "task": "payments.tasks.run_due_schedules",
+        "schedule": crontab(hour="7,15", minute=0, day_of_week="mon-fri"),
+    },
 }
 
 # --- Authentication ----------------------------------------------------------------------
