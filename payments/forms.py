@@ -1,6 +1,10 @@
 """The shape of a service payment: the biller (chosen on the page before), the origin
 account, the reference the biller asks for, the bills chosen or the amount of a top-up,
-and "Guardar servicio" with its alias. What the bills are and cost is the service's."""
+and "Guardar servicio" with its alias. What the bills are and cost is the service's.
+
+And the shape of a scheduled payment ("Programar pagos"): the same service, account and
+reference, the maximum of a bill, the frequency and the dates; whether they can be kept
+is ``payments.schedules.schedule_check``'s."""
 
 import re
 import uuid

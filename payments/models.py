@@ -371,6 +371,9 @@ class SimulatedBillerPayment(models.Model):
     class Meta:
         verbose_name = "pago en la red simulada"
         verbose_name_plural = "pagos en la red simulada"
+        # A reference's payments (what is still pending), read on every inquiry and
+        # payment: without it each one scans every payment the simulator ever took.
+        indexes = [models.Index(fields=["biller_code", "reference"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["biller_code", "reference", "bill_number"],

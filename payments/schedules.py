@@ -385,10 +385,7 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> ScheduleRu
     today = timezone.localdate(now)
     schedule = (
         PaymentSchedule.objects.select_related(
-            "member",
-            "origin__ledger_account",
-            "origin__product_type",
-            "biller__category__cooperative",
+            "member", "origin__ledger_account", "origin__product_type", "biller__category"
         )
         .filter(pk=schedule_id)
         .first()
@@ -458,23 +455,20 @@ def _bill_run(schedule: PaymentSchedule, bill: Bill, run: ScheduleRun) -> None:
     if operation.state not in (Operation.State.EXECUTED, Operation.State.PARTIALLY_EXECUTED):
         run.pending.append(bill.number)  # being executed by another run
         return
-    # What the execution found (``BillPay``'s result); read again when it was waiting.
-    done = (operation.result or {}).get("payments") or [{}]
-    state = done[0].get("state")
-    if state != BillPayment.State.PAID:
-        state = BillPayment.objects.filter(key=f"{key}:0").values_list("state", flat=True).first()
+    # What the execution found (``BillPay``'s result): paid then, it is said now; found
+    # waiting for the biller, the resolver tells the member when it knows.
+    done = ((operation.result or {}).get("payments") or [{}])[0]
+    if done.get("state") == BillPayment.State.PAID:
+        run.paid.append(bill.number)
+        _tell(schedule, bill, Reason.PAID, paid=done)
+        return
+    state = BillPayment.objects.filter(key=f"{key}:0").values_list("state", flat=True).first()
     if state == BillPayment.State.PAID:
         run.paid.append(bill.number)
-        _tell(schedule, bill, Reason.PAID, paid=done[0] if "journal" in done[0] else _paid(key))
     elif state == BillPayment.State.REFUSED:
-        run.skipped.append(bill.number)  # refused after a wait: the resolver told them
+        run.skipped.append(bill.number)
     else:
-        run.pending.append(bill.number)  # Por confirmar: the resolver tells them later
-
-
-def _paid(key: str) -> dict:
-    payment = BillPayment.objects.get(key=f"{key}:0")
-    return {"journal": payment.journal_id, "total": str(payment.total)}
+        run.pending.append(bill.number)
 
 
 def _refused(schedule: PaymentSchedule, bill: Bill, message: str, run: ScheduleRun) -> None:

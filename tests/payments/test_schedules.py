@@ -509,6 +509,7 @@ def test_a_payment_the_biller_did_not_answer_is_resolved_once_and_never_paid_aga
     assert scheduled_payments().count() == 1
     schedule.refresh_from_db()
     assert schedule.last_paid_at is not None
+    assert not sent("pago programado realizado")  # the resolver's notice said it
     assert_ledger_ok()
 
 
