@@ -196,6 +196,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers keep their database connections between tasks (Celery's Django fixup would close
+# them around every task); cooprogreso/celery.py recycles them as Django does per request.
+CELERY_DB_REUSE_MAX = 1_000_000_000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "America/Guayaquil"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
