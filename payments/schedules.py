@@ -424,17 +424,21 @@ SILENT = (BillAlreadyPaid.message, NoDebt.message)
 
 def _bill_run(schedule: PaymentSchedule, bill: Bill, run: ScheduleRun) -> None:
     key = schedule_bill_key(schedule, bill)
-    operation = Operation.objects.filter(key=key).first()
-    if operation is None:
-        if bill.amount > schedule.max_amount:
-            run.over_max.append(bill.number)
-            _tell(schedule, bill, Reason.OVER_MAX)
+    quote = bill_quote(biller=schedule.biller, amount=bill.amount)
+    over_max = bill.amount > schedule.max_amount
+    no_funds = schedule.origin.ledger_account.available < quote.total
+    if over_max or no_funds:
+        # Unless an earlier run paid it (a biller may list a paid bill a while longer).
+        operation = Operation.objects.filter(key=key).first()
+        if operation is None:
+            if over_max:
+                run.over_max.append(bill.number)
+                _tell(schedule, bill, Reason.OVER_MAX)
+            else:
+                run.no_funds.append(bill.number)
+                _tell(schedule, bill, Reason.NO_FUNDS, total=quote.total)
             return
-        quote = bill_quote(biller=schedule.biller, amount=bill.amount)
-        if schedule.origin.ledger_account.available < quote.total:
-            run.no_funds.append(bill.number)
-            _tell(schedule, bill, Reason.NO_FUNDS, total=quote.total)
-            return
+    else:  # the bill's operation: this run's, or the one an earlier run created
         operation = operation_create(
             kind=operation_kind(BILL_PAYMENT),
             actor=Actor(user=None, owner=schedule.member, channel=Channel.SYSTEM),
