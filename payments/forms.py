@@ -175,7 +175,7 @@ class SchedulePlanForm(forms.Form):
         min_value=1,
         max_value=28,
         required=False,
-        help_text=_("Del 1 al 28. Si ese día no es hábil, el pago se hace el siguiente."),
+        help_text=_("Del 1 al 28. Si ese día no es hábil, el pago se hace el siguiente día hábil."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     fecha_inicio = forms.DateField(
