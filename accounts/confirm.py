@@ -9,7 +9,9 @@ carries only the row's public id, so the operation outlives the session:
 2. the kind's ``prepare`` checks the operation against the owner's data; the row is
    stored with its payload and a challenge bound to that payload is opened;
 3. the code (``step-confirm``): ``challenge_verify`` uses the code up — a second
-   submission of the same dialog cannot run the operation again;
+   submission of the same dialog cannot run the operation again; a kind whose
+   ``acceptance`` names terms shows them there, and the code counts only with them
+   accepted;
 4. ``operation_execute`` runs the kind's ``execute`` once and stores the result, so a
    double click or a back-button replay shows the same receipt (``step-done``).
 
@@ -178,6 +180,8 @@ class OperationView(View):
             op_id=operation.public_id.hex,
             review=operation.review,
             notes=operation.notes,
+            acceptance=self.kind.acceptance(operation_payload(operation)),
+            accepted=bool(request.POST.get("acepto")),
             form=form,
             **challenge_context(challenge, resend_url=request.path),
             **extra,
@@ -192,6 +196,12 @@ class OperationView(View):
         form = ChallengeForm(request.POST)
         if not form.is_valid():
             return self._confirm_page(request, actor, operation, challenge, form=form)
+        acceptance = self.kind.acceptance(operation_payload(operation))
+        if acceptance is not None and not request.POST.get("acepto"):
+            # Refused before the code is looked at: the same code works once accepted.
+            return self._confirm_page(
+                request, actor, operation, challenge, acceptance_error=acceptance.error
+            )
         try:
             challenges.challenge_verify(
                 user=request.user,

@@ -102,6 +102,17 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Acceptance:
+    """A text the user accepts together with the code (the terms of a scheduled
+    payment): the confirm step shows it with a checkbox and refuses the code without it."""
+
+    title: str
+    text: str
+    label: str = "Acepto los términos y condiciones"
+    error: str = "Acepta los términos y condiciones para continuar."
+
+
 class OperationKind(ABC):
     """One kind of operation. The app that owns it declares, in ``<app>/operations.py``:
     its form, its rules (``prepare`` raises a ``DomainError`` or returns ``Prepared``) and
@@ -141,6 +152,11 @@ class OperationKind(ABC):
 
     def initial(self, request, actor: Actor) -> dict:
         return {}
+
+    def acceptance(self, payload: dict) -> Acceptance | None:
+        """What the user must accept beside the code for the operation of ``payload``
+        (the version to show is the payload's), or None."""
+        return None
 
     # --- the rules (any driver) -------------------------------------------------------
 

@@ -196,6 +196,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers keep their database connections between tasks (Celery's Django fixup would close
+# them around every task); cooprogreso/celery.py recycles them as Django does per request.
+CELERY_DB_REUSE_MAX = 1_000_000_000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "America/Guayaquil"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -255,6 +258,12 @@ CELERY_BEAT_SCHEDULE = {
     "payments-resolve": {
         "task": "payments.tasks.sweep_bill_payments",
         "schedule": crontab(minute="*/5"),
+    },
+    # Pagos programados: the due bills of every schedule, on business days (the task skips
+    # holidays), in the morning and again in the afternoon — each bill is paid once.
+    "payments-scheduled": {
+        "task": "payments.tasks.run_due_schedules",
+        "schedule": crontab(hour="7,15", minute=0, day_of_week="mon-fri"),
     },
 }
 

@@ -6,7 +6,8 @@ checked, whether it has bills to look up ("Consultar") or takes an amount the me
 types (top-ups), and which payable book its collections credit. A ``BillPayment`` is one
 bill (or one top-up) paid: the money is held first, captured when the biller confirms,
 released when it refuses; an unknown outcome stays *resolving* until a task learns it.
-A ``SavedService`` is a biller and reference a member keeps for "Pagos frecuentes".
+A ``SavedService`` is a biller and reference a member keeps for "Pagos frecuentes"; a
+``PaymentSchedule`` one the beat pays by itself ("Pagos programados"), up to a maximum.
 """
 
 import re
@@ -15,7 +16,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from accounts.models import Member
 from core.models import Cooperative
@@ -247,6 +248,106 @@ class SavedService(models.Model):
         return self.alias or f"{self.biller} {self.reference}"
 
 
+class PaymentSchedule(models.Model):
+    """ "Pagos programados": a biller and reference the beat pays from the member's
+    account, bill by bill, while each bill is at most ``max_amount`` — every business day
+    whenever a bill is pending ("Siempre que se encuentre disponible"), or once a month
+    from ``day_of_month`` on — between ``start_date`` and ``end_date`` (none: "Fecha
+    indefinida"). The member accepted the terms of ``terms_version`` at ``accepted_at``
+    (``payments.schedules.SCHEDULE_TERMS``). Removing it keeps the row (``deleted_at``):
+    its payments name it."""
+
+    class Frequency(models.TextChoices):
+        AVAILABLE = "available", "Siempre que se encuentre disponible"
+        MONTHLY = "monthly", "Mensual"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="payment_schedules")
+    origin = models.ForeignKey(
+        DepositAccount, on_delete=models.PROTECT, related_name="+", verbose_name="cuenta de débito"
+    )
+    biller = models.ForeignKey(Biller, on_delete=models.PROTECT, related_name="schedules")
+    reference = models.CharField("referencia", max_length=40)
+    max_amount = models.DecimalField("monto máximo", max_digits=18, decimal_places=2)
+    frequency = models.CharField(
+        "frecuencia", max_length=10, choices=Frequency, default=Frequency.AVAILABLE
+    )
+    day_of_month = models.PositiveSmallIntegerField("día del mes", null=True, blank=True)
+    start_date = models.DateField("fecha de inicio")
+    end_date = models.DateField("fecha de finalización", null=True, blank=True)
+    terms_version = models.CharField("versión de los términos aceptados", max_length=20)
+    accepted_at = models.DateTimeField("términos aceptados")
+    active = models.BooleanField("activo", default=True)
+    key = models.CharField("clave de idempotencia", max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("registrado", auto_now_add=True)
+    updated_at = models.DateTimeField("actualizado", auto_now=True)
+    deleted_at = models.DateTimeField("eliminado", null=True, blank=True)
+    last_run_at = models.DateTimeField("última revisión", null=True, blank=True)
+    last_paid_at = models.DateTimeField("último pago", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "pago programado"
+        verbose_name_plural = "pagos programados"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["member", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_amount__gt=0), name="payments_schedule_max_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency="available", day_of_month__isnull=True)
+                | Q(frequency="monthly", day_of_month__gte=1, day_of_month__lte=28),
+                name="payments_schedule_day_of_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="payments_schedule_dates",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "biller", "reference"],
+                condition=Q(deleted_at__isnull=True),
+                name="payments_schedule_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.biller} {self.reference}"
+
+
+class ScheduleNotice(models.Model):
+    """What a schedule told its member about one bill, so that each is said once however
+    many times the beat looks at the bill: paid, over the maximum, no funds, refused."""
+
+    class Reason(models.TextChoices):
+        PAID = "paid", "Pagado"
+        OVER_MAX = "over_max", "Supera el monto máximo"
+        NO_FUNDS = "no_funds", "Saldo insuficiente"
+        REFUSED = "refused", "No realizado"
+
+    schedule = models.ForeignKey(PaymentSchedule, on_delete=models.CASCADE, related_name="notices")
+    bill_number = models.CharField("N.º de recibo", max_length=40)
+    reason = models.CharField("motivo", max_length=10, choices=Reason)
+    amount = models.DecimalField("valor de la factura", max_digits=18, decimal_places=2)
+    detail = models.CharField("detalle", max_length=300, blank=True)
+    created_at = models.DateTimeField("fecha", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "aviso de pago programado"
+        verbose_name_plural = "avisos de pagos programados"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "bill_number", "reason"], name="payments_schedule_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.schedule} {self.bill_number} {self.get_reason_display()}"
+
+
 class SimulatedBillerPayment(models.Model):
     """What the simulated biller network (``payments.network.SimulatedBillerNetwork``) did
     with each payment key, so that paying twice with one key confirms once and asking for
@@ -270,6 +371,9 @@ class SimulatedBillerPayment(models.Model):
     class Meta:
         verbose_name = "pago en la red simulada"
         verbose_name_plural = "pagos en la red simulada"
+        # A reference's payments (what is still pending), read on every inquiry and
+        # payment: without it each one scans every payment the simulator ever took.
+        indexes = [models.Index(fields=["biller_code", "reference"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["biller_code", "reference", "bill_number"],

@@ -21,6 +21,7 @@ promises:
 """
 
 import hashlib
+import time
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -162,6 +163,9 @@ class SimulatedBillerNetwork(BillerNetwork):
     """
 
     forced: dict[str, str | tuple[Bill, ...]] = {}
+    # Seconds ``pay`` waits after taking a payment and before answering: a slow answer,
+    # during which a test kills the process that asked (0: it answers at once).
+    answer_delay: float = 0.0
 
     @classmethod
     @contextmanager
@@ -217,6 +221,8 @@ class SimulatedBillerNetwork(BillerNetwork):
         if outcome == UNAVAILABLE:
             raise BillerUnavailable
         done, created = self._record(biller_code, reference, bill_number, amount, key, outcome)
+        if self.answer_delay:
+            time.sleep(self.answer_delay)
         if created and outcome in (LATE_SUCCESS, LATE_REFUSAL):
             raise BillerTimeout(f"simulated timeout for {key}")
         return self._answer(done)

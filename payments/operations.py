@@ -1,24 +1,52 @@
 """The operations of Pago de Servicios: paying one biller's bills (or a top-up) from one
 of the owner's accounts — "Consulta del servicio" → "Confirmar pago" → factor de
-seguridad → "¡Pago exitoso!" (``accounts.operations``, ``docs/payments.md``)."""
+seguridad → "¡Pago exitoso!" — and registering, changing and removing a scheduled payment
+("Pagos programados": the terms accepted beside the code → "¡Pago programado con
+éxito!") (``accounts.operations``, ``docs/payments.md``)."""
 
 from contextlib import suppress
+from datetime import date
 from decimal import Decimal
 
+from django import forms
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 
-from accounts.operations import Actor, OperationKind, Prepared, operation_kind_register
+from accounts.operations import (
+    Acceptance,
+    Actor,
+    OperationKind,
+    Prepared,
+    operation_kind_register,
+)
 from core.errors import DomainError
 from core.masking import mask_number
 from core.money import format_money
 from ledger.exceptions import InsufficientFunds
 from ledger.models import Channel
 from payments.exceptions import PaymentError
-from payments.forms import BillPayForm, biller_named
+from payments.forms import (
+    BillPayForm,
+    ScheduleForm,
+    SchedulePlanForm,
+    biller_named,
+)
 from payments.frequent import member_saved_service, saved_service_add
-from payments.models import Biller, BillPayment
+from payments.models import Biller, BillPayment, PaymentSchedule
 from payments.network import Bill
+from payments.schedules import (
+    TERMS_VERSION,
+    ScheduleGone,
+    SchedulePlan,
+    member_schedule,
+    member_schedules,
+    schedule_check,
+    schedule_create,
+    schedule_delete,
+    schedule_terms,
+    schedule_update,
+)
 from payments.services import (
     BillOrder,
     bill_order_check,
@@ -189,7 +217,8 @@ class BillPay(OperationKind):
     def execute(self, actor: Actor, payload: dict, key: str) -> dict:
         """Pays each bill under its own key (``key:n``): a replay finds every one already
         done. A refusal before anything was paid refuses the operation; after a first
-        bill was paid, the rest is told and the operation is partially executed."""
+        bill was paid, the rest is told and the operation is partially executed. The
+        payload of a scheduled payment names its schedule (``payments.schedules``)."""
         origin = member_deposit_account(member=actor.owner, public_id=payload["origin"])
         biller = Biller.objects.select_related("category__cooperative").get(pk=payload["biller"])
         payments, refusal = [], None
@@ -209,6 +238,7 @@ class BillPay(OperationKind):
                         key=f"{key}:{n}",
                         user=actor.user,
                         channel=actor.channel or Channel.WEB,
+                        schedule_id=payload.get("schedule"),
                     )
                 )
             except DomainError as exc:
@@ -218,7 +248,9 @@ class BillPay(OperationKind):
                 break
         if payload.get("save"):
             self._save(actor, biller, payload["reference"], payload["save"])
-        return bill_result(payments, viewer=actor.owner, refusal=refusal)
+        return bill_result(
+            payments, viewer=actor.owner, refusal=refusal, receipt=actor.user is not None
+        )
 
     def _save(self, actor: Actor, biller: Biller, reference: str, alias: str) -> None:
         with suppress(DomainError):  # already saved: the payment is what was asked for
@@ -227,14 +259,18 @@ class BillPay(OperationKind):
             )
 
 
-def bill_result(payments: list[BillPayment], *, viewer, refusal: str | None = None) -> dict:
+def bill_result(
+    payments: list[BillPayment], *, viewer, refusal: str | None = None, receipt: bool = True
+) -> dict:
     """ "¡Pago exitoso!" with the receipt of the first bill paid, and each bill's state
-    when there were several or one is still being confirmed."""
+    when there were several or one is still being confirmed. Without ``receipt`` (a
+    worker's run: nobody is looking) the receipt's lines are left out; ``payments`` says
+    each payment's state, journal and total either way."""
     paid = [p for p in payments if p.state == BillPayment.State.PAID]
-    result = receipt_result(paid[0].journal, viewer=viewer) if paid else {}
+    result = receipt_result(paid[0].journal, viewer=viewer) if paid and receipt else {}
     if paid:
         result["title"] = "¡Pago exitoso!"
-        result["message"] = f"Comprobante N.º {paid[0].journal.reference}"
+        result["message"] = f"Comprobante N.º {paid[0].journal_id}"
     if len(paid) < len(payments):
         result["title"] = "Pago en proceso"
         result["pending"] = (
@@ -254,8 +290,320 @@ def bill_result(payments: list[BillPayment], *, viewer, refusal: str | None = No
         result["partially_executed"] = True
         result["title"] = "Pago realizado en parte"
         result["refusal"] = refusal
+    result["payments"] = [
+        {"key": p.key, "state": p.state, "journal": p.journal_id, "total": str(p.total)}
+        for p in payments
+    ]
     result["history_url"] = reverse("payments:index")
     return result
 
 
 bill_payment = operation_kind_register(BillPay())
+
+
+# --- Pagos programados ---------------------------------------------------------------------
+
+FREQUENCY_WORDS = dict(PaymentSchedule.Frequency.choices)
+OVER_MAX_NOTE = (
+    "Recuerda que si la factura es mayor al valor establecido en el campo Monto máximo el "
+    "pago no se realizará y te lo notificaremos por correo electrónico."
+)
+
+
+def _plan(data: dict) -> SchedulePlan:
+    return SchedulePlan(
+        origin=data["origen"],
+        max_amount=data["monto_maximo"],
+        frequency=data["frecuencia"],
+        day_of_month=data.get("dia"),
+        start_date=data["fecha_inicio"],
+        end_date=data.get("fecha_fin"),
+    )
+
+
+def _plan_payload(plan: SchedulePlan) -> dict:
+    return {
+        "origin": str(plan.origin.public_id),
+        "max_amount": str(plan.max_amount),
+        "frequency": plan.frequency,
+        "day_of_month": plan.day_of_month,
+        "start_date": plan.start_date.isoformat(),
+        "end_date": plan.end_date.isoformat() if plan.end_date else None,
+    }
+
+
+def _plan_from_payload(actor: Actor, payload: dict) -> SchedulePlan:
+    return SchedulePlan(
+        origin=member_deposit_account(member=actor.owner, public_id=payload["origin"]),
+        max_amount=Decimal(payload["max_amount"]),
+        frequency=payload["frequency"],
+        day_of_month=payload["day_of_month"],
+        start_date=date.fromisoformat(payload["start_date"]),
+        end_date=date.fromisoformat(payload["end_date"]) if payload["end_date"] else None,
+    )
+
+
+def _frequency_words(plan: SchedulePlan | PaymentSchedule) -> str:
+    if plan.frequency == PaymentSchedule.Frequency.MONTHLY:
+        return f"Mensual, el día {plan.day_of_month}"
+    return FREQUENCY_WORDS[plan.frequency]
+
+
+def _plan_review(plan: SchedulePlan, currency: str) -> list[tuple[str, str]]:
+    return [
+        ("Cuenta de débito", f"{plan.origin.product_type.name} - N.º Cta. "
+         f"{mask_number(plan.origin.number)}"),
+        ("Monto máximo", format_money(plan.max_amount, currency)),
+        ("Frecuencia", _frequency_words(plan)),
+        ("Fecha de inicio", date_format(plan.start_date, "SHORT_DATE_FORMAT")),
+        ("Fecha de finalización", date_format(plan.end_date, "SHORT_DATE_FORMAT")
+         if plan.end_date else "Indefinida"),
+    ]  # fmt: skip
+
+
+def _service_lines(biller: Biller, reference: str) -> list[tuple[str, str]]:
+    return [
+        ("Categoría", biller.category.name),
+        ("Servicio", biller.name),
+        (biller.reference_label, reference),
+    ]
+
+
+def schedule_result(schedule: PaymentSchedule) -> dict:
+    """What "¡Pago programado con éxito!" shows: "Información del pago programado",
+    "Información de la cuenta de origen", "Información del servicio" (JSON)."""
+    origin = schedule.origin
+    currency = origin.ledger_account.currency
+    return {
+        "sections": [
+            [
+                "Información del pago programado",
+                [
+                    ["Monto máximo", format_money(schedule.max_amount, currency)],
+                    ["Frecuencia", _frequency_words(schedule)],
+                    [
+                        "Fecha de finalización",
+                        date_format(schedule.end_date, "SHORT_DATE_FORMAT")
+                        if schedule.end_date
+                        else "Indefinida",
+                    ],
+                ],
+            ],
+            [
+                "Información de la cuenta de origen",
+                [
+                    ["Cuenta a debitar", schedule.member.greeting_name],
+                    ["N.º Cta.", f"{origin.product_type.name} - {mask_number(origin.number)}"],
+                ],
+            ],
+            [
+                "Información del servicio",
+                [
+                    ["Categoría", schedule.biller.category.name],
+                    ["Servicio", schedule.biller.name],
+                    ["Referencia", schedule.reference],
+                ],
+            ],
+        ],
+        "list_url": reverse("payments:scheduled"),
+    }
+
+
+class ScheduleOperation(OperationKind):
+    """What registering, changing and removing a schedule share: the member's accounts,
+    the list they come back to, and the schedule a URL names (only the owner's)."""
+
+    back_url_name = "payments:scheduled"
+    form_template = "payments/partials/schedule_form.html"
+    done_template = "payments/partials/schedule_done.html"
+
+    def form_kwargs(self, actor: Actor) -> dict:
+        return {"accounts": member_deposit_accounts(member=actor.owner)}
+
+    def context(self, request) -> dict:
+        public_id = request.resolver_match.kwargs.get("public_id")
+        return {"schedule": str(public_id)} if public_id else {}
+
+    def schedule(self, actor: Actor, public_id) -> PaymentSchedule:
+        """The owner's schedule (404 for anyone else's, or a removed one)."""
+        return member_schedule(member=actor.owner, public_id=public_id)
+
+    def _owned(self, actor: Actor, public_id) -> PaymentSchedule | None:
+        """The owner's schedule when the code arrives, or None once it was removed."""
+        return (
+            member_schedules(member=actor.owner)
+            .select_related("origin__ledger_account", "member")
+            .filter(public_id=public_id)
+            .first()
+        )
+
+
+class ScheduleCreate(ScheduleOperation):
+    """ "Programar pagos": the service chosen on the page before (``?servicio=``), the
+    account, the reference and the maximum, the frequency and the dates; then the terms,
+    accepted beside the code; then "¡Pago programado con éxito!"."""
+
+    purpose = "payment_schedule_add"
+    title = "Programar pagos"
+    form_class = ScheduleForm
+    submit_label = "Programar pago"
+    review_title = "Confirmar pago programado"
+    done_title = "¡Pago programado con éxito!"
+
+    def action_url(self, request) -> str:
+        biller = request.GET.get("servicio") or request.POST.get("servicio", "")
+        return f"{request.path}?{urlencode({'servicio': biller})}" if biller else request.path
+
+    def initial(self, request, actor: Actor) -> dict:
+        return {"servicio": request.GET.get("servicio", "")}
+
+    def extra_context(self, request, actor: Actor) -> dict:
+        biller = biller_named(request.POST.get("servicio") or request.GET.get("servicio"))
+        if biller is not None and biller.mode != Biller.Mode.BILLS:
+            biller = None  # a top-up has no bills to pay by itself
+        return {"biller": biller, "over_max_note": OVER_MAX_NOTE}
+
+    def prepare(self, actor: Actor, form, context: dict) -> Prepared:
+        data = form.cleaned_data
+        biller, plan = data["servicio"], _plan(data)
+        reference = schedule_check(
+            member=actor.owner, biller=biller, reference=data["referencia"], plan=plan
+        )
+        currency = plan.origin.ledger_account.currency
+        return Prepared(
+            payload={
+                "biller": biller.pk,
+                "reference": reference,
+                "terms_version": TERMS_VERSION,
+                **_plan_payload(plan),
+            },
+            review=[*_service_lines(biller, reference), *_plan_review(plan, currency)],
+            notes=[OVER_MAX_NOTE],
+            summary=f"Pago programado de {biller.name}",
+        )
+
+    def acceptance(self, payload: dict) -> Acceptance:
+        return Acceptance(
+            title="Términos y Condiciones", text=schedule_terms(payload["terms_version"])
+        )
+
+    def execute(self, actor: Actor, payload: dict, key: str) -> dict:
+        biller = Biller.objects.select_related("category__cooperative").get(pk=payload["biller"])
+        schedule = schedule_create(
+            member=actor.owner,
+            biller=biller,
+            reference=payload["reference"],
+            plan=_plan_from_payload(actor, payload),
+            terms_version=payload["terms_version"],
+            key=key,
+            by=actor,
+        )
+        return schedule_result(schedule)
+
+
+class ScheduleEdit(ScheduleOperation):
+    """ "Editar": the account, the maximum, the frequency and the dates of a schedule."""
+
+    purpose = "payment_schedule_edit"
+    title = "Editar pago programado"
+    form_class = SchedulePlanForm
+    submit_label = "Guardar cambios"
+    review_title = "Confirmar cambios"
+    done_title = "Pago programado actualizado."
+
+    def initial(self, request, actor: Actor) -> dict:
+        s = self.schedule(actor, self.context(request)["schedule"])
+        return {
+            "origen": str(s.origin.public_id),
+            "monto_maximo": f"{s.max_amount:.2f}",
+            "frecuencia": s.frequency,
+            "dia": s.day_of_month,
+            "fecha_inicio": s.start_date,
+            "fecha_fin": s.end_date,
+            "indefinida": s.end_date is None,
+        }
+
+    def extra_context(self, request, actor: Actor) -> dict:
+        s = self.schedule(actor, self.context(request)["schedule"])
+        return {
+            "schedule_lines": _service_lines(s.biller, s.reference),
+            "over_max_note": OVER_MAX_NOTE,
+        }
+
+    def prepare(self, actor: Actor, form, context: dict) -> Prepared:
+        s = self.schedule(actor, context["schedule"])
+        plan = _plan(form.cleaned_data)
+        schedule_check(
+            member=actor.owner, biller=s.biller, reference=s.reference, plan=plan, schedule=s
+        )
+        currency = plan.origin.ledger_account.currency
+        return Prepared(
+            payload={"schedule": str(s.public_id), **_plan_payload(plan)},
+            review=[*_service_lines(s.biller, s.reference), *_plan_review(plan, currency)],
+            notes=[OVER_MAX_NOTE],
+            summary=f"Cambio del pago programado de {s.biller.name}",
+        )
+
+    def execute(self, actor: Actor, payload: dict, key: str) -> dict:
+        s = self._owned(actor, payload["schedule"])
+        if s is None:  # removed in another window while the code was on its way
+            return {"title": ScheduleGone.message, "list_url": reverse("payments:scheduled")}
+        try:
+            s = schedule_update(schedule=s, plan=_plan_from_payload(actor, payload), by=actor)
+        except ScheduleGone:
+            return {"title": ScheduleGone.message, "list_url": reverse("payments:scheduled")}
+        return schedule_result(s)
+
+
+class ScheduleDeleteForm(forms.Form):
+    """Nothing to type: «Sí, eliminar» asks for the code."""
+
+
+class ScheduleDelete(ScheduleOperation):
+    """ "Eliminar": the beat stops paying it; what it already paid stays paid."""
+
+    purpose = "payment_schedule_delete"
+    title = "Eliminar pago programado"
+    form_class = ScheduleDeleteForm
+    form_template = "payments/partials/schedule_delete.html"
+    submit_label = "Sí, eliminar"
+    review_title = "Eliminar pago programado"
+    done_title = "Pago programado eliminado."
+    done_template = ""
+
+    def form_kwargs(self, actor: Actor) -> dict:
+        return {}
+
+    def initial(self, request, actor: Actor) -> dict:
+        self.schedule(actor, self.context(request)["schedule"])  # another's: 404
+        return {}
+
+    def extra_context(self, request, actor: Actor) -> dict:
+        s = self.schedule(actor, self.context(request)["schedule"])
+        return {
+            "schedule_lines": _service_lines(s.biller, s.reference),
+            "question": "¿Deseas eliminar este pago programado? Los pagos que ya se hicieron "
+            "no cambian.",
+        }
+
+    def prepare(self, actor: Actor, form, context: dict) -> Prepared:
+        s = self.schedule(actor, context["schedule"])
+        return Prepared(
+            payload={"schedule": str(s.public_id)},
+            review=_service_lines(s.biller, s.reference),
+            summary=f"Eliminación del pago programado de {s.biller.name}",
+        )
+
+    def execute(self, actor: Actor, payload: dict, key: str) -> dict:
+        # Among all the owner's rows: a second tab that removed it finds it removed.
+        s = PaymentSchedule.objects.filter(
+            member=actor.owner, public_id=payload["schedule"]
+        ).first()
+        if s is not None:
+            schedule_delete(schedule=s, by=actor)
+        return {}
+
+
+schedule_add = operation_kind_register(ScheduleCreate())
+schedule_edit = operation_kind_register(ScheduleEdit())
+schedule_remove = operation_kind_register(ScheduleDelete())

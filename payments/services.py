@@ -160,6 +160,12 @@ def _check_origin(member: Member, origin: DepositAccount, biller: Biller) -> Non
         raise CurrencyMismatch
 
 
+def bill_origin_check(*, member: Member, origin: DepositAccount, biller: Biller) -> None:
+    """Whether ``member`` may pay ``biller`` from ``origin`` (a scheduled payment's
+    account, checked when it is registered): the refusals of ``bill_pay`` for it."""
+    _check_origin(member, origin, biller)
+
+
 def _check_range(biller: Biller, amount: Decimal) -> None:
     if not biller.min_amount <= amount <= biller.max_amount:
         currency = biller.currency

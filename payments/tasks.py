@@ -1,6 +1,7 @@
 """The workers' side of bill payments: asking the biller again about a payment it did not
-answer, with backoff, and the beat's sweep for payments whose task was lost
-(``payments.services``). Both may run twice or at once: the services are idempotent."""
+answer, with backoff, the beat's sweep for payments whose task was lost
+(``payments.services``), and paying the scheduled payments that are due
+(``payments.schedules``). All may run twice or at once: the services are idempotent."""
 
 import logging
 from datetime import datetime
@@ -8,7 +9,9 @@ from datetime import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from ledger.calendar import is_business_day
 from payments.models import BillPayment
+from payments.schedules import schedule_due_ids, schedule_run
 from payments.services import (
     UNRESOLVED,
     bill_payment_next_check,
@@ -56,3 +59,27 @@ def sweep_bill_payments() -> int:
     if swept:
         logger.info("bill payments swept", extra={"swept": swept})
     return swept
+
+
+@shared_task(acks_late=True)
+def run_due_schedules() -> int:
+    """On business days (the beat runs it in the morning and again in the afternoon):
+    one ``run_schedule`` task per due schedule, so that thousands of them spread over the
+    workers. Only ids travel, read a thousand at a time. Returns how many were queued."""
+    today = timezone.localdate()
+    if not is_business_day(today):
+        return 0
+    queued = 0
+    for schedule_id in schedule_due_ids(on=today):
+        run_schedule.delay(schedule_id)
+        queued += 1
+    if queued:
+        logger.info("scheduled payments queued", extra={"schedules": queued})
+    return queued
+
+
+@shared_task(acks_late=True)
+def run_schedule(schedule_id: int) -> str:
+    """Pays the due bills of one schedule. A task delivered twice, run beside another run
+    or again after its worker died pays nothing twice (``schedule_run``)."""
+    return str(schedule_run(schedule_id=schedule_id))

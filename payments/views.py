@@ -31,36 +31,43 @@ def _shortcuts() -> list[tuple[str, str]]:
     return links
 
 
+def catalog_context(request, offered) -> dict:
+    """The categories with a service among ``offered`` (a queryset of billers), the one
+    chosen (``?categoria=``) and its services, or those matching ``?q=``."""
+    categories = list(
+        ServiceCategory.objects.filter(is_active=True, billers__in=offered)
+        .distinct()
+        .order_by("position", "name")
+    )
+    search = " ".join(request.GET.get("q", "").split())[:60]
+    chosen = next((c for c in categories if str(c.pk) == request.GET.get("categoria")), None)
+    billers = offered.order_by("category__position", "name")
+    if search:
+        from payments.selectors import billers_search
+
+        wanted = set(offered.values_list("pk", flat=True))
+        billers = [b for b in billers_search(text=search, category=chosen) if b.pk in wanted]
+    elif chosen is not None:
+        billers = billers.filter(category=chosen)
+    else:
+        billers = billers.none()
+    return {"categories": categories, "chosen": chosen, "search": search, "billers": billers}
+
+
 @login_required
 @require_safe
 def index(request):
     """Busca por categoría y, al seleccionarla, explora o busca un servicio: the
     services of the chosen category (or matching the search), each with «Pagar»."""
     request_member(request)  # a signed-in user who acts for no owner: 404
-    categories = list(
-        ServiceCategory.objects.filter(is_active=True, billers__in=billers_offered())
-        .distinct()
-        .order_by("position", "name")
-    )
-    search = " ".join(request.GET.get("q", "").split())[:60]
-    chosen = next((c for c in categories if str(c.pk) == request.GET.get("categoria")), None)
-    billers = billers_offered().order_by("category__position", "name")
-    if search:
-        from payments.selectors import billers_search
-
-        billers = billers_search(text=search, category=chosen)
-    elif chosen is not None:
-        billers = billers.filter(category=chosen)
-    else:
-        billers = billers.none()
     return render(
         request,
         "payments/index.html",
         {
-            "categories": categories,
-            "chosen": chosen,
-            "search": search,
-            "billers": billers,
+            **catalog_context(request, billers_offered()),
+            "catalog_url": reverse("payments:index"),
+            "choose_url": reverse("payments:new"),
+            "choose_label": "Pagar",
             "shortcuts": _shortcuts(),
         },
     )
