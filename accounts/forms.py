@@ -156,8 +156,11 @@ class SecurityImageForm(forms.Form):
 
 class NewPasswordFields(forms.Form):
     """ "Nueva contraseña" and "Confirmar contraseña", checked against each other and the
-    password rules; a subclass adds how the current one is asked and says whose rules
-    apply (``password_rules_user``, ``password_rules_id_number``)."""
+    password rules; a subclass adds how the current one is asked and sets whose rules
+    apply (``rules_user``, ``rules_id_number``) before calling this ``__init__``."""
+
+    rules_user = None
+    rules_id_number = ""
 
     new = forms.CharField(
         label=_("Nueva contraseña"),
@@ -172,12 +175,6 @@ class NewPasswordFields(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def password_rules_user(self):
-        raise NotImplementedError
-
-    def password_rules_id_number(self) -> str:
-        return ""
-
     def clean(self):
         data = super().clean()
         new, confirm = data.get("new"), data.get("confirm")
@@ -186,9 +183,7 @@ class NewPasswordFields(forms.Form):
         elif new:
             try:
                 credentials.validate_password(
-                    new,
-                    user=self.password_rules_user(),
-                    id_number=self.password_rules_id_number(),
+                    new, user=self.rules_user, id_number=self.rules_id_number
                 )
             except forms.ValidationError as exc:
                 self.add_error("new", exc)
@@ -208,6 +203,9 @@ class NewPasswordForm(NewPasswordFields):
         self.user = user
         self.username = username
         self.id_number = id_number
+        # The username the member is choosing in the same step counts for the rules.
+        self.rules_user = type(user)(pk=user.pk, username=username, password=user.password)
+        self.rules_id_number = id_number
         super().__init__(*args, **kwargs)
 
     def clean_current(self):
@@ -215,13 +213,6 @@ class NewPasswordForm(NewPasswordFields):
         if not self.user.check_password(current):
             raise forms.ValidationError(_("La contraseña actual no es correcta."))
         return current
-
-    def password_rules_user(self):
-        # The username the member is choosing in the same step counts for the rules.
-        return type(self.user)(pk=self.user.pk, username=self.username, password=self.user.password)
-
-    def password_rules_id_number(self) -> str:
-        return self.id_number
 
 
 # --- Mi perfil ------------------------------------------------------------------------
@@ -238,6 +229,9 @@ class PasswordChangeForm(NewPasswordFields):
 
     def __init__(self, *args, user: User, **kwargs):
         self.user = user
+        member = getattr(user, "member", None)
+        self.rules_user = user
+        self.rules_id_number = member.id_number if member else ""
         super().__init__(*args, **kwargs)
 
     def clean_current(self):
@@ -246,13 +240,6 @@ class PasswordChangeForm(NewPasswordFields):
         if not self.user.check_password(self.cleaned_data["current"]):
             raise forms.ValidationError(_("La contraseña actual no es correcta."))
         return self.cleaned_data["current"]
-
-    def password_rules_user(self):
-        return self.user
-
-    def password_rules_id_number(self) -> str:
-        member = getattr(self.user, "member", None)
-        return member.id_number if member else ""
 
 
 class PersonalDataForm(forms.Form):

@@ -59,10 +59,7 @@ class CardLockChange(OperationKind):
             channel=actor.channel,
             request=actor.request,
         )
-        return {"card": card.masked_number, "message": self.done_message(card)}
-
-    def done_message(self, card: Card) -> str:
-        raise NotImplementedError
+        return {"card": card.masked_number, "message": self.done_text.format(card=card)}
 
 
 class CardLock(CardLockChange):
@@ -72,11 +69,10 @@ class CardLock(CardLockChange):
     action_label = "Bloqueo temporal"
     done_title = "Tarjeta bloqueada temporalmente"
 
-    def done_message(self, card: Card) -> str:
-        return (
-            f"Tu tarjeta {card.masked_number} no acepta consumos ni retiros hasta que la "
-            "desbloquees. Te enviamos la confirmación a tus medios de notificación."
-        )
+    done_text = (
+        "Tu tarjeta {card.masked_number} no acepta consumos ni retiros hasta que la "
+        "desbloquees. Te enviamos la confirmación a tus medios de notificación."
+    )
 
 
 class CardUnlock(CardLockChange):
@@ -86,11 +82,10 @@ class CardUnlock(CardLockChange):
     action_label = "Desbloqueo"
     done_title = "Tarjeta desbloqueada"
 
-    def done_message(self, card: Card) -> str:
-        return (
-            f"Tu tarjeta {card.masked_number} ya acepta consumos y retiros. Te enviamos la "
-            "confirmación a tus medios de notificación."
-        )
+    done_text = (
+        "Tu tarjeta {card.masked_number} ya acepta consumos y retiros. Te enviamos la "
+        "confirmación a tus medios de notificación."
+    )
 
 
 card_lock = operation_kind_register(CardLock())
