@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
+from core.profile import cooperative_current
+
 
 @dataclass(frozen=True)
 class MenuEntry:
-    label: str
+    label: str  # "{coop}" stands for the active cooperative's short name
     url_name: str
     audience: frozenset[str]
     sections: tuple[str, ...] = ()  # first path segments of its pages besides its own URL's
@@ -37,7 +39,7 @@ MENU = (
     MenuEntry("Transferencias", "transfers:index", EVERYONE),
     MenuEntry("Pago de Tarjetas", "cards:payments", EVERYONE),
     MenuEntry("Pago de Servicios", "payments:index", EVERYONE),
-    MenuEntry("Tarjetas", "cards:index", MEMBER, sections=("tarjetas",)),
+    MenuEntry("Tarjetas {coop}", "cards:index", MEMBER, sections=("tarjetas",)),
     MenuEntry("Administración de Beneficiarios", "transfers:beneficiaries", EVERYONE),
     MenuEntry("Gestión de usuarios", "enterprise:users", ENTERPRISE),
     MenuEntry("Registrar pago masivo", "enterprise:payroll_new", ENTERPRISE),
@@ -89,7 +91,10 @@ def _resolved(entry: MenuEntry, path: str = "") -> MenuLink | None:
         current = "page"
     elif path and section_of(path) in (section_of(url), *entry.sections):
         current = "true"
-    return MenuLink(entry.label, url, current)
+    label = entry.label
+    if "{coop}" in label:
+        label = label.replace("{coop}", cooperative_current().short_name)
+    return MenuLink(label, url, current)
 
 
 def menu_for(audience: str, path: str = "") -> list[MenuLink]:

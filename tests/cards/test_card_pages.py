@@ -40,10 +40,10 @@ def used_card(credit_card):
 
 def test_the_menu_leads_to_tarjetas_and_marks_it(member_client, used_card):
     html = member_client.get(INDEX).content.decode()
-    assert marked(html) == [("Tarjetas", "page")]
+    assert marked(html) == [("Tarjetas Cooprogreso", "page")]  # the menu, as the manual
     assert "Tarjetas Cooprogreso" in html
     detail = member_client.get(page(f"{used_card.public_id}/")).content.decode()
-    assert marked(detail) == [("Tarjetas", "true")]
+    assert marked(detail) == [("Tarjetas Cooprogreso", "true")]
 
 
 def test_the_credit_cards_show_their_figures_and_latest_purchases(member_client, used_card):
