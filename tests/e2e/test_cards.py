@@ -12,7 +12,7 @@ a day that is neither a weekend nor a holiday, so the interbank payment is proce
 same day and its settlement does not depend on when the suite runs."""
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -24,11 +24,10 @@ from cards.models import Card, CardPayment
 from cards.processor import SimulatedCardProcessor
 from cards.services import card_purchase
 from cards.tasks import close_card_statements
-from ledger.calendar import is_business_day
 from ledger.models import Tariff
 from tests.auth import last_code
 from tests.cards.conftest import *  # noqa: F403 - the cards fixtures
-from tests.cards.conftest import MARIA_CREDIT_PAN, issue_credit, refreshed
+from tests.cards.conftest import MARIA_CREDIT_PAN, business_morning, issue_credit, refreshed
 from tests.documents import pdf_text
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_profile import sign_in
@@ -38,15 +37,6 @@ from transfers.tasks import settle_interbank_transfers
 D = Decimal
 OTHER_PAN = "4111111111111111"  # Ana's VISA at Banco Pichincha (a test number)
 OTHER_MASKED = "411111XXXXXX1111"
-
-
-def business_morning() -> datetime:
-    """10:00 in the portal's time zone on the first business day after today whose next
-    day is a statement day a card can have (1–28)."""
-    day = timezone.localdate() + timedelta(days=1)
-    while not (is_business_day(day) and day.day <= 27):
-        day += timedelta(days=1)
-    return timezone.make_aware(datetime.combine(day, time(10, 0)))
 
 
 def with_code(page, heading):
