@@ -89,7 +89,7 @@ def test_maria_has_a_debit_card_and_a_credit_card_with_purchases(db, debug):
     assert credit.available_limit == Decimal("1334.46")
     assert credit.minimum_payment == Decimal("15.23") and credit.payment_due is not None
     # "Diferir consumos" works on a fresh demo: the manual's purchase is after the cut.
-    from cards.deferral import deferral_quote, deferrable_purchases
+    from cards.deferral import deferrable_purchases, deferral_quote
 
     [purchase] = deferrable_purchases(card=credit)
     assert (purchase.description, purchase.amount) == (
