@@ -39,9 +39,9 @@ from accounts.models import Member, Operation
 from accounts.operations import (
     Actor,
     Prepared,
-    operation_create,
     operation_execute,
     operation_kind,
+    operation_run,
 )
 from core.errors import DomainError
 from core.masking import mask_number
@@ -394,6 +394,7 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> ScheduleRu
     if schedule is None or not schedule_is_due(schedule, on=today):
         run.due = False
         return run
+    inquired_at = timezone.now()
     try:
         bills = biller_inquire(biller=schedule.biller, reference=schedule.reference)
     except NoDebt:
@@ -405,7 +406,7 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> ScheduleRu
     for n, bill in enumerate(bills):
         if n:  # the first bill's payment changed what is available
             schedule.origin.ledger_account.refresh_from_db(fields=["balance_minor", "held_minor"])
-        _bill_run(schedule, bill, run)
+        _bill_run(schedule, bill, run, inquired_at=inquired_at)
     stamp = {"last_run_at": now}
     if run.paid or run.pending:
         stamp["last_paid_at"] = now
@@ -422,7 +423,9 @@ def schedule_bill_key(schedule: PaymentSchedule, bill: Bill) -> str:
 SILENT = (BillAlreadyPaid.message, NoDebt.message)
 
 
-def _bill_run(schedule: PaymentSchedule, bill: Bill, run: ScheduleRun) -> None:
+def _bill_run(
+    schedule: PaymentSchedule, bill: Bill, run: ScheduleRun, *, inquired_at: datetime
+) -> None:
     key = schedule_bill_key(schedule, bill)
     quote = bill_quote(biller=schedule.biller, amount=bill.amount)
     over_max = bill.amount > schedule.max_amount
@@ -438,18 +441,18 @@ def _bill_run(schedule: PaymentSchedule, bill: Bill, run: ScheduleRun) -> None:
                 run.no_funds.append(bill.number)
                 _tell(schedule, bill, Reason.NO_FUNDS, total=quote.total)
             return
-    else:  # the bill's operation: this run's, or the one an earlier run created
-        operation = operation_create(
-            kind=operation_kind(BILL_PAYMENT),
-            actor=Actor(user=None, owner=schedule.member, channel=Channel.SYSTEM),
-            prepared=_prepared(schedule, bill, quote.total),
-            # The member approved it when confirming the schedule with their code; an
-            # approved row a crash left unstarted is resumed by the operations' sweep.
-            state=Operation.State.APPROVED,
-            key=key,
-        )
     try:
-        operation = operation_execute(operation=operation)
+        if over_max or no_funds:
+            operation = operation_execute(operation=operation)
+        else:  # the bill's operation: this run's, or the one an earlier run created
+            operation = operation_run(
+                kind=operation_kind(BILL_PAYMENT),
+                actor=Actor(user=None, owner=schedule.member, channel=Channel.SYSTEM),
+                # The member approved it when confirming the schedule with their code; a
+                # row a crash left executing is resumed by the operations' sweep.
+                prepared=_prepared(schedule, bill, quote.total, inquired_at=inquired_at),
+                key=key,
+            )
     except DomainError as exc:
         _refused(schedule, bill, exc.message, run)
         return
@@ -486,9 +489,12 @@ def _refused(schedule: PaymentSchedule, bill: Bill, message: str, run: ScheduleR
     _tell(schedule, bill, Reason.REFUSED, detail=message)
 
 
-def _prepared(schedule: PaymentSchedule, bill: Bill, total: Decimal) -> Prepared:
-    """The payment of one bill, as ``BillPay.prepare`` would have stored it, and the
-    schedule it is made for."""
+def _prepared(
+    schedule: PaymentSchedule, bill: Bill, total: Decimal, *, inquired_at: datetime
+) -> Prepared:
+    """The payment of one bill, as ``BillPay.prepare`` would have stored it, the schedule
+    it is made for and when the biller listed the bill (``BillPay`` does not ask again
+    about a bill listed moments ago)."""
     origin, biller = schedule.origin, schedule.biller
     currency = origin.ledger_account.currency
     return Prepared(
@@ -501,6 +507,7 @@ def _prepared(schedule: PaymentSchedule, bill: Bill, total: Decimal) -> Prepared
             ],
             "save": "",
             "schedule": schedule.pk,
+            "inquired_at": inquired_at.isoformat(),
         },
         review=[
             ("Monto a pagar", format_money(bill.amount, currency)),
