@@ -150,16 +150,17 @@ def beat_run(schedules: int) -> tuple[float, float]:
     from ledger.calendar import is_business_day
     from payments.models import PaymentSchedule
     from payments.schedules import schedule_due_ids
-    from payments.tasks import run_due_schedules, run_schedule
+    from payments.tasks import SCHEDULES_PER_TASK, run_due_schedules, run_schedules
 
     began_at = timezone.now()
     began = time.perf_counter()
     if is_business_day(timezone.localdate()):
         run_due_schedules.delay()
     else:
-        print("  (hoy no es día hábil: el script encola cada run_schedule, como el beat)")
-        for schedule_id in schedule_due_ids(on=timezone.localdate()):
-            run_schedule.delay(schedule_id)
+        print("  (hoy no es día hábil: el script encola los run_schedules, como el beat)")
+        ids = list(schedule_due_ids(on=timezone.localdate()))
+        for n in range(0, len(ids), SCHEDULES_PER_TASK):
+            run_schedules.delay(ids[n : n + SCHEDULES_PER_TASK])
     fanned = None
     done = 0
     while done < schedules:

@@ -595,7 +595,7 @@ def test_the_beat_runs_in_the_morning_and_the_afternoon_of_working_days():
     assert entry["schedule"].day_of_week == {1, 2, 3, 4, 5}
 
 
-def test_the_fan_out_reads_ids_only_a_thousand_at_a_time(
+def test_the_fan_out_reads_ids_a_thousand_at_a_time_and_queues_them_in_chunks(
     member, water, savings, thursday, monkeypatch, django_assert_max_num_queries
 ):
     today = timezone.localdate()
@@ -613,10 +613,12 @@ def test_the_fan_out_reads_ids_only_a_thousand_at_a_time(
         )
         for n in range(2500)
     )
-    queued = []
-    monkeypatch.setattr(tasks.run_schedule, "delay", queued.append)
+    chunks = []
+    monkeypatch.setattr(tasks.run_schedules, "delay", chunks.append)
     with django_assert_max_num_queries(6):
         assert run_due_schedules() == 2500
+    assert [len(chunk) for chunk in chunks] == [tasks.SCHEDULES_PER_TASK] * 50
+    queued = [schedule_id for chunk in chunks for schedule_id in chunk]
     assert queued == sorted(queued) and len(set(queued)) == 2500
 
 
