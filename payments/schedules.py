@@ -17,15 +17,15 @@ schedule (``run_schedule``), which calls :func:`schedule_run`:
 - whatever the member is told about a bill (paid, over the maximum, no funds, refused) is
   a ``ScheduleNotice`` row, unique per schedule, bill and reason: said once.
 
-A monthly schedule is due from its day of the month (or on the month's last business day,
-when its day comes later) until a bill was paid that month; one "whenever available" is
-due on every run. Both only between their start and end dates.
+A monthly schedule is due from its day of the month (1 to 31; on the month's last business
+day when the month has no business day from its day on) until a bill was paid that month;
+one "whenever available" is due on every run. Both only between their start and end dates.
 """
 
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -49,7 +49,7 @@ from core.models import Cooperative
 from core.money import format_money
 from core.notifications import notify
 from core.profile import cooperative_current
-from ledger.calendar import next_business_day
+from ledger.calendar import business_day_on_or_after, is_business_day, next_business_day
 from ledger.models import Channel
 from payments.exceptions import BillAlreadyPaid, NoDebt
 from payments.models import Biller, BillPayment, PaymentSchedule, ScheduleNotice
@@ -151,8 +151,8 @@ def schedule_check(
         raise ScheduleError("El monto máximo debe ser mayor a cero.")
     if plan.frequency not in Frequency.values:
         raise ScheduleError("Selecciona la frecuencia del pago.")
-    if plan.frequency == Frequency.MONTHLY and not 1 <= (plan.day_of_month or 0) <= 28:
-        raise ScheduleError("Elige un día del mes entre 1 y 28.")
+    if plan.frequency == Frequency.MONTHLY and not 1 <= (plan.day_of_month or 0) <= 31:
+        raise ScheduleError("Elige un día del mes entre 1 y 31.")
     today = timezone.localdate()
     start_kept = schedule is not None and plan.start_date == schedule.start_date
     if plan.start_date < today and not start_kept:
@@ -303,11 +303,29 @@ def _month_last_business_day(day: date) -> bool:
     return next_business_day(day).month != day.month
 
 
+def schedule_pay_day(year: int, month: int, day_of_month: int) -> date:
+    """The first day of ``month`` on which the beat pays a monthly schedule of
+    ``day_of_month`` (1 to 31): that day when it is a business day, else the next
+    business day of the month; when the month has none from that day on — its day is
+    the 31st of a 30-day month, or falls on the weekend or holiday that ends the month —
+    the month's last business day, before it. So no month is skipped, and no payment
+    slips into the next month."""
+    first = date(year, month, 1)
+    last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+    day = first.replace(day=min(day_of_month, last.day))
+    on_or_after = business_day_on_or_after(day)
+    if on_or_after.month == month:
+        return on_or_after
+    while not is_business_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
 def schedules_due(*, on: date) -> QuerySet[PaymentSchedule]:
     """The schedules the beat pays on ``on``: active, between their dates, and — monthly
-    — on or after their day (any day, on the month's last business day) with nothing
-    paid yet this month."""
-    reached = 28 if _month_last_business_day(on) else on.day
+    — on or after their day (any day, on the month's last business day:
+    :func:`schedule_pay_day`) with nothing paid yet this month."""
+    reached = 31 if _month_last_business_day(on) else on.day
     return PaymentSchedule.objects.filter(
         Q(end_date__isnull=True) | Q(end_date__gte=on),
         Q(frequency=Frequency.AVAILABLE)
