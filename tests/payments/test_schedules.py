@@ -40,7 +40,7 @@ from payments.schedules import (
     schedule_terms,
     schedules_due,
 )
-from payments.services import bill_payments_sweep
+from payments.services import bill_payments_sweep, bill_quote
 from payments.tasks import run_due_schedules, run_schedule
 from products.services import cash_deposit
 from tests.auth import last_code, op_id
@@ -799,3 +799,45 @@ def test_a_top_up_cannot_be_scheduled(member, topup, savings):
     with pytest.raises(NotSchedulable):
         scheduled(member, savings, topup, "0991234567")
     assert Biller.objects.filter(mode=Biller.Mode.AMOUNT).exists()
+
+
+def test_a_schedule_that_fails_leaves_the_rest_of_its_chunk_to_run(
+    member, water, savings, thursday, monkeypatch
+):
+    first = scheduled(member, savings, water, ONE_BILL)
+    second = scheduled(member, savings, water, "00033090")
+    run = tasks.schedule_run
+
+    def failing(*, schedule_id):
+        if schedule_id == first.pk:
+            raise RuntimeError("the database went away")
+        return run(schedule_id=schedule_id)
+
+    monkeypatch.setattr(tasks, "schedule_run", failing)
+    assert tasks.run_schedules([first.pk, second.pk]) == 2
+    assert list(scheduled_payments().values_list("schedule_id", flat=True)) == [second.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_scheduled_bill_is_paid_in_a_fixed_number_of_statements(
+    member, water, savings, monkeypatch
+):
+    """Outside a test's transaction, as a worker runs it: the schedule and the biller
+    read, the operation inserted executing, the payment and its hold committed, the
+    biller paid, the capture, the operation's result, the notice and its e-mail, the
+    schedule stamped — 28 statements in all (it was 40), the e-mail's delivery apart."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core import notifications
+
+    monkeypatch.setattr(notifications, "_enqueue", lambda *args, **kwargs: None)
+    schedule = scheduled(member, savings, water, ONE_BILL)
+    bill_quote(biller=water, amount=D("1.00"))  # the tariff, read once per process
+    with CaptureQueriesContext(connection) as statements:
+        assert str(schedule_run(schedule_id=schedule.pk)) == "paid=1"
+    sql = [q["sql"] for q in statements.captured_queries]
+    assert len(sql) <= 28, "\n".join(sql)
+    assert sum(s == "BEGIN" for s in sql) <= 3
+    assert_ledger_ok()
