@@ -19,8 +19,9 @@ Celery workers, against the transfer service's rate on the same machine, in one 
    Redis database runs ``payments.tasks.run_due_schedules`` — queued from here like the
    beat queues it — which queues one ``run_schedules`` per 50 schedules; for each
    schedule it inquires, runs the bill's operation (hold, the simulated biller, capture)
-   and stores the member's e-mail, which the same worker delivers (to a dummy backend). The clock runs
-   from queuing the fan-out until every schedule was looked at (``last_run_at``).
+   and stores the member's e-mail, which the same worker delivers (to a dummy backend).
+   The clock runs from queuing the fan-out until every schedule was looked at
+   (``last_run_at``).
 4. Step 2 again (the mean of both runs: drift in a shared machine's load weighs on both),
    the ratio of the rates (schedules paid per second ÷ transfers per second), and the
    checks: every bill paid once, one journal each, ``ledger_check``.
