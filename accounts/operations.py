@@ -26,6 +26,7 @@ import json
 import logging
 import uuid
 from abc import ABC, abstractmethod
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -325,16 +326,20 @@ def operation_run(*, kind: OperationKind, actor: Actor, prepared: Prepared, key:
 
     One statement where create, then execute, take four (the lookup, the INSERT in its
     transaction, the move); then the kind's execution and the result, as there."""
-    now = timezone.now()
+    # Outside a transaction, one autocommitted INSERT: a duplicate key fails alone.
+    nested = transaction.get_connection().in_atomic_block
     try:
-        if transaction.get_connection().in_atomic_block:
-            with transaction.atomic():
-                operation = _create(
-                    kind, actor, prepared, State.EXECUTING, 0, key, now, CODE_WINDOW, attempts=1
-                )
-        else:  # one autocommitted INSERT: a duplicate key fails alone
+        with transaction.atomic() if nested else nullcontext():
             operation = _create(
-                kind, actor, prepared, State.EXECUTING, 0, key, now, CODE_WINDOW, attempts=1
+                kind,
+                actor,
+                prepared,
+                State.EXECUTING,
+                0,
+                key,
+                timezone.now(),
+                CODE_WINDOW,
+                attempts=1,
             )
     except IntegrityError:
         existing = Operation.objects.filter(key=key).first()
