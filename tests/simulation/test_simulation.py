@@ -3,8 +3,9 @@
     SIM_SEED=1234 SIM_STEPS=2000 .venv/bin/python -m pytest -p no:cacheprovider \
         tests/simulation -k seed_1234
 
-runs one seed (any number) for longer; ``SIM_SEEDS=20`` runs that many seeds from 1. A
-seed that once failed stays in ``REGRESSIONS`` with what it found.
+runs one seed (any number) for longer; ``SIM_SEEDS=20`` runs seeds 1 to 20,
+``SIM_SEEDS=100-149`` those; ``SIM_FAULT_RATE=0.6`` arms faults more often. A seed that
+once failed stays in ``REGRESSIONS`` with what it found.
 """
 
 import os
@@ -19,6 +20,8 @@ from tests.simulation.seams import install
 # The seeds CI runs, each for STEPS steps (a few minutes in all on two cores).
 SEEDS = [11, 23, 37, 41, 59]
 STEPS = 300
+# The chance that a step has a fault armed where it can meet one.
+FAULT_RATE = 0.3
 # Seeds that found a bug, kept with what they found (and run with the others).
 REGRESSIONS: dict[int, str] = {}
 
@@ -26,8 +29,9 @@ REGRESSIONS: dict[int, str] = {}
 def _seeds() -> list[int]:
     if os.environ.get("SIM_SEED"):
         return [int(os.environ["SIM_SEED"])]
-    if os.environ.get("SIM_SEEDS"):
-        return list(range(1, int(os.environ["SIM_SEEDS"]) + 1))
+    if seeds := os.environ.get("SIM_SEEDS"):  # "50" (1 to 50) or "100-149"
+        first, _, last = seeds.rpartition("-")
+        return list(range(int(first or 1), int(last) + 1))
     return sorted(set(SEEDS) | set(REGRESSIONS))
 
 
@@ -35,9 +39,14 @@ def _steps() -> int:
     return int(os.environ.get("SIM_STEPS", STEPS))
 
 
-def replay_command(seed: int, steps: int) -> str:
+def _fault_rate() -> float:
+    return float(os.environ.get("SIM_FAULT_RATE", FAULT_RATE))
+
+
+def replay_command(seed: int, steps: int, fault_rate: float) -> str:
+    rate = f"SIM_FAULT_RATE={fault_rate} " if fault_rate != FAULT_RATE else ""
     return (
-        f"SIM_SEED={seed} SIM_STEPS={steps} .venv/bin/python -m pytest -p no:cacheprovider "
+        f"SIM_SEED={seed} SIM_STEPS={steps} {rate}.venv/bin/python -m pytest -p no:cacheprovider "
         f"tests/simulation -k seed_{seed}"
     )
 
@@ -46,11 +55,16 @@ def replay_command(seed: int, steps: int) -> str:
 pytestmark = pytest.mark.postgres
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(max(900, 2 * _steps()))  # seconds: a long local run needs more
 @pytest.mark.parametrize("seed", _seeds(), ids=lambda seed: f"seed_{seed}")
 def test_simulation(seed, transactional_db, monkeypatch, capsys):
-    steps = _steps()
-    simulation = Simulation(seed=seed, steps=steps, replay=replay_command(seed, steps))
+    steps, fault_rate = _steps(), _fault_rate()
+    simulation = Simulation(
+        seed=seed,
+        steps=steps,
+        fault_rate=fault_rate,
+        replay=replay_command(seed, steps, fault_rate),
+    )
     install(monkeypatch, faults=simulation.faults, queue=simulation.queue)
     with connection.cursor() as cursor:  # every statement commits: no wait for the disk
         cursor.execute("SET synchronous_commit TO off")
