@@ -49,6 +49,8 @@ EXTERNAL = (
     ("0030", "1045678901", "Jorge Luis Alvarado Ruiz"),
     ("0036", "9900112233", "Rosa Elena Quishpe Tapia"),
 )
+# Cards of other banks (the network's directory knows the second one's account as closed).
+EXTERNAL_CARDS = (("0010", "4111111111111111"), ("0030", "4000000000000002"))
 # The biller simulator answers by a reference's last four digits (payments/network.py).
 REFERENCE_ENDINGS = (
     ["plain"] * 14 + ["7777", "8888", "6666", "5555", "9999", "0000"]
@@ -100,6 +102,7 @@ class Person:
     accounts: list = field(default_factory=list)
     beneficiaries: list = field(default_factory=list)
     card: object = None
+    card_payees: list = field(default_factory=list)
     loan: object = None
 
     @property
@@ -174,6 +177,17 @@ class Simulation:
                 "iva_description": "IVA TRANSFERENCIA PAGO DIRECTO",
             },
         )
+        Tariff.objects.get_or_create(
+            code=Tariff.Code.CARD_PAYMENT_INTERBANK,
+            subject="",
+            valid_from=date(2024, 4, 1),
+            defaults={
+                "commission": D("0.36"),
+                "iva_rate": D("0.15"),
+                "commission_description": "COMISIÓN PAGO TARJETAS SPI",
+                "iva_description": "IVA PAGO TARJETAS SPI",
+            },
+        )
         probe = "0912345678"
         self.billers = [
             b
@@ -196,6 +210,7 @@ class Simulation:
             self._register_beneficiaries(person)
         for person in self.people[: self.n_members]:
             self._issue_card(person)
+            self._register_card_payees(person)
         for person in self.rng.sample(self.people[: self.n_members], 2):
             self._grant_loan(person)
 
@@ -251,6 +266,23 @@ class Simulation:
             credit_limit=D(self.rng.choice([500, 800, 1500])),
             reason="Aprobada por comité",
         )
+
+    def _register_card_payees(self, person: Person) -> None:
+        """Two cards of other banks: one the network pays, one whose account it knows as
+        closed (the payment is returned)."""
+        from cards.payees import card_payee_add
+
+        for institution, pan in EXTERNAL_CARDS:
+            person.card_payees.append(
+                card_payee_add(
+                    member=person.member,
+                    institution=institution,
+                    pan=pan,
+                    id_type="cedula",
+                    id_number="1710034065",
+                    name="Jorge Luis Alvarado Ruiz",
+                )
+            )
 
     def _grant_loan(self, person: Person) -> None:
         from products.loans import loan_grant
@@ -365,6 +397,7 @@ class Simulation:
     def summary(self) -> str:
         return (
             f"seed={self.seed} pasos={self.steps} acciones={dict(sorted(self.counts.items()))} "
+            f"filas={invariants.outcomes()} "
             f"fallas={len(self.faults.fired)} "
             f"segundos={ {k: round(v, 1) for k, v in self.timings.items()} }"
         )
@@ -559,6 +592,14 @@ class Simulation:
         from ledger.models import Account
 
         person = self._card_person()
+        if person.card_payees and self.rng.random() < 0.3:  # another bank's card
+            order = CardPaymentOrder(
+                origin=self.rng.choice(person.accounts),
+                amount=self._amount(person.accounts[0], cap=200),
+                payee=self.rng.choice(person.card_payees),
+            )
+            payment = card_payment_execute(member=person.member, order=order, key=self._key())
+            return f"pago de tarjeta de otra entidad {payment.pk} {payment.status}"
         revolving = Account.objects.get(pk=person.card.revolving_account_id).balance
         if revolving <= 0:
             return "nada que pagar"

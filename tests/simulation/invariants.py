@@ -156,13 +156,20 @@ PAID_ONCE: dict[str, str] = {
         WHERE line LIKE 'D|%%'
         GROUP BY ref HAVING count(DISTINCT b.id) > 1
     """,
-    # A card payment: one journal, settled or refunded at most once (interbank ones).
+    # A card payment: one journal; another bank's card settled or returned at most once,
+    # never both, as its status says.
     "pago de tarjeta pagado dos veces": """
-        SELECT 'pago de tarjeta', c.id, count(j.id) || ' / ' || count(s.id)
+        SELECT 'pago de tarjeta', c.id, c.status || ' / ' || count(j.id) || ' / '
+               || count(s.id) || ' / ' || count(r.id)
         FROM cards_cardpayment c
         LEFT JOIN ledger_journal j ON j.idempotency_key = 'card-payment:' || c.key
         LEFT JOIN ledger_journal s ON s.idempotency_key = 'settle:card-payment:' || c.key
-        GROUP BY c.id HAVING count(j.id) <> 1 OR count(s.id) > 1
+        LEFT JOIN ledger_journal r ON r.reverses_id = c.journal_id
+        GROUP BY c.id, c.status
+        HAVING count(j.id) <> 1 OR count(s.id) > 1 OR count(r.id) > 1
+            OR (count(s.id) = 1 AND count(r.id) = 1)
+            OR (c.status = 'settled') <> (count(s.id) = 1)
+            OR (c.status = 'rejected') <> (count(r.id) = 1)
     """,
     # A purchase is deferred at most once; a deferral posts one journal.
     "diferido dos veces": """
@@ -331,6 +338,11 @@ LIVENESS: dict[str, str] = {
         FROM transfers_transfer
         WHERE status IN ('pending', 'sent') AND value_date < %(today)s
     """,
+    "pago de tarjeta de otra entidad sin liquidar": """
+        SELECT 'pago de tarjeta', id, status || ' fecha valor ' || value_date
+        FROM cards_cardpayment
+        WHERE status IN ('pending', 'sent') AND value_date < %(today)s
+    """,
     "notificación sin enviar": """
         SELECT 'notificación', id, status || ' intentos ' || attempts FROM core_notification
         WHERE status = 'pending'
@@ -349,3 +361,23 @@ def liveness_violations() -> list[str]:
                 f"{name}: {what} {ident} ({detail})" for what, ident, detail in cursor.fetchall()
             ]
     return out
+
+
+def outcomes() -> dict[str, dict[str, int]]:
+    """How many rows ended in each state, for the run's summary."""
+    tables = {
+        "operaciones": "accounts_operation",
+        "transferencias": "transfers_transfer",
+        "pagos_de_servicios": "payments_billpayment",
+        "pagos_de_tarjetas": "cards_cardpayment",
+    }
+    column = {"accounts_operation": "state", "payments_billpayment": "state"}
+    return {
+        name: dict(
+            _rows(
+                f"SELECT {column.get(table, 'status')}, count(*) FROM {table} "  # noqa: S608 - no input
+                f"GROUP BY 1 ORDER BY 1"
+            )
+        )
+        for name, table in tables.items()
+    }
