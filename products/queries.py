@@ -12,6 +12,8 @@ process's catalog copy (``core.cached``), not from a join.
 
 from functools import cache
 
+from django.db import connection
+
 from accounts.models import Member
 from core.cached import catalog_cached, catalog_watch
 from core.db.rows import Columns, rows_read
@@ -94,18 +96,24 @@ def loans_read(member: Member) -> list[Loan]:
     """The member's loans not paid off, each with its ledger account and type, and its
     unpaid installments in order as ``unpaid``: one query, however many."""
     types = loan_types()
-    params = [Installment.State.PAID, member.pk, Loan.Status.PAID_OFF]
+    loan_columns, account_columns, installment_columns = _LOANS
+    split = len(loan_columns) + len(account_columns)
+    with connection.cursor() as cursor:
+        cursor.execute(_loans_sql(), [Installment.State.PAID, member.pk, Loan.Status.PAID_OFF])
+        rows = cursor.fetchall()
     loans: dict[int, Loan] = {}
-    for loan, ledger_account, installment in rows_read(_loans_sql(), params, _LOANS):
-        known = loans.get(loan.pk)
-        if known is None:
-            known = loans[loan.pk] = loan
-            loan.ledger_account = ledger_account
+    for row in rows:  # a loan's columns repeat on each of its installments' rows
+        loan = loans.get(row[loan_columns.pk_index])
+        if loan is None:
+            loan = loan_columns.build(row[: len(loan_columns)])
+            loan.ledger_account = account_columns.build(row[len(loan_columns) : split])
             loan.loan_type = types[loan.loan_type_id]
             loan.unpaid = []
+            loans[loan.pk] = loan
+        installment = installment_columns.build(row[split:])
         if installment is not None:
-            installment.loan = known
-            known.unpaid.append(installment)
+            installment.loan = loan
+            loan.unpaid.append(installment)
     return list(loans.values())
 
 
