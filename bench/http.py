@@ -770,8 +770,9 @@ def main() -> None:
     print(f"Todas las p95 ≤ 50 ms: {verdict} (la mayor: {slowest * ms:.1f} ms)")
     workers, threads = os.environ.get("WEB_WORKERS", "2"), os.environ.get("WEB_THREADS", "4")
     print(
-        f"\ngunicorn {workers} workers × {threads} hilos; {args.members} socios; "
-        f"{args.connections} conexiones; {args.seconds} s por medida"
+        f"\ngunicorn {workers} workers × {threads} hilos; {len(people)} socios; "
+        f"{args.connections} conexiones; {args.seconds} s por medida; "
+        f"carga media del sistema al terminar: {os.getloadavg()[0]:.1f}"
     )
 
 
