@@ -300,9 +300,7 @@ def gunicorn_start(env: dict, port: int) -> subprocess.Popen:
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "-c",
-            "gunicorn.conf.py",
-            "--access-logfile",
-            "/dev/null",
+            "gunicorn.conf.py",  # its JSON access log too, as in production (to the log file)
             "cooprogreso.wsgi",
         ],
         cwd=ROOT,
