@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from accounts.models import Member
 from cards.models import Card, CardPurchase, CardStatement
 from cards.numbers import pan_digest
+from cards.queries import member_cards_read
 from products.models import DepositAccount
 
 RECENT_PURCHASES = 5
@@ -20,12 +21,7 @@ def _cards():
 def member_cards(*, member: Member) -> list[Card]:
     """The member's cards that are not cancelled, credit before debit, each with its linked
     account or its two receivables: one query, however many cards."""
-    return list(
-        _cards()
-        .filter(member=member)
-        .exclude(status=Card.Status.CANCELLED)
-        .order_by("kind", "issued_at", "pk")
-    )
+    return member_cards_read(member)
 
 
 def member_cards_position(member: Member) -> dict:

@@ -11,8 +11,9 @@ section of the page being shown.
 """
 
 from dataclasses import dataclass
+from functools import cache
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from core.profile import cooperative_current
 
@@ -81,10 +82,19 @@ def entry_sections(entry: MenuEntry) -> tuple[str, ...]:
         return entry.sections
 
 
-def _resolved(entry: MenuEntry, path: str = "") -> MenuLink | None:
+@cache
+def _url(url_name: str, urlconf: str | None, prefix: str) -> str | None:
+    """An entry's URL, reversed once per process (and URLconf and script prefix): the menu
+    is on every signed-in page."""
     try:
-        url = reverse(entry.url_name)
+        return reverse(url_name, urlconf=urlconf)
     except NoReverseMatch:
+        return None
+
+
+def _resolved(entry: MenuEntry, path: str = "") -> MenuLink | None:
+    url = _url(entry.url_name, get_urlconf(), get_script_prefix())
+    if url is None:
         return None
     current = ""
     if path == url:

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -12,14 +11,12 @@ from accounts.models import Member
 from core.money import quantize
 from products.loans import late_charge
 from products.models import DepositAccount, Installment, Loan, ProductRequest, TermDeposit
+from products.queries import deposit_accounts_read, loans_read, term_deposits_read
 
 
 def member_deposit_accounts(*, member: Member) -> list[DepositAccount]:
-    return list(
-        DepositAccount.objects.filter(member=member)
-        .select_related("product_type", "ledger_account", "member")
-        .order_by("opened_at", "pk")
-    )
+    """The member's accounts, oldest first, with their ledger account, type and member."""
+    return deposit_accounts_read(member)
 
 
 def member_deposit_account(*, member: Member, public_id) -> DepositAccount:
@@ -46,15 +43,9 @@ def enrollment_needs_an_active_product(member: Member) -> str:
 
 
 def member_loans(*, member: Member) -> list[Loan]:
-    """The member's loans with their unpaid installments: two queries, however many."""
-    unpaid = Installment.objects.exclude(state=Installment.State.PAID).order_by("number")
-    return list(
-        Loan.objects.filter(member=member)
-        .exclude(status=Loan.Status.PAID_OFF)
-        .select_related("loan_type", "ledger_account")
-        .prefetch_related(Prefetch("installments", queryset=unpaid, to_attr="unpaid"))
-        .order_by("granted_on", "pk")
-    )
+    """The member's loans not paid off with their unpaid installments (``unpaid``): one
+    query, however many."""
+    return loans_read(member)
 
 
 def member_loan(*, member: Member, public_id) -> Loan:
@@ -71,11 +62,7 @@ def loan_installments(*, loan: Loan) -> list[Installment]:
 
 
 def member_term_deposits(*, member: Member) -> list[TermDeposit]:
-    return list(
-        TermDeposit.objects.filter(member=member)
-        .select_related("deposit_type", "account")
-        .order_by("issued_on", "pk")
-    )
+    return term_deposits_read(member)
 
 
 def member_term_deposit(*, member: Member, public_id) -> TermDeposit:

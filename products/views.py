@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.confirm import operation_view
 from accounts.owners import request_member, request_owner
+from core.cached import catalog_generation
 from core.ratelimit import rate_limited, too_many_requests
 from ledger.selectors import movements
 from products import operations
@@ -35,20 +36,18 @@ def position(request):
     if member is None:
         return render(request, "products/position.html", {})
     today = timezone.localdate()
-    loans = [
-        loan_summary(loan, unpaid=loan.unpaid, on=today) for loan in member_loans(member=member)
-    ]
-    deposits = [term_deposit_summary(d, on=today) for d in member_term_deposits(member=member)]
-    return render(
-        request,
-        "products/position.html",
-        {
+    with catalog_generation():  # one look at the catalogs' stamp for the whole page
+        loans = [
+            loan_summary(loan, unpaid=loan.unpaid, on=today) for loan in member_loans(member=member)
+        ]
+        deposits = [term_deposit_summary(d, on=today) for d in member_term_deposits(member=member)]
+        context = {
             "accounts": member_deposit_accounts(member=member),
             "loans": loans,
             "deposits": deposits,
             "sections": position_sections(member=member),
-        },
-    )
+        }
+        return render(request, "products/position.html", context)
 
 
 def _without(params, *names) -> str:

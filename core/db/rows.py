@@ -5,7 +5,9 @@ reads under the member's lock, ``transfers/queries.py``). ``Columns(model, alias
 the select list of the model's concrete columns under a table alias and builds the
 instance from its slice of a result row, through the database's converters (SQLite
 returns datetimes as text, booleans as integers and decimals as floats);
-``converted(value, field)`` converts one computed value (a sum of ``field``).
+``converted(value, field)`` converts one computed value (a sum of ``field``);
+``rows_read(sql, params, columns)`` runs a SELECT of several models' columns and builds
+each row's instances.
 """
 
 from django.db import connection
@@ -59,3 +61,19 @@ class Columns:
             for converter in converters:
                 values[n] = converter(values[n], column, connection)
         return self.model.from_db(connection.alias, self.names, values)
+
+
+def rows_read(sql: str, params: list, columns: tuple[Columns, ...]) -> list[list]:
+    """Each result row cut into one instance per ``columns`` (``None`` for an empty LEFT
+    JOIN side)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    built = []
+    for row in rows:
+        instances, start = [], 0
+        for part in columns:
+            instances.append(part.build(row[start : start + len(part)]))
+            start += len(part)
+        built.append(instances)
+    return built
