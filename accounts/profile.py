@@ -335,6 +335,10 @@ class DeviceRemove(OperationKind):
         self.device(actor, self.context(request)["device"])
         return {}
 
+    def extra_context(self, request, actor):
+        """Every form step, a POST too, answers 404 for a device that is not the user's."""
+        return {"device": self.device(actor, self.context(request)["device"])}
+
     def prepare(self, actor, form, context):
         device = self.device(actor, context["device"])
         return Prepared(
@@ -404,6 +408,10 @@ class PasskeyRemove(OperationKind):
     def initial(self, request, actor):
         self.passkey(actor, self.context(request)["passkey"])
         return {}
+
+    def extra_context(self, request, actor):
+        """Every form step, a POST too, answers 404 for a passkey that is not the user's."""
+        return {"passkey": self.passkey(actor, self.context(request)["passkey"])}
 
     def prepare(self, actor, form, context):
         passkey = self.passkey(actor, context["passkey"])

@@ -53,13 +53,6 @@ def test_the_detail_shows_balances_and_typed_movements(member_client, savings, o
     assert "TRANSFERENCIA A CUENTA TERCEROS" in html and "-$6.00" in html
 
 
-def test_another_members_account_is_404(member_client, other_member, savings):
-    foreign = deposit_account_open(
-        member=other_member, product_type=ProductType.objects.get(code="AHO")
-    )
-    assert member_client.get(url(foreign)).status_code == 404
-
-
 def test_ten_at_a_time_with_ver_mas(member_client, savings):
     for n in range(23):
         cash_deposit(account=savings, amount=Decimal("1.00"), key=f"d{n}")

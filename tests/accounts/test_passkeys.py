@@ -51,10 +51,3 @@ def test_malformed_bodies_are_refused(client, db, body):
     client.post("/ingresar/passkey/opciones/")
     response = client.post("/ingresar/passkey/", data=body, content_type="application/json")
     assert response.status_code == 400
-
-
-def test_another_members_passkey_cannot_be_removed(me, other_member):
-    foreign = Passkey.objects.create(
-        user=other_member.user, credential_id="x", public_key=b"k", name="Ajena"
-    )
-    assert me.get(f"/perfil/passkeys/{foreign.public_id}/eliminar/").status_code == 404

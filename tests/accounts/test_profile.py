@@ -168,11 +168,6 @@ def test_the_security_activity_shows_the_members_own_events(me, member, other_me
     assert html.count("Contraseña incorrecta") == 0
 
 
-def test_the_profile_needs_a_signed_in_member(client, db):
-    for path in ("/perfil/", "/perfil/contrasena/", "/perfil/dispositivos/", "/perfil/actividad/"):
-        assert client.get(path).status_code == 302
-
-
 def test_the_bolivian_profile_sets_a_transaction_pin_with_a_code(me, member, cooperative):
     from datetime import date
 

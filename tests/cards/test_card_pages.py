@@ -234,12 +234,6 @@ def test_a_cancelled_card_leaves_the_list(member_client, member, catalog):
     assert card.masked_number not in member_client.get(INDEX).content.decode()
 
 
-def test_the_pages_need_a_signed_in_member(client, credit_card):
-    for url in (INDEX, page(f"{credit_card.public_id}/")):
-        response = client.get(url)
-        assert response.status_code == 302 and response["Location"].startswith("/ingresar/")
-
-
 # --- No query per card ------------------------------------------------------------------
 
 

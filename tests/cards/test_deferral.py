@@ -470,13 +470,6 @@ def test_another_members_card_and_purchases_are_refused(
     assert CardDeferral.objects.count() == 0 and balances(theirs) == (D("13.24"), D("0.00"))
 
 
-def test_the_pages_need_a_member(client, staff_user, credit_card):
-    assert client.get("/tarjetas/diferir/").status_code == 302  # to the sign-in
-    client.force_login(staff_user)
-    assert client.get("/tarjetas/diferir/").status_code == 404
-    assert client.get(page(credit_card)).status_code == 404
-
-
 def test_the_list_reads_in_a_fixed_number_of_queries(
     member_client, member, catalog, django_assert_max_num_queries
 ):

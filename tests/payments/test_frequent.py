@@ -222,16 +222,6 @@ def test_another_members_saved_service_is_a_404(client, other_member, saved_wate
     assert "Agua casa" not in client.get(PAGE).content.decode()
 
 
-def test_the_page_needs_a_member_signed_in(client, staff_user, saved_water):
-    response = client.get(PAGE)
-    assert response.status_code == 302 and response["Location"].startswith("/ingresar/")
-    assert client.post(delete_url(saved_water)).status_code == 302
-    client.force_login(staff_user)  # staff act for no member
-    assert client.get(PAGE).status_code == 404
-    assert client.post(delete_url(saved_water)).status_code == 404
-    assert SavedService.objects.filter(pk=saved_water.pk).exists()
-
-
 def test_the_list_page_reads_the_same_number_of_queries_for_any_number_of_rows(
     member_client, member, water, topup
 ):

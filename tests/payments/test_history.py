@@ -486,16 +486,6 @@ def test_the_page_never_shows_another_members_payments(
     assert "No encontramos pagos con estos filtros." in html
 
 
-def test_staff_with_no_owner_get_a_404(client, staff_user, catalog):
-    client.force_login(staff_user)
-    assert client.get(PAGE).status_code == 404
-
-
-def test_it_asks_to_sign_in(client, catalog):
-    response = client.get(PAGE)
-    assert response.status_code == 302 and "/ingresar/" in response["Location"]
-
-
 def test_the_page_reads_the_same_number_of_queries_for_1_or_30_payments(
     member_client, savings, catalog, django_assert_max_num_queries
 ):

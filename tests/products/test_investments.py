@@ -110,12 +110,6 @@ def test_the_position_and_detail_show_investments(member_client, member, dpf, sa
     assert "Número de póliza" in detail and "Interés ganado" in detail
 
 
-def test_another_members_investment_is_404(client, other_member, member, dpf, savings):
-    deposit = open_deposit(member, dpf, savings)
-    client.force_login(other_member.user)
-    assert client.get(f"/inversiones/{deposit.public_id}/").status_code == 404
-
-
 # --- Savings interest ----------------------------------------------------------------------
 
 

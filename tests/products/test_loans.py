@@ -253,12 +253,6 @@ def test_the_schedules_verification_page_says_what_the_paper_says(member_client,
     assert loan.number not in page and loan.member.last_names not in page
 
 
-def test_another_members_loan_is_404(client, other_member, loan):
-    client.force_login(other_member.user)
-    for path in ("", "tabla/", "tabla/descargar/", "pagar/"):
-        assert client.get(f"/creditos/{loan.public_id}/{path}").status_code == 404
-
-
 def test_paying_from_the_portal_with_a_code(member_client, member, agil, savings):
     today = timezone.localdate()
     loan = loan_grant(
