@@ -331,6 +331,29 @@ class CardStatement(models.Model):
         return max(ZERO, self.credit_limit - self.closing - self.deferred)
 
 
+class StoredCardStatement(models.Model):
+    """A closed card statement's PDF, rendered once and kept: every later download and the
+    e-mail send these bytes with the same verification code
+    (``cards.statements.statement_store``). Kept apart from :class:`CardStatement` so the
+    rows the card's pages read never carry the file."""
+
+    statement = models.OneToOneField(
+        CardStatement, on_delete=models.PROTECT, related_name="stored", verbose_name="extracto"
+    )
+    document = models.OneToOneField(
+        VerifiedDocument, on_delete=models.PROTECT, related_name="+", verbose_name="documento"
+    )
+    pdf = models.BinaryField("PDF")
+    created_at = models.DateTimeField("generado", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "extracto de tarjeta emitido"
+        verbose_name_plural = "extractos de tarjeta emitidos"
+
+    def __str__(self) -> str:
+        return str(self.statement_id)
+
+
 class CardStatementDelivery(models.Model):
     """A statement e-mailed to its member ("Estado de Cuenta Tarjeta de Crédito"): claimed
     before sending and marked sent after, so the daily beat, a retried task or two workers
