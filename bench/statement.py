@@ -134,9 +134,12 @@ def bare_pdf(html: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def download(account, year: int, month: int, runs: int) -> list[float]:
-    """``runs`` downloads of the stored statement, signed in as its member."""
+def download(account, year: int, month: int, runs: int) -> tuple[list[float], int]:
+    """``runs`` × 4 downloads of the stored statement, signed in as its member; and the
+    queries of one."""
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
 
@@ -148,13 +151,15 @@ def download(account, year: int, month: int, runs: int) -> list[float]:
     url = f"/estado-de-cuenta/?cuenta={account.public_id}&mes={year}-{month:02d}"
     first = client.get(url, secure=True)  # warm-up, and the check that it is the stored file
     assert first.status_code == 200 and first["Content-Type"] == "application/pdf", first
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url, secure=True)
     times = []
     for _ in range(runs * 4):
         started = time.perf_counter()
         response = client.get(url, secure=True)
         times.append(time.perf_counter() - started)
         assert response.status_code == 200
-    return times
+    return times, len(captured)
 
 
 def measure(account, year: int, month: int, runs: int) -> dict:
@@ -189,7 +194,7 @@ def measure(account, year: int, month: int, runs: int) -> dict:
         started = time.perf_counter()
         statement_store(account=account, year=year, month=month)
         stores.append(time.perf_counter() - started)
-    downloads = download(account, year, month, runs)
+    downloads, download_queries = download(account, year, month, runs)
     first, last = month_bounds(year, month)
     from datetime import timedelta
 
@@ -220,6 +225,7 @@ def measure(account, year: int, month: int, runs: int) -> dict:
         "floor": floors,
         "store": stores,
         "download": downloads,
+        "download_queries": download_queries,
         "raw": raw,
         "pages": pages,
         "bytes": len(pdf),
@@ -264,7 +270,7 @@ def main() -> int:
         ("total", total),
         (f"tabla sin estilo, {figures['lines']} filas", figures["floor"]),
         ("statement_store (mes cerrado)", figures["store"]),
-        ("descarga del guardado", figures["download"]),
+        (f"descarga del guardado ({figures['download_queries']} consultas)", figures["download"]),
         ("SELECT del mes, cursor directo", figures["raw"]),
     ):
         print(f"  {label:<32} {ms(values)}")
