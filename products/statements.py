@@ -323,6 +323,16 @@ def stored_statement(*, account: DepositAccount, year: int, month: int) -> Store
     )
 
 
+def member_stored_statement(*, member, public_id, year: int, month: int) -> StoredStatement | None:
+    """The stored statement of one of ``member``'s accounts, in one query (the download's
+    fast path: no account list, no build)."""
+    return (
+        StoredStatement.objects.select_related("account")
+        .filter(account__member=member, account__public_id=public_id, year=year, month=month)
+        .first()
+    )
+
+
 def statement_store(
     *,
     account: DepositAccount,

@@ -1,3 +1,6 @@
+import re
+import uuid
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -309,10 +312,13 @@ def statement(request):
         statement_build,
         statement_pdf,
         statement_store,
-        stored_statement,
     )
 
     member = request_member(request)
+    stored = _stored_statement_named(request, member)
+    if stored is not None:  # a closed month already rendered: the file, nothing else read
+        name = month_filename(account=stored.account, year=stored.year, month=stored.month)
+        return _attachment(bytes(stored.pdf), content_type=PDF, name=name)
     accounts = member_deposit_accounts(member=member)
     year, month = last_month()
     form = StatementForm(
@@ -326,9 +332,6 @@ def statement(request):
         year, month = form.cleaned_data["mes"]
         name = month_filename(account=account, year=year, month=month)
         closed = month_is_closed(year, month)
-        stored = stored_statement(account=account, year=year, month=month) if closed else None
-        if stored is not None:
-            return _attachment(bytes(stored.pdf), content_type=PDF, name=name)
         try:
             built = statement_build(account=account, year=year, month=month)
         except StatementError as err:
@@ -355,6 +358,25 @@ def statement(request):
                 body = statement_pdf(built, request=request)
             return _attachment(body, content_type=PDF, name=name)
     return render(request, "products/statement.html", {"form": form, "accounts": accounts})
+
+
+MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def _stored_statement_named(request, member):
+    """The stored statement ``?cuenta=<id>&mes=<yyyy-mm>`` names, if it is the member's;
+    anything else goes through the form."""
+    from products.statements import member_stored_statement
+
+    match = MONTH.fullmatch(request.GET.get("mes", ""))
+    try:
+        public_id = uuid.UUID(request.GET.get("cuenta", ""))
+    except ValueError:
+        return None
+    if match is None:
+        return None
+    year, month = int(match[1]), int(match[2])
+    return member_stored_statement(member=member, public_id=public_id, year=year, month=month)
 
 
 @login_required

@@ -408,3 +408,17 @@ def test_the_development_outbox_names_the_attachment(settings, tmp_path):
     )
     (message,) = outbox_messages()
     assert message["attachments"] == ["estado-de-cuenta-0019-202605.pdf"]
+
+
+def test_a_stored_statement_downloads_in_a_few_queries_and_only_for_its_member(
+    member_client, history, other_member, django_assert_max_num_queries
+):
+    params = {"cuenta": history.public_id, "mes": "2026-04"}
+    first = member_client.get(URL, params)
+    with django_assert_max_num_queries(4):  # session, user, member, the stored row
+        again = member_client.get(URL, params)
+    assert again.content == first.content
+    member_client.force_login(other_member.user)
+    theirs = member_client.get(URL, params)
+    assert theirs["Content-Type"].startswith("text/html")
+    assert history.number not in theirs.content.decode()
