@@ -31,7 +31,6 @@ LOCK_AFTER = 3
 # Branch staff (the admin): lockout after at most ten failures, lifted after 30 minutes.
 STAFF_LOCK_AFTER = 10
 STAFF_LOCK_DURATION = timedelta(minutes=30)
-DEVICE_COOKIE = "cp_device"
 DEVICE_COOKIE_AGE = 400 * 24 * 3600
 _DEVICE_SALT = "accounts.device"
 
@@ -128,7 +127,7 @@ def _token_hash(token: str) -> str:
 
 
 def device_from_request(request, user: User) -> Device | None:
-    signed = request.COOKIES.get(DEVICE_COOKIE)
+    signed = request.COOKIES.get(settings.DEVICE_COOKIE_NAME)
     if not signed:
         return None
     try:

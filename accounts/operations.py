@@ -26,6 +26,7 @@ import json
 import logging
 import uuid
 from abc import ABC, abstractmethod
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -292,8 +293,11 @@ def operation_create(
         return Operation.objects.get(key=key)  # a simultaneous run created it first
 
 
-def _create(kind, actor, prepared, state, signatures_required, key, now, window) -> Operation:
+def _create(
+    kind, actor, prepared, state, signatures_required, key, now, window, **fields
+) -> Operation:
     return Operation.objects.create(
+        **fields,
         purpose=kind.purpose,
         owner=actor.owner,
         created_by=actor.user,
@@ -309,6 +313,45 @@ def _create(kind, actor, prepared, state, signatures_required, key, now, window)
         created_at=now,
         expires_at=now + window,
     )
+
+
+def operation_run(*, kind: OperationKind, actor: Actor, prepared: Prepared, key: str) -> Operation:
+    """Creates the operation a worker derives from ``key`` and executes it at once (a
+    scheduled payment's bill): the row is inserted already *executing*, so the run whose
+    INSERT wins the key is its one executor, as the conditional move of
+    :func:`operation_execute` makes one caller the executor of an existing row. A row
+    that exists already — another run's, an earlier one's — goes through
+    :func:`operation_execute` (ended: returned as it is; being executed: left alone;
+    lost: resumed). A crash after the INSERT leaves it *executing* for the sweep.
+
+    One statement where create, then execute, take four (the lookup, the INSERT in its
+    transaction, the move); then the kind's execution and the result, as there."""
+    # Outside a transaction, one autocommitted INSERT: a duplicate key fails alone.
+    nested = transaction.get_connection().in_atomic_block
+    try:
+        with transaction.atomic() if nested else nullcontext():
+            operation = _create(
+                kind,
+                actor,
+                prepared,
+                State.EXECUTING,
+                0,
+                key,
+                timezone.now(),
+                CODE_WINDOW,
+                attempts=1,
+            )
+    except IntegrityError:
+        existing = Operation.objects.filter(key=key).first()
+        if existing is None:
+            raise
+        return operation_execute(operation=existing)
+    return _executed(operation, _payload_of(prepared), request=None)
+
+
+def _payload_of(prepared: Prepared) -> dict:
+    """The payload as :func:`operation_payload` reads it back from the row."""
+    return json.loads(json.dumps(prepared.payload, sort_keys=True, default=str))
 
 
 def operation_prepare(
@@ -422,10 +465,16 @@ def operation_execute(*, operation: Operation, request=None) -> Operation:
     ):
         operation.refresh_from_db()
         return operation
+    return _executed(operation, operation_payload(operation), request=request)
+
+
+def _executed(operation: Operation, payload: dict, *, request) -> Operation:
+    """Runs the kind's execution of ``operation``, which this caller moved (or inserted)
+    into *executing*, and stores how it ended."""
     kind = operation_kind(operation.purpose)
     actor = operation_actor(operation, request=request)
     try:
-        result = kind.execute(actor, operation_payload(operation), operation.key)
+        result = kind.execute(actor, payload, operation.key)
     except DomainError as exc:
         _move(operation, State.REFUSED, error=exc.message[:300], **_payload_cleared(operation))
         raise

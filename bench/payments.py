@@ -17,16 +17,17 @@ Celery workers, against the transfer service's rate on the same machine, in one 
    (interbank, commission and IVA) from ``--processes`` processes for ``--seconds``.
 3. The beat's run: a Celery worker (prefork, ``--concurrency`` processes) on its own
    Redis database runs ``payments.tasks.run_due_schedules`` — queued from here like the
-   beat queues it — which queues one ``run_schedule`` per schedule; each inquires, creates
-   and executes the bill's operation (hold, the simulated biller, capture) and stores the
-   member's e-mail, which the same worker delivers (to a dummy backend). The clock runs
-   from queuing the fan-out until every schedule was looked at (``last_run_at``).
+   beat queues it — which queues one ``run_schedules`` per 50 schedules; for each
+   schedule it inquires, runs the bill's operation (hold, the simulated biller, capture)
+   and stores the member's e-mail, which the same worker delivers (to a dummy backend).
+   The clock runs from queuing the fan-out until every schedule was looked at
+   (``last_run_at``).
 4. Step 2 again (the mean of both runs: drift in a shared machine's load weighs on both),
    the ratio of the rates (schedules paid per second ÷ transfers per second), and the
    checks: every bill paid once, one journal each, ``ledger_check``.
 
 On a day the business calendar skips (a weekend, a holiday) the beat queues nothing, so the
-script queues each due schedule's ``run_schedule`` itself, as the fan-out would.
+script queues the due schedules' ``run_schedules`` itself, as the fan-out would.
 
 Prints figures; fails on nothing but a broken invariant. docs/performance.md records the
 latest run.
@@ -150,16 +151,17 @@ def beat_run(schedules: int) -> tuple[float, float]:
     from ledger.calendar import is_business_day
     from payments.models import PaymentSchedule
     from payments.schedules import schedule_due_ids
-    from payments.tasks import run_due_schedules, run_schedule
+    from payments.tasks import SCHEDULES_PER_TASK, run_due_schedules, run_schedules
 
     began_at = timezone.now()
     began = time.perf_counter()
     if is_business_day(timezone.localdate()):
         run_due_schedules.delay()
     else:
-        print("  (hoy no es día hábil: el script encola cada run_schedule, como el beat)")
-        for schedule_id in schedule_due_ids(on=timezone.localdate()):
-            run_schedule.delay(schedule_id)
+        print("  (hoy no es día hábil: el script encola los run_schedules, como el beat)")
+        ids = list(schedule_due_ids(on=timezone.localdate()))
+        for n in range(0, len(ids), SCHEDULES_PER_TASK):
+            run_schedules.delay(ids[n : n + SCHEDULES_PER_TASK])
     fanned = None
     done = 0
     while done < schedules:

@@ -1,7 +1,9 @@
 """María's cards in the demo.
 
 Her MASTERCARD debit card on her savings account and a MASTERCARD credit card with a few
-purchases and a closed statement, through the services staff and the card processor use.
+purchases, a statement closed yesterday, and the manual's purchase after it (SANA SANA,
+$13.24), which she can defer ("Diferir consumos": $4.53 a month over 3 months) — through
+the services staff and the card processor use.
 The numbers are test numbers (Luhn-valid, the manuals' BINs and last four digits); the
 portal keeps only their BIN, last four and keyed digest, and finds them again by that
 digest, so a second load registers nothing twice.
@@ -22,13 +24,14 @@ from products.models import DepositAccount
 DEMO_DEBIT_PAN = "5509750000037023"
 DEMO_CREDIT_PAN = "5137440000060395"
 DEMO_CREDIT_LIMIT = Decimal("1500.00")
-DEMO_PURCHASES = [  # (days ago, description, amount)
-    (12, "SANA SANA N59 ANGEL LUDENA", "13.24"),
+DEMO_PURCHASES = [  # (days ago, description, amount): in the statement closed yesterday
     (9, "SUPERMAXI SAN CARLOS", "86.40"),
     (6, "TROPI BURGER T049", "2.99"),
     (3, "FYBECA EL BOSQUE", "17.11"),
     (1, "KYWI LA PRENSA", "45.80"),
 ]
+# After yesterday's cut, so "Diferir consumos" offers it: the manuals' deferral example.
+DEMO_DEFERRABLE = ("SANA SANA N59 ANGEL LUDENA", "13.24")
 
 
 def cards_load(demo: Demo) -> None:
@@ -58,4 +61,11 @@ def cards_load(demo: Demo) -> None:
                 key=f"demo:{MARIA}:card:purchase:{n}",
             )
     if credit.statement_date is None:
-        card_statement_close(card=credit, on=today)
+        card_statement_close(card=credit, on=today - timedelta(days=1))
+    description, amount = DEMO_DEFERRABLE
+    card_purchase(  # booked now, after the cut: a purchase of the current period
+        card=credit,
+        amount=Decimal(amount),
+        description=description,
+        key=f"demo:{MARIA}:card:purchase:deferrable",
+    )

@@ -21,7 +21,7 @@ from accounts.models import Member
 from core.masking import mask_card
 from ledger.models import Account as LedgerAccount
 from ledger.models import Journal
-from products.models import DepositAccount, VerifiedDocument
+from products.models import DepositAccount, EmailDelivery, VerifiedDocument
 
 ZERO = Decimal("0.00")
 DEFERRAL_TERMS = (3, 6, 9, 12, 18, 24, 36)  # months a purchase may be deferred to
@@ -354,28 +354,15 @@ class StoredCardStatement(models.Model):
         return str(self.statement_id)
 
 
-class CardStatementDelivery(models.Model):
+class CardStatementDelivery(EmailDelivery):
     """A statement e-mailed to its member ("Estado de Cuenta Tarjeta de Crédito"): claimed
     before sending and marked sent after, so the daily beat, a retried task or two workers
-    send it once (``cards.statements.card_statement_deliver``; the pattern of
-    ``products.StatementDelivery``)."""
+    send it once (``cards.statements.card_statement_deliver`` through
+    ``products.deliveries.delivery_send_once``, as the monthly estado de cuenta is)."""
 
     statement = models.OneToOneField(
         CardStatement, on_delete=models.PROTECT, related_name="delivery", verbose_name="extracto"
     )
-    email = models.EmailField("enviado a", blank=True)
-    claimed_at = models.DateTimeField("en envío desde", null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField("intentos", default=0)
-    sent_at = models.DateTimeField("enviado", null=True, blank=True)
-    document = models.ForeignKey(
-        VerifiedDocument,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="documento",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "envío de extracto de tarjeta"

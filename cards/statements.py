@@ -11,7 +11,8 @@ PDF is made: the ledger is append-only, so they are the same every time, and
 :func:`card_statements_close` closes the statements that fell due (each card's
 ``statement_day``; a night the beat missed is caught up by the next run) and
 :func:`card_statements_send` e-mails them, once per statement
-(``CardStatementDelivery``, claimed before sending like ``products.StatementDelivery``).
+(``CardStatementDelivery``, claimed before sending by
+``products.deliveries.delivery_send_once``, as the monthly estado de cuenta is).
 """
 
 import logging
@@ -20,7 +21,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
@@ -32,14 +33,12 @@ from core.money import format_money, from_minor, to_minor
 from core.notifications import send_email
 from core.profile import cooperative_current
 from ledger.models import Posting
+from products.deliveries import delivery_send_once
 from products.documents import Fields, absolute_url, document_register, render_pdf
 from products.models import VerifiedDocument
 
 logger = logging.getLogger(__name__)
 
-# A delivery claimed this recently is left alone: a task redelivered after a worker died
-# does not send again. The beat runs a day apart, well after the lease ends.
-CLAIM_LEASE = timedelta(hours=6)
 # A statement is e-mailed in the days after its cut, never long after (a member who
 # subscribes later downloads the older ones from the card's page).
 DELIVERY_WINDOW = timedelta(days=10)
@@ -250,25 +249,14 @@ def statement_recipients(*, on: date):
 
 def card_statement_deliver(*, statement: CardStatement) -> bool:
     """E-mails ``statement`` to its member, unless it was sent or another run is sending
-    it. Returns whether this call sent it.
-
-    At least once, not exactly once (SMTP cannot join a transaction): the delivery row is
-    claimed (committed) before sending and marked sent right after; a task redelivered
-    within :data:`CLAIM_LEASE` skips a claimed row, and a failed send releases the claim
-    for the next run."""
+    it. Returns whether this call sent it: at least once, the row claimed before sending
+    (``products.deliveries.delivery_send_once``)."""
     delivery, _created = CardStatementDelivery.objects.get_or_create(statement=statement)
-    now = timezone.now()
-    claimed = (
-        CardStatementDelivery.objects.filter(pk=delivery.pk, sent_at__isnull=True)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
-        .update(claimed_at=now, attempts=F("attempts") + 1)
-    )
-    if not claimed:
-        return False
-    card = statement.card
-    member = card.member
-    email = member.email or (member.user.email if member.user else "")
-    try:
+
+    def send() -> tuple[str, VerifiedDocument]:
+        card = statement.card
+        member = card.member
+        email = member.email or (member.user.email if member.user else "")
         if not email:
             raise CardStatementError("El socio no tiene correo electrónico registrado.")
         stored = statement_store(statement)
@@ -294,13 +282,9 @@ def card_statement_deliver(*, statement: CardStatement) -> bool:
             ),
             attachments=[(statement_filename(statement), body, "application/pdf")],
         )
-    except Exception:
-        CardStatementDelivery.objects.filter(pk=delivery.pk).update(claimed_at=None)
-        raise
-    CardStatementDelivery.objects.filter(pk=delivery.pk).update(
-        sent_at=timezone.now(), email=email, document=document
-    )
-    return True
+        return email, document
+
+    return delivery_send_once(delivery, send)
 
 
 def card_statements_send(*, on: date | None = None) -> int:

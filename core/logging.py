@@ -30,6 +30,8 @@ SENSITIVE_KEYS = frozenset(
         "__host-sessionid",
         "csrftoken",
         "__host-csrftoken",
+        "cp_device",
+        "__host-cp_device",
         "session_key",
         "secret",
         "token",

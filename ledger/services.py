@@ -535,16 +535,23 @@ def hold_place(
     description: str,
     expires_at: datetime | None = None,
     source=None,
+    savepoint: bool = True,
 ) -> Hold:
     """Reserves ``amount`` on ``account`` (two-phase): captured later by a journal, or
-    released. Idempotent by ``key``."""
+    released. Idempotent by ``key``.
+
+    As for ``journal_post``: inside an outer transaction whose every error ends it, the
+    caller passes ``savepoint=False`` and saves two round trips; a race for the same key
+    then raises ``IntegrityError`` for the caller."""
     amount_minor = _positive_minor(amount)
     source_type, source_id = _source_ref(source)
     try:
         return _hold_place(
-            account, amount_minor, key, description, expires_at, source_type, source_id
+            account, amount_minor, key, description, expires_at, source_type, source_id, savepoint
         )
     except IntegrityError as exc:  # the same key placed at the same moment elsewhere
+        if not savepoint and connection.in_atomic_block:
+            raise
         if violated_constraint(exc) != "ledger_hold_idempotency_key_key":
             raise
         existing = Hold.objects.get(idempotency_key=key)
@@ -553,8 +560,10 @@ def hold_place(
         return existing
 
 
-def _hold_place(account, amount_minor, key, description, expires_at, source_type, source_id):
-    with transaction.atomic():
+def _hold_place(
+    account, amount_minor, key, description, expires_at, source_type, source_id, savepoint=True
+):
+    with transaction.atomic(savepoint=savepoint):
         locked = Account.objects.select_for_update().filter(pk=account.pk).first()
         if locked is None:
             raise UnknownAccount

@@ -173,9 +173,13 @@ class SchedulePlanForm(forms.Form):
     dia = forms.IntegerField(
         label=_("Día del mes"),
         min_value=1,
-        max_value=28,
+        max_value=31,
         required=False,
-        help_text=_("Del 1 al 28. Si ese día no es hábil, el pago se hace el siguiente día hábil."),
+        help_text=_(
+            "Del 1 al 31. Si ese día no es hábil, el pago se hace el siguiente día hábil; si "
+            "el mes no tiene ese día, o ya no tiene días hábiles desde ese día, el último día "
+            "hábil del mes."
+        ),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     fecha_inicio = forms.DateField(

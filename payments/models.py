@@ -252,8 +252,10 @@ class PaymentSchedule(models.Model):
     """ "Pagos programados": a biller and reference the beat pays from the member's
     account, bill by bill, while each bill is at most ``max_amount`` — every business day
     whenever a bill is pending ("Siempre que se encuentre disponible"), or once a month
-    from ``day_of_month`` on — between ``start_date`` and ``end_date`` (none: "Fecha
-    indefinida"). The member accepted the terms of ``terms_version`` at ``accepted_at``
+    from ``day_of_month`` on (1 to 31; on the month's last business day when the month
+    has no business day from that day on: ``payments.schedules.schedule_pay_day``) —
+    between ``start_date`` and ``end_date`` (none: "Fecha indefinida"). The member
+    accepted the terms of ``terms_version`` at ``accepted_at``
     (``payments.schedules.SCHEDULE_TERMS``). Removing it keeps the row (``deleted_at``):
     its payments name it."""
 
@@ -299,7 +301,7 @@ class PaymentSchedule(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(frequency="available", day_of_month__isnull=True)
-                | Q(frequency="monthly", day_of_month__gte=1, day_of_month__lte=28),
+                | Q(frequency="monthly", day_of_month__gte=1, day_of_month__lte=31),
                 name="payments_schedule_day_of_month",
             ),
             models.CheckConstraint(

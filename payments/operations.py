@@ -5,7 +5,7 @@ seguridad → "¡Pago exitoso!" — and registering, changing and removing a sch
 éxito!") (``accounts.operations``, ``docs/payments.md``)."""
 
 from contextlib import suppress
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django import forms
@@ -218,9 +218,12 @@ class BillPay(OperationKind):
         """Pays each bill under its own key (``key:n``): a replay finds every one already
         done. A refusal before anything was paid refuses the operation; after a first
         bill was paid, the rest is told and the operation is partially executed. The
-        payload of a scheduled payment names its schedule (``payments.schedules``)."""
+        payload of a scheduled payment names its schedule (``payments.schedules``) and
+        when the biller listed its bill (not asked again if that was moments ago)."""
         origin = member_deposit_account(member=actor.owner, public_id=payload["origin"])
         biller = Biller.objects.select_related("category__cooperative").get(pk=payload["biller"])
+        inquired_at = payload.get("inquired_at")
+        inquired_at = datetime.fromisoformat(inquired_at) if inquired_at else None
         payments, refusal = [], None
         for n, bill in enumerate(payload["bills"]):
             try:
@@ -234,11 +237,14 @@ class BillPay(OperationKind):
                             amount=Decimal(bill["amount"]),
                             bill_number=bill["number"],
                             description=bill["description"],
+                            inquired_at=inquired_at,
                         ),
                         key=f"{key}:{n}",
                         user=actor.user,
                         channel=actor.channel or Channel.WEB,
                         schedule_id=payload.get("schedule"),
+                        # Read just above; after a first bill, its hold changed them.
+                        refresh=n > 0,
                     )
                 )
             except DomainError as exc:

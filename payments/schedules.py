@@ -17,15 +17,15 @@ schedule (``run_schedule``), which calls :func:`schedule_run`:
 - whatever the member is told about a bill (paid, over the maximum, no funds, refused) is
   a ``ScheduleNotice`` row, unique per schedule, bill and reason: said once.
 
-A monthly schedule is due from its day of the month (or on the month's last business day,
-when its day comes later) until a bill was paid that month; one "whenever available" is
-due on every run. Both only between their start and end dates.
+A monthly schedule is due from its day of the month (1 to 31; on the month's last business
+day when the month has no business day from its day on) until a bill was paid that month;
+one "whenever available" is due on every run. Both only between their start and end dates.
 """
 
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -39,9 +39,9 @@ from accounts.models import Member, Operation
 from accounts.operations import (
     Actor,
     Prepared,
-    operation_create,
     operation_execute,
     operation_kind,
+    operation_run,
 )
 from core.errors import DomainError
 from core.masking import mask_number
@@ -49,7 +49,7 @@ from core.models import Cooperative
 from core.money import format_money
 from core.notifications import notify
 from core.profile import cooperative_current
-from ledger.calendar import next_business_day
+from ledger.calendar import business_day_on_or_after, is_business_day, next_business_day
 from ledger.models import Channel
 from payments.exceptions import BillAlreadyPaid, NoDebt
 from payments.models import Biller, BillPayment, PaymentSchedule, ScheduleNotice
@@ -151,8 +151,8 @@ def schedule_check(
         raise ScheduleError("El monto máximo debe ser mayor a cero.")
     if plan.frequency not in Frequency.values:
         raise ScheduleError("Selecciona la frecuencia del pago.")
-    if plan.frequency == Frequency.MONTHLY and not 1 <= (plan.day_of_month or 0) <= 28:
-        raise ScheduleError("Elige un día del mes entre 1 y 28.")
+    if plan.frequency == Frequency.MONTHLY and not 1 <= (plan.day_of_month or 0) <= 31:
+        raise ScheduleError("Elige un día del mes entre 1 y 31.")
     today = timezone.localdate()
     start_kept = schedule is not None and plan.start_date == schedule.start_date
     if plan.start_date < today and not start_kept:
@@ -303,11 +303,29 @@ def _month_last_business_day(day: date) -> bool:
     return next_business_day(day).month != day.month
 
 
+def schedule_pay_day(year: int, month: int, day_of_month: int) -> date:
+    """The first day of ``month`` on which the beat pays a monthly schedule of
+    ``day_of_month`` (1 to 31): that day when it is a business day, else the next
+    business day of the month; when the month has none from that day on — its day is
+    the 31st of a 30-day month, or falls on the weekend or holiday that ends the month —
+    the month's last business day, before it. So no month is skipped, and no payment
+    slips into the next month."""
+    first = date(year, month, 1)
+    last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+    day = first.replace(day=min(day_of_month, last.day))
+    on_or_after = business_day_on_or_after(day)
+    if on_or_after.month == month:
+        return on_or_after
+    while not is_business_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
 def schedules_due(*, on: date) -> QuerySet[PaymentSchedule]:
     """The schedules the beat pays on ``on``: active, between their dates, and — monthly
-    — on or after their day (any day, on the month's last business day) with nothing
-    paid yet this month."""
-    reached = 28 if _month_last_business_day(on) else on.day
+    — on or after their day (any day, on the month's last business day:
+    :func:`schedule_pay_day`) with nothing paid yet this month."""
+    reached = 31 if _month_last_business_day(on) else on.day
     return PaymentSchedule.objects.filter(
         Q(end_date__isnull=True) | Q(end_date__gte=on),
         Q(frequency=Frequency.AVAILABLE)
@@ -394,6 +412,7 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> ScheduleRu
     if schedule is None or not schedule_is_due(schedule, on=today):
         run.due = False
         return run
+    inquired_at = timezone.now()
     try:
         bills = biller_inquire(biller=schedule.biller, reference=schedule.reference)
     except NoDebt:
@@ -405,7 +424,7 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> ScheduleRu
     for n, bill in enumerate(bills):
         if n:  # the first bill's payment changed what is available
             schedule.origin.ledger_account.refresh_from_db(fields=["balance_minor", "held_minor"])
-        _bill_run(schedule, bill, run)
+        _bill_run(schedule, bill, run, inquired_at=inquired_at)
     stamp = {"last_run_at": now}
     if run.paid or run.pending:
         stamp["last_paid_at"] = now
@@ -422,7 +441,9 @@ def schedule_bill_key(schedule: PaymentSchedule, bill: Bill) -> str:
 SILENT = (BillAlreadyPaid.message, NoDebt.message)
 
 
-def _bill_run(schedule: PaymentSchedule, bill: Bill, run: ScheduleRun) -> None:
+def _bill_run(
+    schedule: PaymentSchedule, bill: Bill, run: ScheduleRun, *, inquired_at: datetime
+) -> None:
     key = schedule_bill_key(schedule, bill)
     quote = bill_quote(biller=schedule.biller, amount=bill.amount)
     over_max = bill.amount > schedule.max_amount
@@ -438,18 +459,18 @@ def _bill_run(schedule: PaymentSchedule, bill: Bill, run: ScheduleRun) -> None:
                 run.no_funds.append(bill.number)
                 _tell(schedule, bill, Reason.NO_FUNDS, total=quote.total)
             return
-    else:  # the bill's operation: this run's, or the one an earlier run created
-        operation = operation_create(
-            kind=operation_kind(BILL_PAYMENT),
-            actor=Actor(user=None, owner=schedule.member, channel=Channel.SYSTEM),
-            prepared=_prepared(schedule, bill, quote.total),
-            # The member approved it when confirming the schedule with their code; an
-            # approved row a crash left unstarted is resumed by the operations' sweep.
-            state=Operation.State.APPROVED,
-            key=key,
-        )
     try:
-        operation = operation_execute(operation=operation)
+        if over_max or no_funds:
+            operation = operation_execute(operation=operation)
+        else:  # the bill's operation: this run's, or the one an earlier run created
+            operation = operation_run(
+                kind=operation_kind(BILL_PAYMENT),
+                actor=Actor(user=None, owner=schedule.member, channel=Channel.SYSTEM),
+                # The member approved it when confirming the schedule with their code; a
+                # row a crash left executing is resumed by the operations' sweep.
+                prepared=_prepared(schedule, bill, quote.total, inquired_at=inquired_at),
+                key=key,
+            )
     except DomainError as exc:
         _refused(schedule, bill, exc.message, run)
         return
@@ -486,9 +507,12 @@ def _refused(schedule: PaymentSchedule, bill: Bill, message: str, run: ScheduleR
     _tell(schedule, bill, Reason.REFUSED, detail=message)
 
 
-def _prepared(schedule: PaymentSchedule, bill: Bill, total: Decimal) -> Prepared:
-    """The payment of one bill, as ``BillPay.prepare`` would have stored it, and the
-    schedule it is made for."""
+def _prepared(
+    schedule: PaymentSchedule, bill: Bill, total: Decimal, *, inquired_at: datetime
+) -> Prepared:
+    """The payment of one bill, as ``BillPay.prepare`` would have stored it, the schedule
+    it is made for and when the biller listed the bill (``BillPay`` does not ask again
+    about a bill listed moments ago)."""
     origin, biller = schedule.origin, schedule.biller
     currency = origin.ledger_account.currency
     return Prepared(
@@ -501,6 +525,7 @@ def _prepared(schedule: PaymentSchedule, bill: Bill, total: Decimal) -> Prepared
             ],
             "save": "",
             "schedule": schedule.pk,
+            "inquired_at": inquired_at.isoformat(),
         },
         review=[
             ("Monto a pagar", format_money(bill.amount, currency)),

@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Member, User
@@ -73,6 +73,10 @@ GIVE_UP_AFTER = timedelta(hours=24)
 # A resolving payment whose next check is this overdue lost its task: the sweep queues it.
 SWEEP_AFTER = timedelta(minutes=5)
 UNRESOLVED = (BillPayment.State.HELD, BillPayment.State.RESOLVING)
+# A bill the biller listed this recently (a scheduled run's inquiry, moments before its
+# payment) is not asked for again before the money is held: the network's payment
+# refuses a bill no longer pending, or of another amount, anyway.
+FRESH_INQUIRY = timedelta(seconds=60)
 
 
 # --- inquiry and quote -----------------------------------------------------------------
@@ -141,6 +145,9 @@ class BillOrder:
     amount: Decimal
     bill_number: str = ""
     description: str = ""
+    # When the biller listed this bill, if the caller asked it moments ago (``None``: the
+    # member saw it a while back, and it is asked again).
+    inquired_at: datetime | None = None
 
 
 def _check_amount(amount: Decimal) -> None:
@@ -183,12 +190,18 @@ def _bill_taken(biller: Biller, reference: str, bill_number: str) -> bool:
     )
 
 
-def _checked_bill(order: BillOrder, reference: str) -> Bill:
-    """The bill the member confirmed, as the biller reports it now."""
+def _checked_bill(order: BillOrder, reference: str, taken: bool | None = None) -> Bill:
+    """The bill the member confirmed, as the biller reports it now (or reported it
+    within ``FRESH_INQUIRY``). ``taken``: whether another payment has it, if the caller
+    read it already."""
     if not order.bill_number:
         raise PaymentError("Elige la factura que deseas pagar.")
-    if _bill_taken(order.biller, reference, order.bill_number):
+    if taken is None:
+        taken = _bill_taken(order.biller, reference, order.bill_number)
+    if taken:
         raise BillAlreadyPaid
+    if order.inquired_at is not None and timezone.now() - order.inquired_at <= FRESH_INQUIRY:
+        return Bill(number=order.bill_number, description=order.description, amount=order.amount)
     try:
         bills = network_get().inquire(biller_code=order.biller.code, reference=reference)
     except NoDebt:
@@ -216,9 +229,10 @@ class CheckedOrder:
     description: str
 
 
-def _checked(member: Member, order: BillOrder) -> CheckedOrder:
+def _checked(member: Member, order: BillOrder, taken: bool | None = None) -> CheckedOrder:
     """Every rule of ``order`` against the owner's account, the catalog and the biller
-    (asked again for a bill): the refusal of the first one broken, else its quote."""
+    (asked again for a bill): the refusal of the first one broken, else its quote.
+    ``taken``: whether another payment has the bill, when the caller read it already."""
     biller = order.biller
     _check_biller(biller)
     _check_amount(order.amount)
@@ -231,7 +245,7 @@ def _checked(member: Member, order: BillOrder) -> CheckedOrder:
         raise InsufficientFunds
     bill_number, description = "", order.description
     if biller.mode == Biller.Mode.BILLS:
-        bill = _checked_bill(order, reference)
+        bill = _checked_bill(order, reference, taken)
         bill_number, description = bill.number, order.description or bill.description
     return CheckedOrder(reference, quote, bill_number, description)
 
@@ -250,6 +264,7 @@ def bill_pay(
     user: User | None = None,
     channel: str = Channel.WEB,
     schedule_id: int | None = None,
+    refresh: bool = True,
 ) -> BillPayment:
     """Pays ``order`` once per ``key``: the same key returns the same payment and does
     nothing else. Returns it *paid*, or *resolving* when the biller did not answer (the
@@ -262,18 +277,22 @@ def bill_pay(
     A replay while the first request is still asking the biller returns the payment
     *held* (its outcome follows on the first request, or on the resolver).
 
+    ``refresh=False`` says the caller read the order's account and biller just now
+    (``BillPay.execute``): they are not read again.
+
     Must be called outside any transaction: the hold commits before the biller is asked,
     so that a crash while waiting for the biller leaves a row the sweep recovers."""
-    done = BillPayment.objects.filter(key=key).first()
+    done, taken = _key_and_bill(order, key)
     if done is None:
         try:
             payment = _held(
                 member=member,
-                order=order,
+                order=_refreshed(order) if refresh else order,
                 key=key,
                 user=user,
                 channel=channel,
                 schedule_id=schedule_id,
+                taken=taken,
             )
         except (DomainError, IntegrityError):
             # The same key, sent twice at once: the first one's row explains the refusal.
@@ -285,6 +304,19 @@ def bill_pay(
     return _replayed(done, member, order)
 
 
+def _key_and_bill(order: BillOrder, key: str) -> tuple[BillPayment | None, bool | None]:
+    """In one read: the payment ``key`` made already, if any, and — for a bill — whether
+    another payment (not refused) has the bill (``None`` for a top-up)."""
+    number = order.bill_number
+    mine = Q(key=key)
+    if not number:
+        return BillPayment.objects.filter(mine).first(), None
+    same_bill = Q(biller=order.biller.pk, reference=order.reference.strip(), bill_number=number)
+    rows = list(BillPayment.objects.filter(mine | same_bill))
+    done = next((p for p in rows if p.key == key), None)
+    return done, any(p.key != key and p.state != BillPayment.State.REFUSED for p in rows)
+
+
 def _held(
     *,
     member: Member,
@@ -293,10 +325,10 @@ def _held(
     user: User | None,
     channel: str,
     schedule_id: int | None,
+    taken: bool | None = None,
 ) -> BillPayment:
     """Phase 1: every rule checked, then the row and the hold for the total, committed."""
-    order = _refreshed(order)
-    checked = _checked(member, order)
+    checked = _checked(member, order, taken)
     biller, reference, quote = order.biller, checked.reference, checked.quote
     bill_number, description = checked.bill_number, checked.description
     origin = order.origin.ledger_account
@@ -327,6 +359,7 @@ def _held(
                 description=f"PAGO DE SERVICIOS POR CONFIRMAR {biller.name}"[:120],
                 expires_at=None,  # released only by this module, never by the expiry sweep
                 source=payment,
+                savepoint=False,  # any refusal ends this transaction
             )
             payment.save(update_fields=["hold"])
     except IntegrityError:

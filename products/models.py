@@ -357,19 +357,11 @@ class VerifiedDocument(models.Model):
         return [(str(label), str(value)) for label, value in self.figures]
 
 
-class StatementDelivery(models.Model):
-    """One month's estado de cuenta e-mailed for one account. The row is unique per account
-    and month and is claimed before sending, so the beat's runs on days 1–3, a retried task
-    or two workers send it once (``products.statements.statement_deliver``)."""
+class EmailDelivery(models.Model):
+    """A document e-mailed once: claimed before sending, marked sent after, with the
+    address it went to and the verifiable document attached
+    (``products.deliveries.delivery_send_once``)."""
 
-    account = models.ForeignKey(
-        DepositAccount,
-        on_delete=models.PROTECT,
-        related_name="statement_deliveries",
-        verbose_name="cuenta",
-    )
-    year = models.PositiveSmallIntegerField("año")
-    month = models.PositiveSmallIntegerField("mes")
     email = models.EmailField("enviado a", blank=True)
     claimed_at = models.DateTimeField("en envío desde", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("intentos", default=0)
@@ -383,6 +375,24 @@ class StatementDelivery(models.Model):
         verbose_name="documento",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class StatementDelivery(EmailDelivery):
+    """One month's estado de cuenta e-mailed for one account. The row is unique per account
+    and month and is claimed before sending, so the beat's runs on days 1–3, a retried task
+    or two workers send it once (``products.statements.statement_deliver``)."""
+
+    account = models.ForeignKey(
+        DepositAccount,
+        on_delete=models.PROTECT,
+        related_name="statement_deliveries",
+        verbose_name="cuenta",
+    )
+    year = models.PositiveSmallIntegerField("año")
+    month = models.PositiveSmallIntegerField("mes")
 
     class Meta:
         verbose_name = "envío de estado de cuenta"

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -38,14 +38,12 @@ from core.profile import cooperative_current
 from ledger.models import Account as LedgerAccount
 from ledger.models import Hold, Posting
 from ledger.selectors import day_start
+from products.deliveries import delivery_send_once
 from products.documents import Fields, Progress, absolute_url, document_register, render_pdf
 from products.models import DepositAccount, StatementDelivery, StoredStatement, VerifiedDocument
 
 logger = logging.getLogger(__name__)
 
-# A delivery claimed this recently is left alone: a task redelivered after a worker died
-# does not send again. The beat runs a day apart, well after the lease ends.
-CLAIM_LEASE = timedelta(hours=6)
 BUILD_ATTEMPTS = 3
 CHUNK = 100
 
@@ -399,29 +397,15 @@ def statement_recipients(*, year: int, month: int):
 
 def statement_deliver(*, account: DepositAccount, year: int, month: int) -> bool:
     """E-mails ``account``'s statement for the month to its member, unless it was sent or
-    another run is sending it. Returns whether this call sent it.
-
-    Delivery is at least once, not exactly once: SMTP cannot join a database transaction.
-    The row is claimed (committed) before sending and marked sent right after; a task
-    redelivered within :data:`CLAIM_LEASE` skips a claimed row, and a failed send releases
-    the claim for the next run. Only a crash between the server accepting the message and
-    the one-row update that marks it sent makes a later run (after the lease) send it
-    again — a duplicate statement, never a missing one.
-    """
+    another run is sending it. Returns whether this call sent it: at least once, the row
+    claimed before sending (``products.deliveries.delivery_send_once``)."""
     delivery, _created = StatementDelivery.objects.get_or_create(
         account=account, year=year, month=month
     )
-    now = timezone.now()
-    claimed = (
-        StatementDelivery.objects.filter(pk=delivery.pk, sent_at__isnull=True)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
-        .update(claimed_at=now, attempts=F("attempts") + 1)
-    )
-    if not claimed:
-        return False
-    member = account.member
-    email = member.email or (member.user.email if member.user else "")
-    try:
+
+    def send() -> tuple[str, VerifiedDocument]:
+        member = account.member
+        email = member.email or (member.user.email if member.user else "")
         if not email:
             raise StatementError("El socio no tiene correo electrónico registrado.")
         stored = statement_store(account=account, year=year, month=month)
@@ -449,13 +433,9 @@ def statement_deliver(*, account: DepositAccount, year: int, month: int) -> bool
                 )
             ],
         )
-    except Exception:
-        StatementDelivery.objects.filter(pk=delivery.pk).update(claimed_at=None)
-        raise
-    StatementDelivery.objects.filter(pk=delivery.pk).update(
-        sent_at=timezone.now(), email=email, document=document
-    )
-    return True
+        return email, document
+
+    return delivery_send_once(delivery, send)
 
 
 def statements_send(*, year: int, month: int) -> int:

@@ -87,7 +87,17 @@ def test_maria_has_a_debit_card_and_a_credit_card_with_purchases(db, debug):
     assert credit.purchases.count() == 5
     assert credit.revolving_used == Decimal("165.54")
     assert credit.available_limit == Decimal("1334.46")
-    assert credit.minimum_payment == Decimal("16.55") and credit.payment_due is not None
+    assert credit.minimum_payment == Decimal("15.23") and credit.payment_due is not None
+    # "Diferir consumos" works on a fresh demo: the manual's purchase is after the cut.
+    from cards.deferral import deferrable_purchases, deferral_quote
+
+    [purchase] = deferrable_purchases(card=credit)
+    assert (purchase.description, purchase.amount) == (
+        "SANA SANA N59 ANGEL LUDENA",
+        Decimal("13.24"),
+    )
+    quote = deferral_quote(card=credit, purchases=[purchase.public_id], installments=3)
+    assert quote.installment == Decimal("4.53")
 
 
 def test_maria_has_beneficiaries_and_monthly_transfers_to_rosa(db, debug):

@@ -42,7 +42,6 @@ from accounts.forms import (
     UsernameForm,
 )
 from accounts.login import (
-    DEVICE_COOKIE,
     DEVICE_COOKIE_AGE,
     decoy_image,
     device_from_request,
@@ -318,7 +317,7 @@ def _complete_login(request, user: User, state: dict):
     response = HttpResponseRedirect(next_url)
     if cookie:
         response.set_cookie(
-            DEVICE_COOKIE,
+            settings.DEVICE_COOKIE_NAME,
             cookie,
             max_age=DEVICE_COOKIE_AGE,
             secure=settings.SESSION_COOKIE_SECURE,

@@ -11,7 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.audit import audit_verify
-from accounts.login import DEVICE_COOKIE, decoy_image
+from accounts.login import decoy_image
 from accounts.models import AuditEvent, Device, User
 from tests.auth import last_code, sign_in
 
@@ -185,7 +185,7 @@ def test_a_registered_device_is_remembered(client, member, password):
     sign_in(client, "mariaperez", password, remember=True)
     device = Device.objects.get(user=member.user)
     assert device.alias == "Mi laptop"
-    assert client.cookies[DEVICE_COOKIE]["httponly"]
+    assert client.cookies[settings.DEVICE_COOKIE_NAME]["httponly"]
     client.post("/salir/")
     client.post("/ingresar/", {"username": "mariaperez"})
     response = client.post("/ingresar/clave/", {"password": password})

@@ -37,6 +37,7 @@ from accounts.operations import (
     operation_payload,
     operation_reject,
     operation_revise,
+    operation_run,
     operation_submit_for_approval,
     operations_sweep,
 )
@@ -453,6 +454,48 @@ def test_two_workers_resuming_one_crashed_execution_run_it_once(books, system, m
     assert (operation.state, operation.attempts) == (State.EXECUTED, 2)
     assert transfer_kind.started == [operation.key]
     assert journals(operation) == 1
+
+
+def test_a_run_inserts_its_operation_executing_and_executes_it_once_per_key(books, system):
+    operation = operation_run(
+        kind=transfer_kind, actor=system, prepared=transfer(books), key="schedule-1-a"
+    )
+    assert (fresh(operation).state, fresh(operation).attempts) == (State.EXECUTED, 1)
+    again = operation_run(
+        kind=transfer_kind, actor=system, prepared=transfer(books), key="schedule-1-a"
+    )
+    assert again.pk == operation.pk and again.state == State.EXECUTED
+    assert transfer_kind.started == [operation.key] and journals(operation) == 1
+    assert operation_payload(fresh(operation))["amount"] == "25.00"
+
+
+def test_a_run_that_finds_its_key_being_executed_leaves_it_and_the_sweep_resumes_a_lost_one(
+    books, system
+):
+    transfer_kind.crash_after_posting = True
+    with pytest.raises(WorkerCrashed):
+        operation_run(kind=transfer_kind, actor=system, prepared=transfer(books), key="k")
+    transfer_kind.crash_after_posting = False
+    operation = Operation.objects.get(key="k")
+    assert (operation.state, operation.attempts) == (State.EXECUTING, 1)
+    # Another run while it is fresh: left to the executor.
+    assert (
+        operation_run(kind=transfer_kind, actor=system, prepared=transfer(books), key="k").state
+        == State.EXECUTING
+    )
+    aged(operation)
+    assert operations_sweep().resumed == 1
+    assert (fresh(operation).state, fresh(operation).attempts) == (State.EXECUTED, 2)
+    assert journals(operation) == 1
+
+
+def test_a_refused_run_ends_refused_and_a_later_run_finds_it_so(books, system):
+    with pytest.raises(InsufficientFunds):
+        operation_run(
+            kind=transfer_kind, actor=system, prepared=transfer(books, "9999.00"), key="k"
+        )
+    again = operation_run(kind=transfer_kind, actor=system, prepared=transfer(books), key="k")
+    assert again.state == State.REFUSED and journals(again) == 0
 
 
 def test_the_sweep_queues_again_an_approval_whose_task_was_lost(

@@ -2,14 +2,17 @@
 limit. Card numbers are made up here (Luhn-valid, the manuals' BINs)."""
 
 import itertools
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from stdnum import luhn
 
 from cards.models import Card
 from cards.services import card_issue_credit, card_issue_debit
 from ledger.books import books_open
+from ledger.calendar import is_business_day
 from products.catalog import product_types_load
 from products.models import ProductType
 from products.services import cash_deposit, deposit_account_open
@@ -65,3 +68,13 @@ def refreshed(card: Card) -> Card:
 @pytest.fixture
 def credit_card(member, catalog) -> Card:
     return issue_credit(member, pan=MARIA_CREDIT_PAN)
+
+
+def business_morning() -> datetime:
+    """10:00 in the portal's time zone on the first business day after today whose next
+    day can be a card's statement day (1–28): before the 15:00 cut-off, not a weekend
+    nor a holiday, and always ahead of what the fixtures booked."""
+    day = timezone.localdate() + timedelta(days=1)
+    while not (is_business_day(day) and day.day <= 27):
+        day += timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(10, 0)))

@@ -10,12 +10,15 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts.models import AuditEvent, Operation
 from core.crypto import decrypt
 from core.models import Notification
+from ledger.calendar import is_business_day
 from ledger.models import Hold, Journal, Kind
 from payments import tasks
 from payments.models import (
@@ -31,11 +34,13 @@ from payments.schedules import (
     SchedulePlan,
     schedule_create,
     schedule_delete,
+    schedule_is_due,
+    schedule_pay_day,
     schedule_run,
     schedule_terms,
     schedules_due,
 )
-from payments.services import bill_payments_sweep
+from payments.services import bill_payments_sweep, bill_quote
 from payments.tasks import run_due_schedules, run_schedule
 from products.services import cash_deposit
 from tests.auth import last_code, op_id
@@ -214,7 +219,7 @@ def test_without_accepting_the_terms_nothing_is_scheduled_and_the_code_still_cou
     [
         ({"indefinida": ""}, "Selecciona la fecha de finalización o marca «Fecha indefinida»."),
         ({"frecuencia": "monthly"}, "Elige el día del mes en que se hará el pago."),
-        ({"frecuencia": "monthly", "dia": "30"}, "28"),
+        ({"frecuencia": "monthly", "dia": "32"}, "31"),
         ({"fecha_inicio": "2020-01-01"}, "La fecha de inicio no puede ser anterior a hoy."),
         ({"referencia": "41"}, "CONTRATO/CÉDULA/RUC debe tener al menos 4 caracteres"),
         ({"monto_maximo": ""}, "Ingresa el monto máximo."),
@@ -551,6 +556,60 @@ def test_a_monthly_day_after_the_last_business_day_is_paid_on_that_day(member, w
     assert schedule in schedules_due(on=date(2026, 2, 27))
 
 
+@pytest.mark.parametrize(
+    ("day", "month", "paid_on"),
+    [
+        (31, (2026, 4), date(2026, 4, 30)),  # April has 30 days: Thursday the 30th
+        (31, (2026, 5), date(2026, 5, 29)),  # Sunday the 31st: Friday the 29th
+        (30, (2026, 2), date(2026, 2, 27)),  # February 2026 ends on a Saturday
+        (29, (2026, 8), date(2026, 8, 31)),  # Saturday the 29th: Monday the 31st
+        (31, (2026, 12), date(2026, 12, 31)),  # a Thursday
+        (1, (2026, 1), date(2026, 1, 2)),  # New Year's Day: Friday the 2nd
+    ],
+)
+def test_a_monthly_day_is_paid_on_its_business_day_and_never_in_the_next_month(
+    member, water, savings, day, month, paid_on
+):
+    with at(datetime(2025, 12, 1, 7, 0)):
+        schedule = scheduled(member, savings, water, frequency="monthly", day_of_month=day)
+    assert schedule_pay_day(*month, day) == paid_on
+    assert schedule in schedules_due(on=paid_on)
+    before = paid_on - timedelta(days=1)
+    while before.month == paid_on.month and not is_business_day(before):
+        before -= timedelta(days=1)
+    if before.month == paid_on.month:
+        assert schedule not in schedules_due(on=before)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    year=st.integers(min_value=2024, max_value=2032),
+    month=st.integers(min_value=1, max_value=12),
+    day=st.integers(min_value=1, max_value=31),
+)
+def test_every_month_pays_a_monthly_schedule_once_on_a_business_day_of_its_own(
+    water, year, month, day
+):
+    """Whatever the day and the month: the pay day is a business day of that month; it is
+    the day itself or the first business day after it, unless the month has none from
+    that day on — then its last business day; and the beat, running every business day
+    of the month, first finds the schedule due exactly on it."""
+    paid_on = schedule_pay_day(year, month, day)
+    assert (paid_on.year, paid_on.month) == (year, month) and is_business_day(paid_on)
+    first = date(year, month, 1)
+    days = [
+        first + timedelta(days=n) for n in range(31) if (first + timedelta(days=n)).month == month
+    ]
+    working = [d for d in days if is_business_day(d)]
+    later = [d for d in working if d.day >= day]
+    assert paid_on == (later[0] if later else working[-1])
+    schedule = PaymentSchedule(frequency="monthly", day_of_month=day, start_date=first, active=True)
+    due = [d for d in working if schedule_is_due(schedule, on=d)]
+    assert due[0] == paid_on and due == [d for d in working if d >= paid_on]
+
+
 def test_the_dates_are_kept(member, water, savings):
     with at(datetime(2026, 3, 2, 7, 0)):
         schedule = scheduled(
@@ -589,13 +648,13 @@ def test_the_beat_does_nothing_on_weekends_and_holidays(member, water, savings):
 
 
 def test_the_beat_runs_in_the_morning_and_the_afternoon_of_working_days():
-    entry = settings.CELERY_BEAT_SCHEDULE["payments-scheduled"]
+    entry = django_settings.CELERY_BEAT_SCHEDULE["payments-scheduled"]
     assert entry["task"] == "payments.tasks.run_due_schedules"
     assert entry["schedule"].hour == {7, 15} and entry["schedule"].minute == {0}
     assert entry["schedule"].day_of_week == {1, 2, 3, 4, 5}
 
 
-def test_the_fan_out_reads_ids_only_a_thousand_at_a_time(
+def test_the_fan_out_reads_ids_a_thousand_at_a_time_and_queues_them_in_chunks(
     member, water, savings, thursday, monkeypatch, django_assert_max_num_queries
 ):
     today = timezone.localdate()
@@ -613,10 +672,12 @@ def test_the_fan_out_reads_ids_only_a_thousand_at_a_time(
         )
         for n in range(2500)
     )
-    queued = []
-    monkeypatch.setattr(tasks.run_schedule, "delay", queued.append)
+    chunks = []
+    monkeypatch.setattr(tasks.run_schedules, "delay", chunks.append)
     with django_assert_max_num_queries(6):
         assert run_due_schedules() == 2500
+    assert [len(chunk) for chunk in chunks] == [tasks.SCHEDULES_PER_TASK] * 50
+    queued = [schedule_id for chunk in chunks for schedule_id in chunk]
     assert queued == sorted(queued) and len(set(queued)) == 2500
 
 
@@ -668,7 +729,7 @@ def test_a_worker_killed_between_the_hold_and_the_billers_answer_pays_once(membe
     while not is_business_day(day):
         day += timedelta(days=1)
     morning = datetime.combine(day, time(7, 0))
-    url = settings.DATABASES["default"]
+    url = django_settings.DATABASES["default"]
     env = {
         **os.environ,
         "DATABASE_URL": (
@@ -690,7 +751,7 @@ def test_a_worker_killed_between_the_hold_and_the_billers_answer_pays_once(membe
     worker = subprocess.Popen(
         [sys.executable, "-c", script, morning.isoformat()],
         env=env,
-        cwd=settings.BASE_DIR,
+        cwd=django_settings.BASE_DIR,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -738,3 +799,45 @@ def test_a_top_up_cannot_be_scheduled(member, topup, savings):
     with pytest.raises(NotSchedulable):
         scheduled(member, savings, topup, "0991234567")
     assert Biller.objects.filter(mode=Biller.Mode.AMOUNT).exists()
+
+
+def test_a_schedule_that_fails_leaves_the_rest_of_its_chunk_to_run(
+    member, water, savings, thursday, monkeypatch
+):
+    first = scheduled(member, savings, water, ONE_BILL)
+    second = scheduled(member, savings, water, "00033090")
+    run = tasks.schedule_run
+
+    def failing(*, schedule_id):
+        if schedule_id == first.pk:
+            raise RuntimeError("the database went away")
+        return run(schedule_id=schedule_id)
+
+    monkeypatch.setattr(tasks, "schedule_run", failing)
+    assert tasks.run_schedules([first.pk, second.pk]) == 2
+    assert list(scheduled_payments().values_list("schedule_id", flat=True)) == [second.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_scheduled_bill_is_paid_in_a_fixed_number_of_statements(
+    member, water, savings, monkeypatch
+):
+    """Outside a test's transaction, as a worker runs it: the schedule and the biller
+    read, the operation inserted executing, the payment and its hold committed, the
+    biller paid, the capture, the operation's result, the notice and its e-mail, the
+    schedule stamped — 28 statements in all (it was 40), the e-mail's delivery apart."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core import notifications
+
+    monkeypatch.setattr(notifications, "_enqueue", lambda *args, **kwargs: None)
+    schedule = scheduled(member, savings, water, ONE_BILL)
+    bill_quote(biller=water, amount=D("1.00"))  # the tariff, read once per process
+    with CaptureQueriesContext(connection) as statements:
+        assert str(schedule_run(schedule_id=schedule.pk)) == "paid=1"
+    sql = [q["sql"] for q in statements.captured_queries]
+    assert len(sql) <= 28, "\n".join(sql)
+    assert sum(s == "BEGIN" for s in sql) <= 3
+    assert_ledger_ok()

@@ -269,6 +269,45 @@ def test_it_refuses_a_bill_whose_amount_changed(member, savings, water):
     assert_nothing_changed(savings)
 
 
+def test_a_bill_listed_moments_ago_is_not_asked_for_again(member, savings, water, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    asked = []
+    inquire = SimulatedBillerNetwork.inquire
+    monkeypatch.setattr(
+        SimulatedBillerNetwork, "inquire", lambda self, **kw: asked.append(1) or inquire(self, **kw)
+    )
+    order = replace(bill_order(savings, water), inquired_at=timezone.now())
+    assert bill_pay(member=member, order=order, key="p1").state == BillPayment.State.PAID
+    assert asked == []
+    # Listed more than a minute ago (a member who looked a while back): asked again.
+    stale = replace(
+        order, inquired_at=timezone.now() - services.FRESH_INQUIRY - timedelta(seconds=1)
+    )
+    with pytest.raises(BillAlreadyPaid):
+        bill_pay(member=member, order=stale, key="p2")
+    with pytest.raises(NoDebt):
+        bill_pay(member=member, order=replace(stale, reference="12340000"), key="p3")
+    assert asked == [1]
+
+
+def test_a_bill_listed_moments_ago_but_no_longer_pending_is_refused_by_the_biller(
+    member, savings, water
+):
+    from django.utils import timezone
+
+    order = bill_order(savings, water, ONE_BILL, "7.13", bill_number="999999999")
+    order = replace(order, inquired_at=timezone.now())
+    with pytest.raises(BillRefused, match="no está pendiente de pago"):
+        bill_pay(member=member, order=order, key="p1")
+    assert BillPayment.objects.get().state == BillPayment.State.REFUSED  # the hold released
+    assert balances(savings) == START and not active_holds(savings).exists()
+    assert not Journal.objects.filter(kind=Kind.BILL_PAYMENT).exists()
+    assert_ledger_ok()
+
+
 def test_it_refuses_a_bill_no_longer_pending(member, savings, water):
     order = bill_order(savings, water, ONE_BILL, "7.13", bill_number="999999999")
     with pytest.raises(BillChanged, match="ya no está pendiente de pago"):
