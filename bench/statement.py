@@ -1,14 +1,20 @@
 """How long one estado de cuenta takes: a month of 500 movements, read and reconciled with
-the ledger, then rendered as the verifiable PDF (WeasyPrint).
+the ledger, rendered as the verifiable PDF (WeasyPrint), stored, and downloaded again.
 
     .venv/bin/python bench/statement.py [--movements 500] [--runs 5] [--database-url postgres://…]
 
 1. A scratch database migrated with the portal's real schema and triggers; one member's
    savings account with an opening deposit and ``--movements`` deposits and withdrawals
    booked through ``products.services`` across last month (``ledger.services.booked_at``).
-2. After one warm-up (fonts, templates), ``--runs`` times: ``statement_build`` (its
-   queries counted) and ``statement_pdf``; the median and best of each.
-3. The raw floor of the read: the month's SELECT through a bare cursor, to compare with
+2. After one warm-up (fonts, templates), ``--runs`` times, alternating so that drift in a
+   shared machine's load weighs on both: ``statement_build`` (its queries counted) and
+   ``statement_pdf``; and the floor, a bare four-column table of as many rows with no
+   styling rendered by WeasyPrint. Their ratio is the statement's overhead over the floor.
+3. The monthly run's cost per statement: ``statement_store`` (build, render and keep the
+   closed month, what the beat does before e-mailing), as statements per minute per worker.
+4. The member's download of the stored statement: ``GET /estado-de-cuenta/`` through
+   Django's test client, signed in (middleware, session, form and the stored row).
+5. The raw floor of the read: the month's SELECT through a bare cursor, to compare with
    the build.
 
 Prints figures; fails on nothing but a statement that does not reconcile.
@@ -112,15 +118,68 @@ def prepare(movements: int):
     return account, first.year, first.month
 
 
+def bare_table(rows: int) -> str:
+    """The floor: the same number of rows in a four-column table, no stylesheet at all."""
+    cells = "".join(
+        f"<tr><td>{n % 28 + 1:02d}/05/2026</td><td>{100000 + n}</td>"
+        f"<td>DEPÓSITO EN EFECTIVO</td><td>${10 + n % 97}.{n % 100:02d}</td></tr>"
+        for n in range(rows)
+    )
+    return f"<!doctype html><html><body><table>{cells}</table></body></html>"
+
+
+def bare_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html).write_pdf()
+
+
+def download(account, year: int, month: int, runs: int) -> tuple[list[float], int]:
+    """``runs`` × 4 downloads of the stored statement, signed in as its member; and the
+    queries of one."""
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import User
+
+    user = User.objects.create_user(username="bench-maria", password=None)
+    account.member.user = user
+    account.member.save(update_fields=["user"])
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    url = f"/estado-de-cuenta/?cuenta={account.public_id}&mes={year}-{month:02d}"
+    first = client.get(url, secure=True)  # warm-up, and the check that it is the stored file
+    assert first.status_code == 200 and first["Content-Type"] == "application/pdf", first
+    captured = []  # the request's own signals reset Django's query log: count them here
+
+    def count(execute, sql, params, many, context):
+        captured.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        client.get(url, secure=True)
+    times = []
+    for _ in range(runs * 4):
+        started = time.perf_counter()
+        response = client.get(url, secure=True)
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    return times, len(captured)
+
+
 def measure(account, year: int, month: int, runs: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from ledger.selectors import day_start
-    from products.statements import month_bounds, statement_build, statement_pdf
+    from products.models import StoredStatement, VerifiedDocument
+    from products.statements import month_bounds, statement_build, statement_pdf, statement_store
 
-    statement_pdf(statement_build(account=account, year=year, month=month))  # warm-up
-    builds, renders, queries = [], [], 0
+    statement = statement_build(account=account, year=year, month=month)
+    floor_html = bare_table(len(statement.lines))
+    statement_pdf(statement)  # warm-up
+    bare_pdf(floor_html)
+    builds, renders, floors, stores, queries = [], [], [], [], 0
     for _ in range(runs):
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as captured:
@@ -128,9 +187,19 @@ def measure(account, year: int, month: int, runs: int) -> dict:
         built = time.perf_counter()
         pdf = statement_pdf(statement)
         done = time.perf_counter()
+        bare_pdf(floor_html)
+        floors.append(time.perf_counter() - done)
         builds.append(built - started)
         renders.append(done - built)
         queries = len(captured)
+        stored = StoredStatement.objects.filter(account=account, year=year, month=month)
+        documents = list(stored.values_list("document_id", flat=True))
+        stored.delete()
+        VerifiedDocument.objects.filter(pk__in=documents).delete()
+        started = time.perf_counter()
+        statement_store(account=account, year=year, month=month)
+        stores.append(time.perf_counter() - started)
+    downloads, download_queries = download(account, year, month, runs)
     first, last = month_bounds(year, month)
     from datetime import timedelta
 
@@ -158,6 +227,10 @@ def measure(account, year: int, month: int, runs: int) -> dict:
         "queries": queries,
         "build": builds,
         "render": renders,
+        "floor": floors,
+        "store": stores,
+        "download": downloads,
+        "download_queries": download_queries,
         "raw": raw,
         "pages": pages,
         "bytes": len(pdf),
@@ -200,17 +273,28 @@ def main() -> int:
         (f"statement_build ({figures['queries']} consultas)", figures["build"]),
         ("statement_pdf (WeasyPrint)", figures["render"]),
         ("total", total),
+        (f"tabla sin estilo, {figures['lines']} filas", figures["floor"]),
+        ("statement_store (mes cerrado)", figures["store"]),
+        (f"descarga del guardado ({figures['download_queries']} consultas)", figures["download"]),
         ("SELECT del mes, cursor directo", figures["raw"]),
     ):
         print(f"  {label:<32} {ms(values)}")
+    median = statistics.median
+    ratio = median(figures["render"]) / median(figures["floor"])
     print(
-        "\nrazón build / SELECT directo: "
-        f"{statistics.median(figures['build']) / statistics.median(figures['raw']):.1f}"
+        f"\nrazón statement_pdf / tabla sin estilo: {ratio:.2f} "
+        f"({'cumple' if ratio <= 1.25 else 'no cumple'} ≤ 1.25)"
+    )
+    stored_ms = median(figures["download"]) * 1000
+    print(
+        f"descarga de un estado de cuenta guardado: {stored_ms:.1f} ms "
+        f"({'cumple' if stored_ms <= 50 else 'no cumple'} ≤ 50 ms)"
     )
     print(
-        f"un worker envía ~{3600 / statistics.median(total):,.0f} estados de cuenta de este "
-        "tamaño por hora"
+        "corrida mensual: un worker guarda ~"
+        f"{60 / median(figures['store']):,.1f} estados de cuenta de este tamaño por minuto"
     )
+    print(f"razón build / SELECT directo: {median(figures['build']) / median(figures['raw']):.1f}")
     print(f"\nconcilia: saldo inicial {figures['opening']} → saldo final {figures['closing']}")
     return 0
 

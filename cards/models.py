@@ -21,7 +21,7 @@ from accounts.models import Member
 from core.masking import mask_card
 from ledger.models import Account as LedgerAccount
 from ledger.models import Journal
-from products.models import DepositAccount, EmailDelivery
+from products.models import DepositAccount, EmailDelivery, VerifiedDocument
 
 ZERO = Decimal("0.00")
 DEFERRAL_TERMS = (3, 6, 9, 12, 18, 24, 36)  # months a purchase may be deferred to
@@ -329,6 +329,29 @@ class CardStatement(models.Model):
     def available(self) -> Decimal:
         """ "Cupo disponible" at the cut, never below zero."""
         return max(ZERO, self.credit_limit - self.closing - self.deferred)
+
+
+class StoredCardStatement(models.Model):
+    """A closed card statement's PDF, rendered once and kept: every later download and the
+    e-mail send these bytes with the same verification code
+    (``cards.statements.statement_store``). Kept apart from :class:`CardStatement` so the
+    rows the card's pages read never carry the file."""
+
+    statement = models.OneToOneField(
+        CardStatement, on_delete=models.PROTECT, related_name="stored", verbose_name="extracto"
+    )
+    document = models.OneToOneField(
+        VerifiedDocument, on_delete=models.PROTECT, related_name="+", verbose_name="documento"
+    )
+    pdf = models.BinaryField("PDF")
+    created_at = models.DateTimeField("generado", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "extracto de tarjeta emitido"
+        verbose_name_plural = "extractos de tarjeta emitidos"
+
+    def __str__(self) -> str:
+        return str(self.statement_id)
 
 
 class CardStatementDelivery(EmailDelivery):

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
 
-from cards.models import Card, CardStatement, CardStatementDelivery
+from cards.models import Card, CardStatement, CardStatementDelivery, StoredCardStatement
 from cards.services import LAST_STATEMENT_DAY, MINIMUM_PAYMENT_RATE, card_statement_close
 from core.errors import DomainError
 from core.money import format_money, from_minor, to_minor
@@ -203,6 +204,27 @@ def statement_render(statement: CardStatement, *, request=None) -> tuple[bytes, 
     return body, document
 
 
+def statement_store(statement: CardStatement) -> StoredCardStatement:
+    """The statement's PDF, rendered the first time it is needed (the e-mail or a download)
+    and then kept: a closed statement never changes. Its links and QR point at
+    ``PORTAL_URL``. Two renders racing keep the first row; the loser's unissued
+    verification record is removed."""
+    stored = (
+        StoredCardStatement.objects.select_related("document").filter(statement=statement).first()
+    )
+    if stored is not None:
+        return stored
+    body, document = statement_render(statement)
+    try:
+        with transaction.atomic():
+            return StoredCardStatement.objects.create(
+                statement=statement, document=document, pdf=body
+            )
+    except IntegrityError:
+        document.delete()
+        return StoredCardStatement.objects.select_related("document").get(statement=statement)
+
+
 def statement_filename(statement: CardStatement) -> str:
     return f"extracto-tarjeta-{statement.card.last4}-{statement.year}{statement.month:02d}.pdf"
 
@@ -237,7 +259,8 @@ def card_statement_deliver(*, statement: CardStatement) -> bool:
         email = member.email or (member.user.email if member.user else "")
         if not email:
             raise CardStatementError("El socio no tiene correo electrónico registrado.")
-        body, document = statement_render(statement)
+        stored = statement_store(statement)
+        body, document = bytes(stored.pdf), stored.document
         coop = cooperative_current()
         currency = statement.currency
         send_email(

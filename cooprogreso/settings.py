@@ -231,6 +231,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "products.tasks.send_monthly_statements",
         "schedule": crontab(day_of_month="1-3", hour=6, minute=0),
     },
+    # Long PDFs and workbooks made in a worker are kept for a day, then deleted.
+    "products-delete-expired-documents": {
+        "task": "products.tasks.delete_expired_documents",
+        "schedule": crontab(minute=15),
+    },
     # Late each night: the statements of the credit cards whose statement day it is (and
     # any a missed night left), then their e-mails. Once per card and month.
     "cards-close-statements": {

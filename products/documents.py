@@ -14,6 +14,7 @@ cannot say different things. No field names a person or shows a whole account nu
 import io
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,6 +37,8 @@ from products.movements import MovementQuery, movement_type
 
 # (label, value) pairs, in the order the document prints them.
 Fields = list[tuple[str, str]]
+# Told how far a document got, in percent (a worker's job shows it to the member).
+Progress = Callable[[int], None]
 
 MAX_ROWS = 5000
 FORMULA_PREFIXES = ("=", "+", "-", "@")
@@ -90,7 +93,7 @@ def safe_text(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
-def movements_xlsx(report: MovementsReport) -> bytes:
+def movements_xlsx(report: MovementsReport, *, progress: Progress | None = None) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Movimientos"
@@ -106,7 +109,9 @@ def movements_xlsx(report: MovementsReport) -> bytes:
     sheet.append(header)
     for cell in sheet[5]:
         cell.font = Font(bold=True)
-    for movement, _kind in report.rows:
+    for n, (movement, _kind) in enumerate(report.rows, start=1):
+        if progress is not None and n % 500 == 0:
+            progress(20 + 70 * n // len(report.rows))
         sheet.append(
             [
                 movement.journal_id,
@@ -161,7 +166,16 @@ def absolute_url(path: str, *, request=None) -> str:
     return settings.PORTAL_URL + path
 
 
-def render_pdf(*, template: str, context: dict, request=None, document: VerifiedDocument) -> bytes:
+def render_pdf(
+    *,
+    template: str,
+    context: dict,
+    request=None,
+    document: VerifiedDocument,
+    progress: Progress | None = None,
+) -> bytes:
+    """The template as a PDF. ``progress`` (a worker's job) hears how far it got: the
+    HTML written, then WeasyPrint's layout (most of the time), then the file."""
     from weasyprint import HTML
 
     verify_url = absolute_url(reverse("products:verify", args=[document.code]), request=request)
@@ -180,7 +194,11 @@ def render_pdf(*, template: str, context: dict, request=None, document: Verified
             "issued_at": timezone.localtime(document.issued_at),
         },
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    report = progress or (lambda _percent: None)
+    report(30)
+    laid_out = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    report(90)
+    return laid_out.write_pdf()
 
 
 def movements_fields(report: MovementsReport) -> Fields:
@@ -198,7 +216,9 @@ def movements_fields(report: MovementsReport) -> Fields:
     ]
 
 
-def movements_pdf(report: MovementsReport, *, request) -> bytes:
+def movements_pdf(
+    report: MovementsReport, *, request=None, progress: Progress | None = None
+) -> bytes:
     start, end = report.period
     document = document_register(
         kind=VerifiedDocument.Kind.MOVEMENTS, fields=movements_fields(report)
@@ -213,6 +233,7 @@ def movements_pdf(report: MovementsReport, *, request) -> bytes:
         },
         request=request,
         document=document,
+        progress=progress,
     )
 
 

@@ -409,3 +409,94 @@ class StatementDelivery(EmailDelivery):
 
     def __str__(self) -> str:
         return f"{self.account.number} {self.year}-{self.month:02d}"
+
+
+class StoredStatement(models.Model):
+    """A closed month's estado de cuenta, rendered once and kept: every later download, the
+    e-mail of the monthly run included, sends these bytes with the same verification code
+    (``products.statements.statement_store``). Nothing posts into a closed month, so the
+    document never changes; it is never rendered again."""
+
+    account = models.ForeignKey(
+        DepositAccount,
+        on_delete=models.PROTECT,
+        related_name="stored_statements",
+        verbose_name="cuenta",
+    )
+    year = models.PositiveSmallIntegerField("año")
+    month = models.PositiveSmallIntegerField("mes")
+    document = models.OneToOneField(
+        VerifiedDocument, on_delete=models.PROTECT, related_name="+", verbose_name="documento"
+    )
+    pdf = models.BinaryField("PDF")
+    movements = models.PositiveIntegerField("movimientos")
+    created_at = models.DateTimeField("generado", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "estado de cuenta emitido"
+        verbose_name_plural = "estados de cuenta emitidos"
+        ordering = ["-year", "-month", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "year", "month"], name="products_stored_statement_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1, month__lte=12), name="products_stored_statement_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account.number} {self.year}-{self.month:02d}"
+
+
+class DocumentJob(models.Model):
+    """A PDF or workbook too long to make while the member waits: a worker renders it
+    (``products.jobs``), the member's page shows its progress and then offers the file,
+    which belongs to that member alone and is deleted once it expires."""
+
+    class Kind(models.TextChoices):
+        MOVEMENTS_PDF = "movements_pdf", "Detalle de movimientos (PDF)"
+        MOVEMENTS_XLSX = "movements_xlsx", "Detalle de movimientos (Excel)"
+        STATEMENT = "statement", "Estado de cuenta"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En cola"
+        RUNNING = "running", "Generando"
+        READY = "ready", "Listo"
+        FAILED = "failed", "No se pudo generar"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="document_jobs", verbose_name="socio"
+    )
+    kind = models.CharField("documento", max_length=16, choices=Kind)
+    params = models.JSONField("parámetros")
+    # The same member asking for the same document again while one is under way or ready
+    # gets that one (sha256 of kind and parameters).
+    key = models.CharField("clave", max_length=64)
+    status = models.CharField("estado", max_length=8, choices=Status, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField("avance", default=0)
+    claimed_at = models.DateTimeField("en proceso desde", null=True, blank=True)
+    filename = models.CharField("archivo", max_length=120, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField("contenido", null=True, blank=True)
+    error = models.CharField("error", max_length=300, blank=True)
+    created_at = models.DateTimeField("solicitado", auto_now_add=True)
+    finished_at = models.DateTimeField("terminado", null=True, blank=True)
+    expires_at = models.DateTimeField("caduca")
+
+    class Meta:
+        verbose_name = "documento en preparación"
+        verbose_name_plural = "documentos en preparación"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["member", "key"], name="products_docjob_member_key"),
+            models.Index(fields=["expires_at"], name="products_docjob_expires"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_status_display()}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (self.Status.READY, self.Status.FAILED)

@@ -9,9 +9,12 @@ the stored balance less what was posted after the cut; anything else is a
 :class:`StatementMismatch`, never a document.
 
 :func:`statement_pdf` renders it as the manual prints it (WeasyPrint, registered as a
-:class:`~products.models.VerifiedDocument` with its code and QR). :func:`statements_send`
-e-mails last month's statement to the members subscribed to it, once per account and month
-(:class:`~products.models.StatementDelivery`).
+:class:`~products.models.VerifiedDocument` with its code and QR). A closed month's
+statement never changes, so it is rendered once and kept (:func:`statement_store`,
+:class:`~products.models.StoredStatement`): later downloads send the stored bytes, with the
+same verification code. :func:`statements_send` e-mails last month's statement to the
+members subscribed to it, once per account and month
+(:class:`~products.models.StatementDelivery`), storing it on the way.
 """
 
 import calendar
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -35,8 +39,8 @@ from ledger.models import Account as LedgerAccount
 from ledger.models import Hold, Posting
 from ledger.selectors import day_start
 from products.deliveries import delivery_send_once
-from products.documents import Fields, absolute_url, document_register, render_pdf
-from products.models import DepositAccount, StatementDelivery, VerifiedDocument
+from products.documents import Fields, Progress, absolute_url, document_register, render_pdf
+from products.models import DepositAccount, StatementDelivery, StoredStatement, VerifiedDocument
 
 logger = logging.getLogger(__name__)
 
@@ -265,7 +269,9 @@ def statement_fields(statement: Statement) -> Fields:
     ]
 
 
-def statement_render(statement: Statement, *, request=None) -> tuple[bytes, VerifiedDocument]:
+def statement_render(
+    statement: Statement, *, request=None, progress: Progress | None = None
+) -> tuple[bytes, VerifiedDocument]:
     """The PDF and the document it was registered as (:func:`statement_fields`)."""
     document = document_register(
         kind=VerifiedDocument.Kind.STATEMENT, fields=statement_fields(statement)
@@ -279,6 +285,7 @@ def statement_render(statement: Statement, *, request=None) -> tuple[bytes, Veri
         },
         request=request,
         document=document,
+        progress=progress,
     )
     return body, document
 
@@ -290,10 +297,76 @@ def statement_pdf(statement: Statement, *, request=None) -> bytes:
 
 
 def statement_filename(statement: Statement) -> str:
+    return month_filename(account=statement.account, year=statement.year, month=statement.month)
+
+
+def month_filename(*, account: DepositAccount, year: int, month: int) -> str:
+    return f"estado-de-cuenta-{account.number[-4:]}-{year}{month:02d}.pdf"
+
+
+# --- Closed months: rendered once ----------------------------------------------------------
+
+
+def month_is_closed(year: int, month: int) -> bool:
+    """Whether the month has ended: its statement can no longer change."""
+    today = timezone.localdate()
+    return (year, month) < (today.year, today.month)
+
+
+def stored_statement(*, account: DepositAccount, year: int, month: int) -> StoredStatement | None:
     return (
-        f"estado-de-cuenta-{statement.account.number[-4:]}-"
-        f"{statement.year}{statement.month:02d}.pdf"
+        StoredStatement.objects.select_related("document")
+        .filter(account=account, year=year, month=month)
+        .first()
     )
+
+
+def member_stored_statement(*, member, public_id, year: int, month: int) -> StoredStatement | None:
+    """The stored statement of one of ``member``'s accounts, in one query (the download's
+    fast path: no account list, no build)."""
+    return (
+        StoredStatement.objects.select_related("account")
+        .filter(account__member=member, account__public_id=public_id, year=year, month=month)
+        .first()
+    )
+
+
+def statement_store(
+    *,
+    account: DepositAccount,
+    year: int,
+    month: int,
+    statement: Statement | None = None,
+    progress: Progress | None = None,
+) -> StoredStatement:
+    """The closed month's statement of ``account``, rendered now if it never was. The
+    stored PDF outlives any request, so its links and QR point at ``PORTAL_URL``.
+
+    Two renders racing (the monthly run and a download, a redelivered task) both finish,
+    but only the first row is kept — the unique (account, year, month) — and the loser's
+    unissued verification record is removed, so every copy carries one code.
+    """
+    if not month_is_closed(year, month):
+        raise ValueError(f"{year}-{month:02d} has not ended: its statement is not final")
+    stored = stored_statement(account=account, year=year, month=month)
+    if stored is not None:
+        return stored
+    if statement is None:
+        statement = statement_build(account=account, year=year, month=month)
+    body, document = statement_render(statement, progress=progress)
+    try:
+        with transaction.atomic():
+            return StoredStatement.objects.create(
+                account=account,
+                year=year,
+                month=month,
+                document=document,
+                pdf=body,
+                movements=len(statement.lines),
+            )
+    except IntegrityError:
+        document.delete()
+        return StoredStatement.objects.get(account=account, year=year, month=month)
 
 
 # --- The monthly e-mail ------------------------------------------------------------------
@@ -335,23 +408,30 @@ def statement_deliver(*, account: DepositAccount, year: int, month: int) -> bool
         email = member.email or (member.user.email if member.user else "")
         if not email:
             raise StatementError("El socio no tiene correo electrónico registrado.")
-        statement = statement_build(account=account, year=year, month=month)
-        body, document = statement_render(statement)
+        stored = statement_store(account=account, year=year, month=month)
+        document = stored.document
+        period = f"{MONTHS[month]} {year}"
         coop = cooperative_current()
         send_email(
             to=[email],
-            subject=f"{coop.short_name}: estado de cuenta de {statement.period_label}",
+            subject=f"{coop.short_name}: estado de cuenta de {period}",
             body=(
                 f"Estimado(a) {member.full_name}:\n\n"
                 f"Adjuntamos el estado de cuenta de tu {account.product_type.name} "
-                f"{mask_number(account.number)} correspondiente a {statement.period_label}.\n"
+                f"{mask_number(account.number)} correspondiente a {period}.\n"
                 f"Código de verificación: {document.code}.\n\n"
                 f"Si tienes inquietudes sobre tus movimientos, llámanos al "
                 f"{coop.call_center_phone}.\n"
                 f"Recibes este correo porque te suscribiste al estado de cuenta mensual; "
                 f"puedes cancelarlo en Perfil > Notificaciones."
             ),
-            attachments=[(statement_filename(statement), body, "application/pdf")],
+            attachments=[
+                (
+                    month_filename(account=account, year=year, month=month),
+                    bytes(stored.pdf),
+                    "application/pdf",
+                )
+            ],
         )
         return email, document
 

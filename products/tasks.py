@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from products.investments import last_month, savings_interest_month, term_deposits_mature
+from products.jobs import document_job_run, document_jobs_delete_expired
 from products.loans import installments_mark_overdue
 from products.statements import statements_send
 
@@ -49,3 +50,18 @@ def send_monthly_statements() -> int:
     sent = statements_send(year=year, month=month)
     logger.info("monthly statements", extra={"month": f"{year}-{month:02d}", "sent": sent})
     return sent
+
+
+@shared_task(acks_late=True)
+def render_document(job_id: int) -> bool:
+    """A member's long PDF or workbook (``products.jobs``). A redelivered or duplicated task
+    finds the job claimed or done and renders nothing."""
+    return document_job_run(job_id)
+
+
+@shared_task(acks_late=True)
+def delete_expired_documents() -> int:
+    """Hourly: documents made in a worker that nobody may download any more."""
+    deleted = document_jobs_delete_expired()
+    logger.info("expired documents deleted", extra={"deleted": deleted})
+    return deleted

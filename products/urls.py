@@ -25,6 +25,12 @@ urlpatterns = [
     path("inversiones/<uuid:public_id>/", views.term_deposit_detail, name="term_deposit"),
     path("servicios/", views.services, name="services"),
     path("estado-de-cuenta/", views.statement, name="statement"),
+    path("documentos/<uuid:public_id>/", views.document_job, name="document_job"),
+    path(
+        "documentos/<uuid:public_id>/descargar/",
+        views.document_job_download,
+        name="document_job_download",
+    ),
     path("solicita-tus-productos/", views.product_request, name="requests"),
     path("contacto/", views.contact, name="contact"),
     path("verificar/<code:code>/", views.verify, name="verify"),

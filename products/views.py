@@ -1,5 +1,10 @@
+import re
+import uuid
+
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
@@ -87,8 +92,6 @@ def account_detail(request, public_id):
             limit=10,
         )
     except ValueError:
-        from django.http import Http404
-
         raise Http404 from None
     rows = [(m, movement_type(m)) for m in page.items]
     more = request.GET.copy()
@@ -112,29 +115,82 @@ def account_detail(request, public_id):
 @login_required
 @require_safe
 def account_download(request, public_id):
-    """ "Descargar" the filtered movements as PDF or Excel."""
-    from django.http import HttpResponse
-
+    """ "Descargar" the filtered movements as PDF or Excel: at once when they are a few
+    dozen rows, from a worker (the job's page, with its progress) when more."""
     from products.documents import filename, movements_pdf, movements_report, movements_xlsx
+    from products.jobs import INLINE_ROWS, PDF, XLSX, document_job_start, movements_params
+    from products.models import DocumentJob
 
-    account = member_deposit_account(member=request_member(request), public_id=public_id)
+    member = request_member(request)
+    account = member_deposit_account(member=member, public_id=public_id)
     form = MovementFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return account_detail(request, public_id)
     if rate_limited(request, "export", per_ip=120, key=f"user:{request.user.pk}", per_key=30):
         return too_many_requests(request)
-    report = movements_report(account=account, query=movement_query(form))
-    if request.GET.get("formato") == "xlsx":
-        body = movements_xlsx(report)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        name = filename("movimientos", account, "xlsx")
+    query = movement_query(form)
+    xlsx = request.GET.get("formato") == "xlsx"
+    name = filename("movimientos", account, "xlsx" if xlsx else "pdf")
+    first = movements(
+        account=account.ledger_account,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        direction=query.direction,
+        limit=INLINE_ROWS,
+    )
+    if first.next_cursor is not None:
+        job = document_job_start(
+            member=member,
+            kind=DocumentJob.Kind.MOVEMENTS_XLSX if xlsx else DocumentJob.Kind.MOVEMENTS_PDF,
+            params=movements_params(account, query),
+            filename=name,
+            content_type=XLSX if xlsx else PDF,
+        )
+        return redirect("products:document_job", job.public_id)
+    report = movements_report(account=account, query=query)
+    if xlsx:
+        body, content_type = movements_xlsx(report), XLSX
     else:
-        body = movements_pdf(report, request=request)
-        content_type = "application/pdf"
-        name = filename("movimientos", account, "pdf")
+        body, content_type = movements_pdf(report, request=request), PDF
+    return _attachment(body, content_type=content_type, name=name)
+
+
+def _attachment(body: bytes, *, content_type: str, name: str) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+@require_safe
+def document_job(request, public_id):
+    """A document a worker is making: its progress (polled by HTMX), then "Descargar"."""
+    from products.jobs import member_document_job
+    from products.models import DocumentJob
+
+    job = member_document_job(member=request_member(request), public_id=public_id)
+    if job is None:
+        raise Http404
+    if job.kind == DocumentJob.Kind.STATEMENT:
+        back = reverse("products:statement")
+    else:
+        back = reverse("products:account", args=[job.params["account"]])
+    template = "products/document_job.html#job" if request.htmx else "products/document_job.html"
+    return render(request, template, {"job": job, "back": back})
+
+
+@login_required
+@require_safe
+def document_job_download(request, public_id):
+    """The file of one of the member's ready jobs; 404 to anybody else or once expired."""
+    from products.jobs import member_document_job
+    from products.models import DocumentJob
+
+    job = member_document_job(member=request_member(request), public_id=public_id)
+    if job is None or job.status != DocumentJob.Status.READY:
+        raise Http404
+    body = DocumentJob.objects.values_list("body", flat=True).get(pk=job.pk)
+    return _attachment(bytes(body), content_type=job.content_type, name=job.filename)
 
 
 @require_safe
@@ -178,8 +234,6 @@ def loan_schedule(request, public_id):
 @login_required
 @require_safe
 def loan_schedule_download(request, public_id):
-    from django.http import HttpResponse
-
     from products.loan_documents import amortization_pdf
 
     loan = member_loan(member=request_member(request), public_id=public_id)
@@ -209,8 +263,6 @@ def receipt(request, public_id, posting_id: int):
     if request.GET.get("formato") != "pdf":
         template = "products/receipt.html#receipt" if request.htmx else "products/receipt.html"
         return render(request, template, {"receipt": built, "account": account})
-    from django.http import HttpResponse
-
     if rate_limited(request, "export", per_ip=120, key=f"user:{request.user.pk}", per_key=30):
         return too_many_requests(request)
     response = HttpResponse(receipt_pdf(built, request=request), content_type="application/pdf")
@@ -244,19 +296,29 @@ def services(request):
 @login_required
 @require_safe
 def statement(request):
-    """ "Estado de cuenta": one of the member's accounts and a month → "Descargar" the PDF."""
-    from django.http import HttpResponse
+    """ "Estado de cuenta": one of the member's accounts and a month → "Descargar" the PDF.
 
+    A closed month's statement is rendered once and then sent from storage; a long one
+    not yet stored, or a long current month, is made in a worker (the job's page)."""
     from products.forms import StatementForm
     from products.investments import last_month
+    from products.jobs import INLINE_ROWS, PDF, document_job_start
+    from products.models import DocumentJob
     from products.statements import (
         StatementError,
+        month_filename,
+        month_is_closed,
         statement_build,
-        statement_filename,
         statement_pdf,
+        statement_store,
     )
 
-    accounts = member_deposit_accounts(member=request_member(request))
+    member = request_member(request)
+    stored = _stored_statement_named(request, member)
+    if stored is not None:  # a closed month already rendered: the file, nothing else read
+        name = month_filename(account=stored.account, year=stored.year, month=stored.month)
+        return _attachment(bytes(stored.pdf), content_type=PDF, name=name)
+    accounts = member_deposit_accounts(member=member)
     year, month = last_month()
     form = StatementForm(
         request.GET or None,
@@ -265,9 +327,12 @@ def statement(request):
         initial={"mes": f"{year}-{month:02d}"},
     )
     if form.is_bound and form.is_valid():
+        account = form.cleaned_data["cuenta"]
         year, month = form.cleaned_data["mes"]
+        name = month_filename(account=account, year=year, month=month)
+        closed = month_is_closed(year, month)
         try:
-            built = statement_build(account=form.cleaned_data["cuenta"], year=year, month=month)
+            built = statement_build(account=account, year=year, month=month)
         except StatementError as err:
             form.add_error("mes", err.message)
         else:
@@ -275,12 +340,42 @@ def statement(request):
                 request, "export", per_ip=120, key=f"user:{request.user.pk}", per_key=30
             ):
                 return too_many_requests(request)
-            response = HttpResponse(
-                statement_pdf(built, request=request), content_type="application/pdf"
-            )
-            response["Content-Disposition"] = f'attachment; filename="{statement_filename(built)}"'
-            return response
+            if len(built.lines) > INLINE_ROWS:
+                job = document_job_start(
+                    member=member,
+                    kind=DocumentJob.Kind.STATEMENT,
+                    params={"account": str(account.public_id), "year": year, "month": month},
+                    filename=name,
+                    content_type=PDF,
+                )
+                return redirect("products:document_job", job.public_id)
+            if closed:
+                body = bytes(
+                    statement_store(account=account, year=year, month=month, statement=built).pdf
+                )
+            else:
+                body = statement_pdf(built, request=request)
+            return _attachment(body, content_type=PDF, name=name)
     return render(request, "products/statement.html", {"form": form, "accounts": accounts})
+
+
+MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def _stored_statement_named(request, member):
+    """The stored statement ``?cuenta=<id>&mes=<yyyy-mm>`` names, if it is the member's;
+    anything else goes through the form."""
+    from products.statements import member_stored_statement
+
+    match = MONTH.fullmatch(request.GET.get("mes", ""))
+    try:
+        public_id = uuid.UUID(request.GET.get("cuenta", ""))
+    except ValueError:
+        return None
+    if match is None:
+        return None
+    year, month = int(match[1]), int(match[2])
+    return member_stored_statement(member=member, public_id=public_id, year=year, month=month)
 
 
 @login_required
@@ -294,7 +389,6 @@ def contact(request):
 def product_request(request):
     """ "Solicita tus productos": the member asks; staff follow up in the admin."""
     from django.contrib import messages
-    from django.shortcuts import redirect
 
     from products.forms import ProductRequestForm
     from products.services import product_request_create
@@ -319,8 +413,6 @@ def product_request(request):
 @require_POST
 def amounts_toggle(request):
     """The eye icon: hides or shows every amount of the position, remembered per user."""
-    from django.shortcuts import redirect
-
     user = request.user
     user.hide_amounts = not user.hide_amounts
     user.save(update_fields=["hide_amounts"])

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core import mail
 
 from cards import statements, tasks
-from cards.models import Card, CardStatement, CardStatementDelivery
+from cards.models import Card, CardStatement, CardStatementDelivery, StoredCardStatement
 from cards.services import (
     card_issue_credit,
     card_purchase,
@@ -306,7 +306,28 @@ def test_the_member_downloads_a_closed_statement(member_client, cards):
         f'attachment; filename="extracto-tarjeta-{mine.last4}-202605.pdf"'
     )
     text = pdf_text(response.content)
-    assert "http://testserver/verificar/" in text and MARIA_PAN not in text
+    assert f"{settings.PORTAL_URL}/verificar/" in text and MARIA_PAN not in text
+
+
+def test_a_closed_card_statement_is_rendered_once_then_sent_from_storage(
+    member_client, cards, monkeypatch
+):
+    mine, *_ = cards
+    nightly("2026-05-15 23:45:00")  # e-mailed: rendered and stored
+    statement = CardStatement.objects.get(card=mine)
+    stored = StoredCardStatement.objects.get(statement=statement)
+    (message,) = mail.outbox
+    assert message.attachments[0][1] == bytes(stored.pdf)
+
+    def never(**kwargs):
+        raise AssertionError("a stored statement is not rendered again")
+
+    monkeypatch.setattr(statements, "render_pdf", never)
+    url = f"/tarjetas/{mine.public_id}/extractos/{statement.public_id}/"
+    for _ in range(2):
+        assert member_client.get(url).content == bytes(stored.pdf)
+    kind = VerifiedDocument.Kind.CARD_STATEMENT
+    assert list(VerifiedDocument.objects.filter(kind=kind)) == [stored.document]
 
 
 def test_another_cards_statement_is_404_even_under_ones_own_card(member_client, cards):

@@ -16,13 +16,14 @@ from core.money import from_minor
 from ledger.models import Posting
 from ledger.services import booked_at, hold_place
 from products import statements, tasks
-from products.models import ProductType, StatementDelivery, VerifiedDocument
+from products.models import ProductType, StatementDelivery, StoredStatement, VerifiedDocument
 from products.services import cash_deposit, cash_withdrawal, deposit_account_open
 from products.statements import (
     BeforeOpening,
     FutureMonth,
     statement_build,
     statement_pdf,
+    statement_store,
     statements_send,
 )
 from tests.documents import assert_the_paper_says_what_the_page_says, pdf_text
@@ -208,7 +209,63 @@ def test_it_downloads_the_statement_as_an_attachment(member_client, history):
     )
     text = pdf_text(response.content)
     assert "DETALLE DE MOVIMIENTOS" in text and "$1,059.75" in text
-    assert "http://testserver/verificar/" in text
+    # A closed month's statement is kept: its links name the portal, not the request's host.
+    assert f"{settings.PORTAL_URL}/verificar/" in text
+
+
+def test_a_closed_months_statement_is_rendered_once_and_then_sent_from_storage(
+    member_client, client, history, monkeypatch
+):
+    params = {"cuenta": history.public_id, "mes": "2026-04"}
+    first = member_client.get(URL, params)
+    stored = StoredStatement.objects.get(account=history, year=2026, month=4)
+    assert stored.movements == 3 and bytes(stored.pdf) == first.content
+
+    def never(*args, **kwargs):
+        raise AssertionError("a stored statement is not rendered again")
+
+    monkeypatch.setattr(statements, "render_pdf", never)
+    monkeypatch.setattr("products.statements.statement_build", never)
+    again = member_client.get(URL, params)
+    assert again.status_code == 200 and again.content == first.content
+    assert again["Content-Disposition"] == first["Content-Disposition"]
+    document = VerifiedDocument.objects.get(kind=VerifiedDocument.Kind.STATEMENT)
+    assert stored.document == document and document.code in pdf_text(again.content)
+    page = client.get(f"/verificar/{document.code}/").content.decode()
+    assert dict(assert_the_paper_says_what_the_page_says(again.content, page))["Saldo final"] == (
+        "$1,059.75"
+    )
+
+
+def test_the_month_in_course_is_rendered_each_time_and_not_stored(member_client, history):
+    month = f"{timezone.localdate():%Y-%m}"
+    for _ in range(2):
+        response = member_client.get(URL, {"cuenta": history.public_id, "mes": month})
+        assert response["Content-Type"] == "application/pdf"
+    assert not StoredStatement.objects.exists()
+    assert VerifiedDocument.objects.filter(kind=VerifiedDocument.Kind.STATEMENT).count() == 2
+
+
+def test_two_renders_racing_keep_one_statement_and_one_code(history, monkeypatch):
+    real = statements.stored_statement
+    calls = []
+
+    def late(**kwargs):  # the other render had not finished when this one looked
+        calls.append(kwargs)
+        return None if len(calls) == 1 else real(**kwargs)
+
+    theirs = statement_store(account=history, year=2026, month=4)
+    monkeypatch.setattr(statements, "stored_statement", late)
+    mine = statement_store(account=history, year=2026, month=4)
+    assert mine.pk == theirs.pk
+    assert StoredStatement.objects.count() == 1
+    assert list(VerifiedDocument.objects.values_list("code", flat=True)) == [theirs.document.code]
+
+
+def test_only_a_closed_month_is_stored(history):
+    today = timezone.localdate()
+    with pytest.raises(ValueError):
+        statement_store(account=history, year=today.year, month=today.month)
 
 
 def test_it_refuses_another_members_account(member_client, history, other_member, aho):
@@ -292,6 +349,10 @@ def test_the_task_twice_sends_once_and_only_to_subscribers(member, subscribers):
     assert {d.account_id for d in deliveries} == {mine.pk, second.pk}
     assert all(d.sent_at and d.attempts == 1 and d.document for d in deliveries)
     assert not StatementDelivery.objects.filter(account=theirs).exists()
+    # The month closed: what was e-mailed is stored, and a download sends the same file.
+    stored = StoredStatement.objects.get(account=mine, year=2026, month=5)
+    assert bytes(stored.pdf) == content
+    assert stored.document == StatementDelivery.objects.get(account=mine).document
 
 
 def test_a_delivery_claimed_by_a_crashed_run_is_not_sent_again_at_once(member, subscribers):
@@ -347,3 +408,17 @@ def test_the_development_outbox_names_the_attachment(settings, tmp_path):
     )
     (message,) = outbox_messages()
     assert message["attachments"] == ["estado-de-cuenta-0019-202605.pdf"]
+
+
+def test_a_stored_statement_downloads_in_a_few_queries_and_only_for_its_member(
+    member_client, history, other_member, django_assert_max_num_queries
+):
+    params = {"cuenta": history.public_id, "mes": "2026-04"}
+    first = member_client.get(URL, params)
+    with django_assert_max_num_queries(4):  # session, user, member, the stored row
+        again = member_client.get(URL, params)
+    assert again.content == first.content
+    member_client.force_login(other_member.user)
+    theirs = member_client.get(URL, params)
+    assert theirs["Content-Type"].startswith("text/html")
+    assert history.number not in theirs.content.decode()
