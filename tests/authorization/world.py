@@ -43,6 +43,7 @@ from products.documents import document_register
 from products.investments import term_deposit_open
 from products.loans import loan_grant
 from products.models import (
+    DocumentJob,
     LoanType,
     ProductRequest,
     ProductType,
@@ -167,6 +168,19 @@ def _owned(member: Member, water: Biller, pan: str, beneficiary_account) -> dict
         attachment_name="comprobante.pdf",
         data_consent=True,
     )
+    job = DocumentJob.objects.create(
+        member=member,
+        kind=DocumentJob.Kind.MOVEMENTS_XLSX,
+        params={"account": str(savings.public_id)},
+        key=f"{member.pk:064d}",
+        status=DocumentJob.Status.READY,
+        progress=100,
+        filename="movimientos.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        body=b"PK",
+        finished_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
     if member.user.username == "mariaperez":
         _branch_records(member, savings, card, water)
     return {
@@ -183,6 +197,7 @@ def _owned(member: Member, water: Biller, pan: str, beneficiary_account) -> dict
         "device": {"public_id": device.public_id},
         "passkey": {"public_id": passkey.public_id},
         "complaint": {"pk": complaint.pk},
+        "document_job": {"public_id": job.public_id},
     }
 
 
