@@ -20,6 +20,12 @@ $(VENV)/.dev: requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.lock
 	@touch $@ $(VENV)/.runtime
 
+# The browser tests' checkers, pinned in package-lock.json: axe-core (accessibility) and
+# the Nu HTML checker (vnu-jar, run with `java`). Without npm they are skipped, loudly.
+node_modules/.package-lock.json: package-lock.json
+	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
+	else echo "npm no está instalado: se omiten las pruebas de accesibilidad y de HTML"; fi
+
 # Migrate and load the demo cooperative (idempotent).
 prepare: export DJANGO_DEBUG ?= true
 prepare: $(VENV)/.runtime
@@ -40,7 +46,7 @@ run: prepare
 
 # The whole suite (PostgreSQL when reachable), then the ledger's tests again on the
 # embedded SQLite default: both databases keep the same guarantees.
-test: $(VENV)/.dev
+test: $(VENV)/.dev node_modules/.package-lock.json
 	$(BIN)/python -m pytest
 	TEST_DATABASE=sqlite $(BIN)/python -m pytest tests/ledger tests/transfers/test_services.py tests/transfers/test_round_trips.py
 
@@ -58,4 +64,4 @@ lock:
 	uv export --frozen --extra dev --no-emit-project --format requirements-txt -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .import_linter_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache .import_linter_cache node_modules
