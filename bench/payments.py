@@ -19,7 +19,8 @@ Celery workers, against the transfer service's rate on the same machine, in one 
    Redis database runs ``payments.tasks.run_due_schedules`` — queued from here like the
    beat queues it — which queues one ``run_schedules`` per 50 schedules; for each
    schedule it inquires, runs the bill's operation (hold, the simulated biller, capture)
-   and stores the member's e-mail, which the same worker delivers (to a dummy backend).
+   and stores the member's e-mail; one task per chunk delivers its e-mails (to a dummy
+   backend) on the same worker.
    The clock runs from queuing the fan-out until every schedule was looked at
    (``last_run_at``).
 4. Step 2 again (the mean of both runs: drift in a shared machine's load weighs on both),

@@ -24,6 +24,9 @@ import time
 import urllib.error
 import urllib.request
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -358,10 +361,38 @@ def notify(
         )
         if to
     ]
+    batch = _batch.get()
     for row in rows:
         row.save(force_insert=True)
-        transaction.on_commit(partial(_enqueue, row.pk))
+        if batch is None:
+            transaction.on_commit(partial(_enqueue, row.pk))
+        else:
+            transaction.on_commit(partial(batch.append, row.pk))
     return rows
+
+
+# The ids of the notices stored, and committed, inside ``notifications_batched``.
+_batch: ContextVar[list[int] | None] = ContextVar("notifications_batch", default=None)
+
+
+@contextmanager
+def notifications_batched() -> Iterator[None]:
+    """Within the block, the notices :func:`notify` stores are not queued one task each:
+    the rows whose transaction committed go to one task when the block ends
+    (``core.tasks.deliver_notifications``) — for a worker that tells many members at once
+    (the scheduled payments of a run). Each row is still sent once, retried on its own,
+    and swept if that task is lost. Nested blocks share the outer one's task."""
+    if _batch.get() is not None:
+        yield
+        return
+    ids: list[int] = []
+    token = _batch.set(ids)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+        if ids:
+            _enqueue_many(ids)
 
 
 def _enqueue(notification_id: int) -> None:
@@ -373,6 +404,16 @@ def _enqueue(notification_id: int) -> None:
         deliver_notification.delay(notification_id)
     except Exception:
         logger.exception("notification not queued", extra={"notification_id": notification_id})
+
+
+def _enqueue_many(notification_ids: list[int]) -> None:
+    """Hands the rows to one worker's task; a broker that is down leaves them to the sweep."""
+    from core.tasks import deliver_notifications
+
+    try:
+        deliver_notifications.delay(notification_ids)
+    except Exception:
+        logger.exception("notifications not queued", extra={"count": len(notification_ids)})
 
 
 @dataclass(frozen=True)

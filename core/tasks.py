@@ -1,9 +1,13 @@
 """The workers' side of notifications: one try per task, retried with backoff, and the
 beat's sweep for rows whose task was lost (``core.notifications``)."""
 
+import logging
+
 from celery import Task, shared_task
 
 from core.notifications import notification_deliver, notifications_sweep
+
+logger = logging.getLogger(__name__)
 
 
 class DeliveryTask(Task):
@@ -25,6 +29,24 @@ def deliver_notification(self, notification_id: int) -> str:
     if delivery.outcome == "retry":
         raise self.retry(countdown=delivery.retry_in)
     return delivery.outcome
+
+
+@shared_task(acks_late=True)
+def deliver_notifications(notification_ids: list[int]) -> int:
+    """Sends the stored notifications of a batch (``notifications_batched``) one after
+    the other, each claimed and sent once as by ``deliver_notification``; one whose try
+    failed goes on alone, retried by its own task. Returns how many were sent."""
+    sent = 0
+    for notification_id in notification_ids:
+        try:
+            delivery = notification_deliver(notification_id=notification_id)
+        except Exception:  # the database failed: the row stays pending for the sweep
+            logger.exception("notification not delivered", extra={"notification": notification_id})
+            continue
+        if delivery.outcome == "retry":
+            deliver_notification.apply_async((notification_id,), countdown=delivery.retry_in)
+        sent += delivery.outcome == "sent"
+    return sent
 
 
 @shared_task(acks_late=True)

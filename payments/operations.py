@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django import forms
+from django.http import Http404
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import urlencode
@@ -35,6 +36,7 @@ from payments.forms import (
 from payments.frequent import member_saved_service, saved_service_add
 from payments.models import Biller, BillPayment, PaymentSchedule
 from payments.network import Bill
+from payments.queries import order_read
 from payments.schedules import (
     TERMS_VERSION,
     ScheduleGone,
@@ -220,8 +222,15 @@ class BillPay(OperationKind):
         bill was paid, the rest is told and the operation is partially executed. The
         payload of a scheduled payment names its schedule (``payments.schedules``) and
         when the biller listed its bill (not asked again if that was moments ago)."""
-        origin = member_deposit_account(member=actor.owner, public_id=payload["origin"])
-        biller = Biller.objects.select_related("category__cooperative").get(pk=payload["biller"])
+        origin, biller = order_read(
+            member_id=actor.owner.pk,
+            origin_public_id=payload["origin"],
+            biller_id=payload["biller"],
+        )
+        if biller is None:
+            raise Biller.DoesNotExist
+        if origin is None:  # not the owner's (any more): as the account's page answers
+            raise Http404
         inquired_at = payload.get("inquired_at")
         inquired_at = datetime.fromisoformat(inquired_at) if inquired_at else None
         payments, refusal = [], None

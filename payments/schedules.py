@@ -54,6 +54,7 @@ from ledger.models import Channel
 from payments.exceptions import BillAlreadyPaid, NoDebt
 from payments.models import Biller, BillPayment, PaymentSchedule, ScheduleNotice
 from payments.network import Bill
+from payments.queries import schedule_read
 from payments.services import bill_origin_check, bill_quote, biller_inquire
 from products.models import DepositAccount
 
@@ -401,13 +402,7 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> ScheduleRu
     payment are found again by their keys, and each notice is stored once."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    schedule = (
-        PaymentSchedule.objects.select_related(
-            "member", "origin__ledger_account", "origin__product_type", "biller__category"
-        )
-        .filter(pk=schedule_id)
-        .first()
-    )
+    schedule = schedule_read(schedule_id)
     run = ScheduleRun()
     if schedule is None or not schedule_is_due(schedule, on=today):
         run.due = False

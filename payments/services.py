@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Member, User
@@ -54,6 +54,7 @@ from payments.exceptions import (
 )
 from payments.models import Biller, BillPayment
 from payments.network import Bill, BillerTimeout, Confirmation, network_get
+from payments.queries import payment_locked, payments_of_key_and_bill
 from products.models import DepositAccount
 
 logger = logging.getLogger(__name__)
@@ -308,12 +309,12 @@ def _key_and_bill(order: BillOrder, key: str) -> tuple[BillPayment | None, bool 
     """In one read: the payment ``key`` made already, if any, and — for a bill — whether
     another payment (not refused) has the bill (``None`` for a top-up)."""
     number = order.bill_number
-    mine = Q(key=key)
-    if not number:
-        return BillPayment.objects.filter(mine).first(), None
-    same_bill = Q(biller=order.biller.pk, reference=order.reference.strip(), bill_number=number)
-    rows = list(BillPayment.objects.filter(mine | same_bill))
+    rows = payments_of_key_and_bill(
+        key=key, biller_id=order.biller.pk, reference=order.reference.strip(), bill_number=number
+    )
     done = next((p for p in rows if p.key == key), None)
+    if not number:
+        return done, None
     return done, any(p.key != key and p.state != BillPayment.State.REFUSED for p in rows)
 
 
@@ -449,11 +450,7 @@ def _lines(payment: BillPayment) -> list[Line]:
 
 
 def _locked(payment: BillPayment) -> BillPayment:
-    return (
-        BillPayment.objects.select_for_update(of=("self",))
-        .select_related("biller__category", "origin__ledger_account", "member", "hold")
-        .get(pk=payment.pk)
-    )
+    return payment_locked(payment.pk)
 
 
 def _capture(

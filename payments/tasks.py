@@ -9,6 +9,7 @@ from datetime import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from core.notifications import notifications_batched
 from ledger.calendar import is_business_day
 from payments.models import BillPayment
 from payments.schedules import schedule_due_ids, schedule_run
@@ -94,11 +95,12 @@ def run_schedules(schedule_ids: list[int]) -> int:
     were run. Each bill stays its own operation under its own key, so a chunk delivered
     twice, run beside another run or again after its worker died pays nothing twice
     (``schedule_run``); a schedule that fails is logged and leaves the rest to run."""
-    for schedule_id in schedule_ids:
-        try:
-            schedule_run(schedule_id=schedule_id)
-        except Exception:
-            logger.exception("scheduled payment failed", extra={"schedule": schedule_id})
+    with notifications_batched():  # the chunk's e-mails: one delivery task, not one each
+        for schedule_id in schedule_ids:
+            try:
+                schedule_run(schedule_id=schedule_id)
+            except Exception:
+                logger.exception("scheduled payment failed", extra={"schedule": schedule_id})
     return len(schedule_ids)
 
 

@@ -23,10 +23,11 @@ from core.notifications import (
     RETRY_DELAYS,
     BaseSmsBackend,
     LocmemSmsBackend,
+    notifications_batched,
     notifications_sweep,
     notify,
 )
-from core.tasks import deliver_notification, sweep_notifications
+from core.tasks import deliver_notification, deliver_notifications, sweep_notifications
 from tests.factories import UserFactory
 
 TRIES = len(RETRY_DELAYS) + 1
@@ -113,6 +114,31 @@ def test_each_channel_is_its_own_notice(db, gateway_down):
     by_channel = dict(Notification.objects.values_list("channel", "status"))
     assert by_channel == {"sms": "failed", "email": "sent"}
     assert mail.outbox[-1].to == ["maria@example.com"]
+
+
+def test_a_batch_sends_the_notices_of_its_committed_actions_in_one_task(db, flaky_gateway):
+    """A worker telling many members at once (the scheduled payments of a run): nothing
+    goes out one task each; when the block ends, one task sends every notice whose action
+    committed — a rolled-back one is not among them — and a failed try goes on alone."""
+    with (
+        mock.patch.object(deliver_notification, "delay") as one_each,
+        mock.patch.object(
+            deliver_notifications, "delay", side_effect=deliver_notifications
+        ) as batch,
+    ):
+        with notifications_batched():
+            for n in range(3):
+                with TestCase.captureOnCommitCallbacks(execute=True):
+                    notify(phone=PHONE, body=f"Cooprogreso: aviso {n}", kind="Prueba")
+            with pytest.raises(RuntimeError), transaction.atomic():
+                notify(phone=PHONE, body="Cooprogreso: deshecho", kind="Prueba")
+                raise RuntimeError("the action failed")
+            assert batch.call_count == 0
+            assert set(Notification.objects.values_list("status", flat=True)) == {"pending"}
+        assert one_each.call_count == 0 and batch.call_count == 1
+    # The gateway refused the first try: that notice was retried by its own task.
+    assert sorted(texts()) == [f"Cooprogreso: aviso {n}" for n in range(3)]
+    assert list(Notification.objects.values_list("status", flat=True)) == ["sent"] * 3
 
 
 # --- retries ----------------------------------------------------------------------------------
