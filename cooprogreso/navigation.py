@@ -35,7 +35,7 @@ MENU = (
         "Posición consolidada",
         "products:position",
         EVERYONE,
-        sections=("cuentas", "creditos", "inversiones"),
+        sections=("cuentas", "creditos", "inversiones", "documentos"),
     ),
     MenuEntry("Transferencias", "transfers:index", EVERYONE),
     MenuEntry("Pago de Tarjetas", "cards:payments", EVERYONE),
