@@ -26,6 +26,9 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
+# The script's own folder leaves the path: bench/http.py would shadow the standard
+# library's ``http`` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 ACCOUNTS = 100_000

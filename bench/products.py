@@ -23,6 +23,9 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The script's own folder leaves the path: bench/http.py would shadow the standard
+# library's ``http`` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 from bench.ledger import database_url, django_setup, recreate_database  # noqa: E402

@@ -32,6 +32,9 @@ from urllib.parse import urlparse, urlunparse
 from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parent.parent
+# The script's own folder leaves the path: bench/http.py would shadow the standard
+# library's ``http`` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 DATABASE = "cooprogreso_bench_statement"
