@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Member, User
@@ -67,10 +67,13 @@ DEBIT_DESCRIPTION = "ND RECAUDACIONES WEB APP"
 # than any connector's timeout.
 STALE_HELD = timedelta(minutes=5)
 # When the resolver asks the biller again: after 1, 2, 5, 10 and 30 minutes, then every
-# 30 minutes until a day has passed; then the payment is left *resolving* for staff.
+# 30 minutes until a day has passed; then every 6 hours, staff told at each check, until
+# the biller answers: money held for a payment the biller confirmed (or refused) late
+# must not stay held for good.
 RETRY_DELAYS = (60, 120, 300, 600, 1800)
 RETRY_EVERY = 1800
 GIVE_UP_AFTER = timedelta(hours=24)
+REVIEW_EVERY = timedelta(hours=6)
 # A resolving payment whose next check is this overdue lost its task: the sweep queues it.
 SWEEP_AFTER = timedelta(minutes=5)
 UNRESOLVED = (BillPayment.State.HELD, BillPayment.State.RESOLVING)
@@ -585,35 +588,42 @@ def bill_payment_resolve(*, payment: BillPayment) -> BillPayment:
         return current
 
 
-def bill_payment_next_check(*, payment: BillPayment) -> datetime | None:
+def bill_payment_next_check(*, payment: BillPayment) -> datetime:
     """When the resolver asks the biller again about the unresolved ``payment`` — after
-    1, 2, 5, 10 and 30 minutes, then every 30 — stored as its ``next_check_at``; ``None``
-    once a day of asking has not told: the payment stays *resolving*, its money held, and
-    an error is logged for staff (the admin lists resolving payments)."""
-    if payment.created_at <= timezone.now() - GIVE_UP_AFTER:
+    1, 2, 5, 10 and 30 minutes, then every 30 — stored as its ``next_check_at``. Once a
+    day of asking has not told, the payment, its money still held, is asked about every
+    ``REVIEW_EVERY``, and each such check that does not tell logs an error for staff (the
+    admin lists resolving payments). It is never left unasked: a payment the biller
+    confirmed after the first day (or whose check then met a passing failure) would keep
+    the member's money held and the biller unpaid in the books."""
+    now = timezone.now()
+    review_from = payment.created_at + GIVE_UP_AFTER
+    if review_from <= now:
         logger.error(
             "bill payment needs review",
             extra={"payment": payment.pk, "key": payment.key, "checks": payment.checks},
         )
-        BillPayment.objects.filter(pk=payment.pk).update(next_check_at=None)
-        return None
-    checks = max(payment.checks, 1)
-    delay = RETRY_DELAYS[checks] if checks < len(RETRY_DELAYS) else RETRY_EVERY
-    due = timezone.now() + timedelta(seconds=delay)
+        due = now + REVIEW_EVERY
+    else:
+        checks = max(payment.checks, 1)
+        delay = RETRY_DELAYS[checks] if checks < len(RETRY_DELAYS) else RETRY_EVERY
+        due = now + timedelta(seconds=delay)
     BillPayment.objects.filter(pk=payment.pk).update(next_check_at=due)
     return due
 
 
 def bill_payments_sweep(*, now: datetime | None = None) -> int:
     """The beat's safety net: queues the resolver for payments whose task was lost — a
-    *resolving* payment whose next check is more than ``SWEEP_AFTER`` overdue, a *held*
+    *resolving* payment whose next check is more than ``SWEEP_AFTER`` overdue (or that
+    has none: one left unasked after a day by an earlier version), a *held*
     one older than ``STALE_HELD`` (the process asking the biller died). Returns how many.
 
     Each is given a new ``next_check_at``, so a lost task that turns up later stops."""
     now = now or timezone.now()
     lost = list(
         BillPayment.objects.filter(
-            state=BillPayment.State.RESOLVING, next_check_at__lt=now - SWEEP_AFTER
+            Q(next_check_at__lt=now - SWEEP_AFTER) | Q(next_check_at__isnull=True),
+            state=BillPayment.State.RESOLVING,
         ).values_list("pk", flat=True)
     )
     lost += BillPayment.objects.filter(

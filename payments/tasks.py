@@ -30,9 +30,10 @@ SCHEDULES_PER_TASK = 50
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def resolve_bill_payment(self, payment_id: int, due: str | None = None) -> str:
     """Asks the biller what became of the payment and finishes it; while nobody knows,
-    asks again at the payment's next check (``bill_payment_next_check``) until a day has
-    passed. ``due`` is the check this task was queued for: when the payment's
-    ``next_check_at`` says otherwise, another task (queued by the sweep) owns it."""
+    asks again at the payment's next check (``bill_payment_next_check``; after a day,
+    staff are told and it asks every six hours). ``due`` is the check this task was
+    queued for: when the payment's ``next_check_at`` says otherwise, another task (queued
+    by the sweep) owns it."""
     payment = BillPayment.objects.filter(pk=payment_id).first()
     if payment is None:
         return "missing"
@@ -46,8 +47,6 @@ def resolve_bill_payment(self, payment_id: int, due: str | None = None) -> str:
     if payment.state not in UNRESOLVED:
         return payment.state
     next_check = bill_payment_next_check(payment=payment)
-    if next_check is None:
-        return "review"
     if self.request.is_eager:  # run in the caller (tests): the sweep asks again
         return payment.state
     raise self.retry(

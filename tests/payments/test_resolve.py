@@ -78,17 +78,57 @@ def test_while_unknown_it_asks_again_after_1_2_5_10_and_30_minutes(member, savin
     assert delays == [120, 300, 600, 1800, 1800, 1800, 1800]
 
 
-def test_after_a_day_it_stops_asking_and_leaves_the_payment_for_staff(
-    member, savings, water, caplog
-):
+def test_after_a_day_staff_are_told_and_it_is_asked_every_six_hours(member, savings, water, caplog):
     payment = pay(member, savings, water, "12345555")
-    with time_machine.travel(timezone.now() + timedelta(hours=24, minutes=1)):
-        assert resolve_bill_payment.delay(payment.pk).get() == "review"
+    later = timezone.now() + timedelta(hours=24, minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert resolve_bill_payment.delay(payment.pk).get() == BillPayment.State.RESOLVING
         assert bill_payments_sweep() == 0  # not swept again and again
     payment.refresh_from_db()
-    assert payment.state == BillPayment.State.RESOLVING and payment.next_check_at is None
+    assert payment.state == BillPayment.State.RESOLVING
+    assert payment.next_check_at == later + services.REVIEW_EVERY
     assert active_holds(savings).count() == 1
+    assert caplog.text.count("bill payment needs review") == 1
+    with time_machine.travel(payment.next_check_at, tick=False):
+        due = payment.next_check_at.isoformat()
+        assert resolve_bill_payment.delay(payment.pk, due=due).get() == "resolving"
+    assert caplog.text.count("bill payment needs review") == 2  # told at each check
+    assert_ledger_ok()
+
+
+def test_a_payment_the_biller_confirms_after_a_day_is_still_captured(
+    member, savings, water, monkeypatch, caplog
+):
+    """The biller took the payment, but the check after the first day met a passing
+    failure: it is asked again later, and the money held is captured, not left held."""
+    payment = pay(member, savings, water, "12347777")
+    real_status = SimulatedBillerNetwork.status
+
+    def timing_out(self, *, key):
+        raise services.BillerTimeout
+
+    monkeypatch.setattr(SimulatedBillerNetwork, "status", timing_out)
+    with time_machine.travel(timezone.now() + timedelta(hours=25), tick=False):
+        assert resolve_bill_payment.delay(payment.pk).get() == BillPayment.State.RESOLVING
     assert "bill payment needs review" in caplog.text
+    monkeypatch.setattr(SimulatedBillerNetwork, "status", real_status)
+    payment.refresh_from_db()
+    with time_machine.travel(payment.next_check_at + timedelta(minutes=6), tick=False):
+        assert bill_payments_sweep() == 1  # its task was lost: the sweep takes it over
+    payment.refresh_from_db()
+    assert payment.state == BillPayment.State.PAID
+    assert Hold.objects.get(pk=payment.hold_id).status == Hold.Status.CAPTURED
+    assert_ledger_ok()
+
+
+def test_the_sweep_takes_a_resolving_payment_left_without_a_next_check(member, savings, water):
+    """A payment an earlier version stopped asking about (no next check) is asked again."""
+    payment = pay(member, savings, water, "12347777")
+    BillPayment.objects.filter(pk=payment.pk).update(next_check_at=None)
+    with time_machine.travel(timezone.now() + timedelta(days=3), tick=False):
+        assert bill_payments_sweep() == 1
+    payment.refresh_from_db()
+    assert payment.state == BillPayment.State.PAID
     assert_ledger_ok()
 
 
