@@ -144,7 +144,9 @@ def test_recover_and_change_a_pin_defer_a_purchase_see_the_next_statement_and_pa
         assert figure(page, "Pago mínimo") == "$10.53"  # 10 % of $60.00 + the $4.53 installment
         screenshot(page, f"card-statement-{width}")
         with page.expect_download() as download:
-            page.get_by_role("link", name=re.compile("Descargar PDF del extracto con corte")).click()
+            page.get_by_role(
+                "link", name=re.compile("Descargar PDF del extracto con corte")
+            ).click()
         text = " ".join(pdf_text(download.value.path()).split())
         assert "CUOTA 1/3 DIFERIDO" in text and "$10.53" in text
         assert MARIA_CREDIT_PAN not in text
