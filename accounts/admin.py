@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashWidget, UserChangeForm
 from django.db.models.functions import Concat
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -26,8 +27,26 @@ from accounts.services import member_issue_credentials, staff_unlock, user_set_a
 from core.errors import DomainError
 
 
+class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
+    """Django's summary of the password's hash, without the ``disabled`` its read-only
+    field adds: the summary is a ``<div>``, which takes no such attribute (valid HTML)."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].pop("disabled", None)
+        return context
+
+
+class PortalUserChangeForm(UserChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "password" in self.fields:
+            self.fields["password"].widget = PasswordSummaryWidget()
+
+
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
+    form = PortalUserChangeForm
     list_display = (
         "username",
         "first_name",

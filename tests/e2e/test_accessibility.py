@@ -59,6 +59,18 @@ def test_staff_in_the_admin(open_page, staff_user, password, member):
     page.get_by_role("searchbox").wait_for()
     page.get_by_role("link", name=member.member_number).click()
     page.wait_for_url(f"**/admin/accounts/member/{member.pk}/change/")
+    # The "Permisos" and "Grupos" choosers (Django's SelectFilter2) of the user and group
+    # forms: their search icons take the image role static/js/admin.js gives them.
+    page.goto(f"{page.base}/admin/accounts/user/{staff_user.pk}/change/")
+    page.locator("#id_user_permissions_input").wait_for()
+    icons = page.locator(".selector .search-label-icon")
+    assert icons.count() >= 4
+    assert (
+        icons.evaluate_all("icons => icons.map(icon => icon.getAttribute('role'))")
+        == ["img"] * icons.count()
+    )
+    page.goto(f"{page.base}/admin/auth/group/add/")
+    page.locator("#id_permissions_input").wait_for()
     page.set_viewport_size({"width": 360, "height": 800})
     page.goto(f"{page.base}/admin/")
     page.get_by_role("heading", name="Administración de la cooperativa").wait_for()
