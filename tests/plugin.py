@@ -20,7 +20,11 @@ import pytest
 # beside a developer's) never share a test database.
 _CHECKOUT = hashlib.sha256(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:8]
 LOCAL_POSTGRES = f"postgres://postgres@127.0.0.1:5432/cooprogreso_{_CHECKOUT}"
-LOCAL_REDIS = "redis://127.0.0.1:6379/15"
+# Each pytest-xdist worker (gw0, gw1…) has its own Redis database, so one worker's broker
+# tests never take another's tasks (13 and 14 are the benches'); its PostgreSQL test
+# database gets the worker's suffix from pytest-django.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+LOCAL_REDIS = f"redis://127.0.0.1:6379/{(15, 12, 11, 10, 9, 8, 7, 6)[_WORKER % 8]}"
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
