@@ -118,6 +118,12 @@ def _unrelated_rows() -> None:
         account = deposit_account_open(member=member, product_type=savings)
         cash_deposit(account=account, amount=Decimal(25), key=f"unrelated-{account.pk}")
     UserFactory.create_batch(3)
+    with connection.cursor() as cursor:  # and every table's ids far ahead
+        for sequence in connection.introspection.sequence_list():
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, %s), 977, true)",
+                [connection.ops.quote_name(sequence["table"]), sequence["column"]],
+            )
     ContentType.objects.get_for_model(ProductType)
     cache.set("unrelated", 1)
     LocmemSmsBackend.outbox.append(SmsMessage(to="+593991234567", body="otra prueba"))
