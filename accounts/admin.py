@@ -95,7 +95,8 @@ class ReasonForm(forms.Form):
 
 
 def with_reason(description: str):
-    """An admin action that first asks the employee for the reason, then records it."""
+    """An admin action that first asks the employee for the reason, then records it.
+    Offered only to staff who may change the model: viewing the list is not enough."""
 
     def decorator(apply):
         def action(modeladmin, request, queryset):
@@ -129,7 +130,7 @@ def with_reason(description: str):
             )
 
         action.__name__ = apply.__name__
-        return admin.action(description=description)(action)
+        return admin.action(description=description, permissions=["change"])(action)
 
     return decorator
 

@@ -615,13 +615,13 @@ def operations_sweep(*, now=None) -> Swept:
     waiting = Operation.objects.filter(
         state__in=(State.PREPARED, State.AWAITING_CODE, State.PENDING_APPROVAL),
         expires_at__lte=now,
-    )
+    ).order_by("pk")
     for operation in waiting.iterator():
         swept.expired += _expire(operation)
     lost = Operation.objects.filter(
         Q(state=State.APPROVED) | Q(state=State.EXECUTING),
         updated_at__lte=now - STALE_EXECUTION,
-    )
+    ).order_by("pk")
     for operation in lost.iterator():
         if operation.attempts >= MAX_ATTEMPTS:
             # Its service kept failing: a crashed attempt may have moved the money, so the

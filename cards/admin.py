@@ -122,7 +122,8 @@ class ReasonForm(forms.Form):
 
 def _status_action(description: str, status: str, name: str):
     """An admin action that first asks the employee for the reason, then changes the
-    status of each selected card through the service (which audits it)."""
+    status of each selected card through the service (which audits it). Offered only to
+    staff who may change cards: viewing the list is not enough."""
 
     def action(modeladmin, request, queryset):
         form = ReasonForm(request.POST if "reason" in request.POST else None)
@@ -162,7 +163,7 @@ def _status_action(description: str, status: str, name: str):
         )
 
     action.__name__ = name
-    return admin.action(description=description)(action)
+    return admin.action(description=description, permissions=["change"])(action)
 
 
 class CardPurchaseInline(admin.TabularInline):

@@ -48,7 +48,7 @@ class CooperativeAdmin(admin.ModelAdmin):
         (None, {"fields": ("updated_at",)}),
     )
 
-    @admin.action(description="Activar el perfil seleccionado")
+    @admin.action(description="Activar el perfil seleccionado", permissions=["change"])
     def activate(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, "Selecciona exactamente un perfil.", messages.ERROR)

@@ -523,7 +523,7 @@ def notifications_sweep(*, now: datetime | None = None) -> int:
             status=Notification.Status.PENDING, next_attempt_at__lt=now - SWEEP_AFTER
         )
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
-        .order_by("next_attempt_at")
+        .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     if stuck:

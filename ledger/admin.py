@@ -85,15 +85,17 @@ class AccountAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{account.code}: {exc}", messages.ERROR)
         self.message_user(request, done)
 
-    @admin.action(description="Bloquear las cuentas seleccionadas")
+    @admin.action(description="Bloquear las cuentas seleccionadas", permissions=["change"])
     def block(self, request, queryset):
         self._set(request, queryset, Account.Status.BLOCKED, "Cuentas bloqueadas.")
 
-    @admin.action(description="Reactivar las cuentas seleccionadas")
+    @admin.action(description="Reactivar las cuentas seleccionadas", permissions=["change"])
     def reactivate(self, request, queryset):
         self._set(request, queryset, Account.Status.ACTIVE, "Cuentas reactivadas.")
 
-    @admin.action(description="Cerrar las cuentas seleccionadas (sin saldo)")
+    @admin.action(
+        description="Cerrar las cuentas seleccionadas (sin saldo)", permissions=["change"]
+    )
     def close(self, request, queryset):
         self._set(request, queryset, Account.Status.CLOSED, "Proceso terminado.")
 

@@ -6,6 +6,10 @@ or Excel.
 A payment the biller has not confirmed yet shows its state ("Por confirmar") and one it
 refused says so ("No realizado"); only a paid one has a receipt, the one of its debit on
 the origin account (``products:receipt``), found in the same query as the rows.
+
+A download of more rows than render while the member waits (``products.jobs.INLINE_ROWS``)
+is a document job: a worker renders it (:func:`history_document`) and the documents page
+shows its progress, as for a year of movements.
 """
 
 import calendar
@@ -16,6 +20,7 @@ from decimal import Decimal
 
 from django import forms
 from django.db.models import OuterRef, Q, Subquery
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,8 +32,8 @@ from core.money import format_money
 from core.profile import cooperative_current
 from ledger.models import Posting
 from payments.models import Biller, BillPayment, ServiceCategory
-from products.documents import Fields, document_register, render_pdf, safe_text
-from products.models import VerifiedDocument
+from products.documents import Fields, Progress, document_register, render_pdf, safe_text
+from products.models import DocumentJob, VerifiedDocument
 
 MONTHS_BACK = 3
 DEFAULT_DAYS = 30
@@ -296,7 +301,7 @@ def _row(payment: BillPayment) -> HistoryRow:
 # --- Downloads ---------------------------------------------------------------------------
 
 
-def history_xlsx(history: PaymentHistory) -> bytes:
+def history_xlsx(history: PaymentHistory, *, progress: Progress | None = None) -> bytes:
     """The rows as the page shows them, with the state and the Comprobante N.º."""
     workbook = Workbook()
     sheet = workbook.active
@@ -320,7 +325,9 @@ def history_xlsx(history: PaymentHistory) -> bytes:
     sheet.append(header)
     for cell in sheet[5]:
         cell.font = Font(bold=True)
-    for row in history.rows:
+    for n, row in enumerate(history.rows, start=1):
+        if progress is not None and n % 100 == 0:
+            progress(20 + 70 * n // len(history.rows))
         payment = row.payment
         sheet.append(
             [
@@ -362,7 +369,9 @@ def history_fields(history: PaymentHistory) -> Fields:
     ]
 
 
-def history_pdf(history: PaymentHistory, *, request) -> bytes:
+def history_pdf(
+    history: PaymentHistory, *, request=None, progress: Progress | None = None
+) -> bytes:
     document = document_register(
         kind=VerifiedDocument.Kind.PAYMENTS, fields=history_fields(history)
     )
@@ -371,8 +380,65 @@ def history_pdf(history: PaymentHistory, *, request) -> bytes:
         context={"history": history},
         request=request,
         document=document,
+        progress=progress,
     )
 
 
 def history_filename(extension: str) -> str:
     return f"historial-pagos-{timezone.localdate():%Y%m%d}.{extension}"
+
+
+# --- Downloads made in a worker ------------------------------------------------------------
+
+
+def history_params(query: PaymentHistoryQuery) -> dict:
+    """The query as a document job keeps it: the range the form chose (fixed dates, so the
+    worker renders the days the member saw), the service filters and the code."""
+    return {
+        "desde": query.date_from.isoformat(),
+        "hasta": query.date_to.isoformat(),
+        "label": query.label,
+        "categoria": query.category_id,
+        "servicio": query.biller_id,
+        "codigo": query.code,
+    }
+
+
+def history_query_from(params: dict) -> PaymentHistoryQuery:
+    return PaymentHistoryQuery(
+        date_from=date.fromisoformat(params["desde"]),
+        date_to=date.fromisoformat(params["hasta"]),
+        label=params["label"],
+        category_id=params["categoria"],
+        biller_id=params["servicio"],
+        code=params["codigo"],
+    )
+
+
+def history_document(job: DocumentJob, progress: Progress) -> bytes:
+    """A document job's file: the job's member's payments, as the inline download makes
+    it (a PDF whose verification page names the portal's address, or the workbook)."""
+    history = member_payment_history(member=job.member, query=history_query_from(job.params))
+    progress(20)
+    if job.kind == DocumentJob.Kind.PAYMENTS_XLSX:
+        return history_xlsx(history, progress=progress)
+    return history_pdf(history, progress=progress)
+
+
+def history_back(job: DocumentJob) -> str:
+    """The job's page leads back to the history with the same filters."""
+    params = job.params
+    query = QueryDict(mutable=True)
+    query.update(
+        {
+            "periodo": "personalizado",
+            "desde": params["desde"],
+            "hasta": params["hasta"],
+            **{
+                name: str(params[name])
+                for name in ("categoria", "servicio", "codigo")
+                if params[name]
+            },
+        }
+    )
+    return f"{reverse('payments:history')}?{query.urlencode()}"

@@ -624,11 +624,15 @@ def bill_payments_sweep(*, now: datetime | None = None) -> int:
         BillPayment.objects.filter(
             Q(next_check_at__lt=now - SWEEP_AFTER) | Q(next_check_at__isnull=True),
             state=BillPayment.State.RESOLVING,
-        ).values_list("pk", flat=True)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    lost += BillPayment.objects.filter(
-        state=BillPayment.State.HELD, created_at__lt=now - STALE_HELD
-    ).values_list("pk", flat=True)
+    lost += (
+        BillPayment.objects.filter(state=BillPayment.State.HELD, created_at__lt=now - STALE_HELD)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     for payment_id in lost:
         BillPayment.objects.filter(pk=payment_id, state__in=UNRESOLVED).update(next_check_at=now)
         _enqueue(payment_id, now)

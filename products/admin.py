@@ -54,6 +54,9 @@ class CashForm(forms.Form):
 
 
 def _cash_action(description: str, post):
+    """A teller's deposit or withdrawal on the one selected account: the amount asked,
+    then posted by the service. Offered only to staff who may change accounts."""
+
     def action(modeladmin, request, queryset):
         if queryset.count() != 1:
             modeladmin.message_user(request, "Selecciona una sola cuenta.", messages.ERROR)
@@ -90,7 +93,7 @@ def _cash_action(description: str, post):
         )
 
     action.__name__ = post.__name__
-    return admin.action(description=description)(action)
+    return admin.action(description=description, permissions=["change"])(action)
 
 
 @admin.register(DepositAccount)

@@ -14,15 +14,21 @@ documento… 40 %" until it offers the file. Short documents still render inline
   its way or ready (:data:`REUSE`) gets that job rather than a second render.
 - **Progress** is what the render reports: the rows read, the HTML written, WeasyPrint's
   layout (most of the time), the file.
+- **Any app's documents.** Each kind says how it renders and which page its job's page
+  leads back to (:func:`document_kind_register`): the movements and the statement here,
+  the payment history in ``payments`` (its ``AppConfig.ready``).
 """
 
 import hashlib
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Member
@@ -54,6 +60,32 @@ REUSE = timedelta(minutes=10)
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FAILED_MESSAGE = "No se pudo generar el documento. Inténtalo nuevamente más tarde."
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    """How a worker renders a kind of document (the job, a progress callback → the file)
+    and the page its job's page leads back to."""
+
+    render: Callable[[DocumentJob, Progress], bytes]
+    back: Callable[[DocumentJob], str]
+
+
+_kinds: dict[str, DocumentKind] = {}
+
+
+def document_kind_register(
+    kind: str,
+    *,
+    render: Callable[[DocumentJob, Progress], bytes],
+    back: Callable[[DocumentJob], str],
+) -> None:
+    """Lets jobs of ``kind`` (one of ``DocumentJob.Kind``) render in a worker."""
+    _kinds[kind] = DocumentKind(render=render, back=back)
+
+
+def document_kind(kind: str) -> DocumentKind:
+    return _kinds[kind]
 
 
 def job_key(kind: str, params: dict) -> str:
@@ -125,7 +157,7 @@ def document_job_run(pk: int) -> bool:
         mine.filter(progress__lt=percent).update(progress=min(percent, 99))
 
     try:
-        body = RENDERERS[job.kind](job, progress)
+        body = document_kind(job.kind).render(job, progress)
     except Exception as err:
         logger.exception("document job failed", extra={"job": job.pk, "kind": job.kind})
         message = err.message if isinstance(err, DomainError) else FAILED_MESSAGE
@@ -190,8 +222,14 @@ def _statement(job: DocumentJob, progress: Progress) -> bytes:
     return statement_render(statement, progress=progress)[0]
 
 
-RENDERERS = {
-    DocumentJob.Kind.MOVEMENTS_PDF: _movements,
-    DocumentJob.Kind.MOVEMENTS_XLSX: _movements,
-    DocumentJob.Kind.STATEMENT: _statement,
-}
+def _to_account(job: DocumentJob) -> str:
+    return reverse("products:account", args=[job.params["account"]])
+
+
+def _to_statement(job: DocumentJob) -> str:
+    return reverse("products:statement")
+
+
+document_kind_register(DocumentJob.Kind.MOVEMENTS_PDF, render=_movements, back=_to_account)
+document_kind_register(DocumentJob.Kind.MOVEMENTS_XLSX, render=_movements, back=_to_account)
+document_kind_register(DocumentJob.Kind.STATEMENT, render=_statement, back=_to_statement)

@@ -458,6 +458,8 @@ class DocumentJob(models.Model):
         MOVEMENTS_PDF = "movements_pdf", "Detalle de movimientos (PDF)"
         MOVEMENTS_XLSX = "movements_xlsx", "Detalle de movimientos (Excel)"
         STATEMENT = "statement", "Estado de cuenta"
+        PAYMENTS_PDF = "payments_pdf", "Historial de pagos (PDF)"
+        PAYMENTS_XLSX = "payments_xlsx", "Historial de pagos (Excel)"
 
     class Status(models.TextChoices):
         PENDING = "pending", "En cola"

@@ -4,7 +4,6 @@ import uuid
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
@@ -165,16 +164,12 @@ def _attachment(body: bytes, *, content_type: str, name: str) -> HttpResponse:
 @require_safe
 def document_job(request, public_id):
     """A document a worker is making: its progress (polled by HTMX), then "Descargar"."""
-    from products.jobs import member_document_job
-    from products.models import DocumentJob
+    from products.jobs import document_kind, member_document_job
 
     job = member_document_job(member=request_member(request), public_id=public_id)
     if job is None:
         raise Http404
-    if job.kind == DocumentJob.Kind.STATEMENT:
-        back = reverse("products:statement")
-    else:
-        back = reverse("products:account", args=[job.params["account"]])
+    back = document_kind(job.kind).back(job)
     template = "products/document_job.html#job" if request.htmx else "products/document_job.html"
     return render(request, template, {"job": job, "back": back})
 

@@ -20,7 +20,11 @@ object whose ids fill a URL's arguments.
 
 The admin's model pages follow one rule (``admin_row``) from what each model admin
 allows (``ADMIN_MODELS``). A URL missing from this table, or a row whose URL is gone,
-fails tests/authorization/test_matrix.py: a new feature adds its rows here."""
+fails tests/authorization/test_matrix.py: a new feature adds its rows here.
+
+The admin's actions (tests/authorization/test_admin_actions.py) follow another rule
+(``action_row``) from the permission each action needs (``ADMIN_ACTIONS``): an action of
+a registered model admin missing from it fails the suite too."""
 
 ROLES = ("anonymous", "member", "other_member", "staff", "viewer", "admin")
 LOGIN = "L"
@@ -225,7 +229,7 @@ ADMIN_MODELS = {
     "cards.cardpayee": "view",
     "cards.cardpayment": "view",
     "core.cooperative": "view add change",
-    "core.notification": "view",
+    "core.notification": "view retry",
     "ledger.account": "view",
     "ledger.calendarday": "view add change delete",
     "ledger.hold": "view",
@@ -303,3 +307,80 @@ def answers(key: str, method: str) -> list[str]:
     else:
         row = TABLE[key]
     return (row[0] if method == "GET" else row[1]).split()
+
+
+# --- The admin's actions -------------------------------------------------------------------
+
+# An action's answers, beside L and 403: REFUSED, the role is not offered the action — the
+# changelist answers (200, or 302 back to it) and no row changes; DONE, the action runs
+# (302 back to the changelist) and changes rows.
+REFUSED, DONE = "no", "ok"
+
+# The permission each action of a model admin needs (``@admin.action(permissions=…)``);
+# Django's "Eliminar … seleccionados/as" (``delete_selected``), on every model admin,
+# needs ``delete``. An action that needs none would be offered to whoever may view the
+# list: none may.
+ADMIN_ACTIONS = {
+    "accounts.enrollment:approve": "change",
+    "accounts.enrollment:reject": "change",
+    "accounts.member:activate": "change",
+    "accounts.member:block": "change",
+    "accounts.member:issue_credentials": "change",
+    "accounts.member:reset_credentials": "change",
+    "accounts.member:unlock": "change",
+    "cards.card:activate": "change",
+    "cards.card:block": "change",
+    "cards.card:cancel": "change",
+    "core.cooperative:activate": "change",
+    "core.notification:retry": "retry",
+    "ledger.account:block": "change",
+    "ledger.account:close": "change",
+    "ledger.account:reactivate": "change",
+    "products.depositaccount:cash_deposit": "change",
+    "products.depositaccount:cash_withdrawal": "change",
+}
+
+# Actions Rosa (every permission) runs on the world's first object of the model that
+# change nothing there, and why.
+ADMIN_ACTIONS_IDLE = {
+    # The object is in use: Django's confirmation lists what protects it, deletes nothing.
+    "accounts.member:delete_selected": "María has accounts, cards, loans…",
+    "accounts.user:delete_selected": "the first user is in use",
+    "payments.biller:delete_selected": "María has paid the biller",
+    "payments.servicecategory:delete_selected": "its billers",
+    "products.loantype:delete_selected": "loans of the type",
+    "products.producttype:delete_selected": "accounts of the type",
+    "products.termdeposittype:delete_selected": "deposits of the type",
+    # The service refuses, or has nothing to do, for the world's object.
+    "cards.card:activate": "the card is active already",
+    "cards.card:cancel": "the credit card owes its statement (CardHasBalance)",
+    "core.notification:retry": "only a failed notification is retried; the world's first is not",
+    "ledger.account:close": "only an account without balance closes",
+    "ledger.account:reactivate": "the account is active already",
+}
+
+
+def action_key(label: str, action: str) -> str:
+    return f"{label}:{action}"
+
+
+def action_keys() -> set[str]:
+    return {action_key(label, "delete_selected") for label in ADMIN_MODELS} | set(ADMIN_ACTIONS)
+
+
+def action_row(label: str, action: str) -> str:
+    """An action's answers: nobody outside staff reaches the changelist (``L``); staff
+    with no permission get 403; the viewer holds only ``view_…``, which no action needs;
+    Rosa runs it when the model admin lets the permission it needs be used (a deletion
+    where the admin allows deleting; every other action: the admin grants its own
+    permission at the list)."""
+    key = action_key(label, action)
+    needs = "delete" if action == "delete_selected" else ADMIN_ACTIONS[key]
+    viewer = DONE if needs == "view" else REFUSED
+    allowed = needs in ADMIN_MODELS[label].split() if action == "delete_selected" else True
+    admin = DONE if allowed and key not in ADMIN_ACTIONS_IDLE else REFUSED
+    return f"L L L 403 {viewer} {admin}"
+
+
+def action_answers(label: str, action: str) -> list[str]:
+    return action_row(label, action).split()

@@ -11,11 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.test import Client
 from openpyxl import load_workbook
 
 from ledger.books import book_account_id, books_open
 from ledger.models import Channel, Kind, Posting
 from ledger.services import Line, hold_place, hold_release, journal_post
+from payments import views_history
 from payments.history import (
     PaymentHistoryForm,
     PaymentHistoryQuery,
@@ -24,8 +27,9 @@ from payments.history import (
     months_before,
 )
 from payments.models import Biller, BillPayment, ServiceCategory
+from products import jobs, tasks
 from products.catalog import product_types_load
-from products.models import ProductType
+from products.models import DocumentJob, ProductType, VerifiedDocument
 from products.receipts import receipt_build
 from products.services import cash_deposit, deposit_account_open
 from tests.documents import pdf_text
@@ -570,3 +574,93 @@ def test_a_download_never_includes_another_members_payments(
     response = member_client.get(DOWNLOAD, {"formato": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert [row for row in sheet.iter_rows(min_row=6, values_only=True)] == []
+
+
+# Long downloads, made in a worker -------------------------------------------------------
+
+# A smaller threshold keeps the renders short; the rule is the same.
+INLINE = 3
+
+
+@pytest.fixture
+def many(monkeypatch, savings, catalog):
+    """More of María's payments than render while she waits."""
+    monkeypatch.setattr(views_history, "INLINE_ROWS", INLINE)
+    return [
+        bill_payment(savings, catalog["water"], reference=f"41011206075{n}", days_ago=n)
+        for n in range(INLINE + 2)
+    ]
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Jobs queued for a worker that has not taken them yet (the test runs it)."""
+    pks = []
+    monkeypatch.setattr(jobs, "document_job_enqueue", pks.append)
+    return pks
+
+
+def test_a_long_history_is_made_in_a_worker_with_its_progress_shown(member_client, many, queued):
+    response = member_client.get(DOWNLOAD, {"formato": "pdf"})
+    job = DocumentJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/documentos/{job.public_id}/"
+    assert queued == [job.pk]
+    assert job.kind == DocumentJob.Kind.PAYMENTS_PDF and job.status == DocumentJob.Status.PENDING
+    assert job.filename == "historial-pagos-20260124.pdf"
+
+    page = member_client.get(response["Location"]).content.decode()
+    assert "Historial de pagos (PDF)" in page and "Generando documento… 0 %" in page
+    assert (
+        'href="/pagos/historial/?periodo=personalizado&amp;desde=2025-12-25&amp;hasta=2026-01-24"'
+        in page
+    )
+
+    assert tasks.render_document.delay(job.pk).get() is True  # the worker
+    html = member_client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
+    assert "Tu documento está listo." in html
+    download = member_client.get(f"/documentos/{job.public_id}/descargar/")
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"] == 'attachment; filename="historial-pagos-20260124.pdf"'
+    text = " ".join(pdf_text(download.content).split())
+    assert "Historial de pagos" in text and f"{settings.PORTAL_URL}/verificar/" in text
+    assert all(p.reference in text for p in many)
+    document = VerifiedDocument.objects.get(kind=VerifiedDocument.Kind.PAYMENTS)
+    assert dict(document.fields)["Pagos"] == str(len(many))
+
+
+def test_the_long_workbook_keeps_the_filters_and_only_her_payments(
+    member_client, many, savings, gabriel_savings, catalog
+):
+    bill_payment(savings, catalog["topup"], reference="0963243788", amount="5.00")
+    bill_payment(gabriel_savings, catalog["water"], reference="999988887777")
+    response = member_client.get(
+        DOWNLOAD, {"formato": "xlsx", "servicio": catalog["water"].pk, "desde": "2026-01-10"}
+    )
+    job = DocumentJob.objects.get()  # rendered when the request committed
+    assert response.status_code == 302
+    assert job.kind == DocumentJob.Kind.PAYMENTS_XLSX and job.status == DocumentJob.Status.READY
+    download = member_client.get(f"/documentos/{job.public_id}/descargar/")
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(download.content)).active
+    references = [row[0] for row in sheet.iter_rows(min_row=6, values_only=True)]
+    assert references == [p.reference for p in many]
+    page = member_client.get(response["Location"]).content.decode()
+    assert f"servicio={catalog['water'].pk}" in page  # "Regresar" keeps the filters
+
+
+def test_a_short_history_still_downloads_at_once(member_client, many):
+    response = member_client.get(DOWNLOAD, {"formato": "pdf", "periodo": "hoy"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert not DocumentJob.objects.exists()
+
+
+def test_the_history_job_is_hers_alone(member_client, many, other_member, queued):
+    member_client.get(DOWNLOAD, {"formato": "pdf"})
+    job = DocumentJob.objects.get()
+    tasks.render_document.delay(job.pk).get()
+    gabriel = Client()
+    gabriel.force_login(other_member.user)
+    assert gabriel.get(f"/documentos/{job.public_id}/").status_code == 404
+    assert gabriel.get(f"/documentos/{job.public_id}/descargar/").status_code == 404

@@ -3,7 +3,12 @@ while the world around them fails, and every invariant checked after every step.
 
 One ``random.Random(seed)`` chooses everything — who acts, what, how much, which fault is
 armed, which task a worker takes next, how far the clock moves — so a seed replays the
-same run. Actions call the services, the operations engine and the Celery task functions
+same run. Nothing else may steer it: each run starts from an emptied database whose id
+sequences start again at 1 (``Simulation.reset``), so the ids it writes — and the ids in
+its log — are the seed's, whatever ran before in the process; the world's members are
+named and numbered from the seed, not from the factories' counters; the caches that
+outlive a test are cleared; every choice among rows is made by position in a list kept
+in a stable order. Actions call the services, the operations engine and the Celery task functions
 directly, as the dialog, a worker or the beat would (no HTTP). See ``docs/testing.md``.
 """
 
@@ -35,7 +40,7 @@ from accounts.operations import (
 from core.errors import DomainError
 from ledger.books import books_open
 from ledger.models import Tariff
-from tests.factories import CompanyFactory, MemberFactory, UserFactory
+from tests.factories import CEDULAS, COMPANY_RUCS, CompanyFactory, MemberFactory, UserFactory
 from tests.simulation import invariants
 from tests.simulation.seams import POINTS, Faults, SimCrash, SimDatabaseError, SimRetry, TaskQueue
 
@@ -88,7 +93,6 @@ REACHES: dict[str, tuple[str, ...]] = {
         *LEDGER, "network.send.after", "network.results"
     ),
 }  # fmt: skip
-_pans = itertools.count(1)
 
 
 class SimulationFailure(AssertionError):
@@ -108,11 +112,6 @@ class Person:
     @property
     def company(self) -> bool:
         return self.member.kind == Member.Kind.LEGAL
-
-
-def _pan() -> str:
-    body = f"513744{next(_pans):09d}"
-    return body + luhn.calc_check_digit(body)
 
 
 def _task(name: str):
@@ -153,8 +152,39 @@ class Simulation:
         self.pending_approvals: list[Operation] = []
         self.watch = invariants.StateWatch()
         self.timings: dict[str, float] = {}
+        self._pans = itertools.count(1)
+
+    def _pan(self) -> str:
+        body = f"513744{next(self._pans):09d}"
+        return body + luhn.calc_check_digit(body)
 
     # --- the world ------------------------------------------------------------------------
+
+    @staticmethod
+    def reset() -> None:
+        """The same starting point for every run: the database emptied and its id
+        sequences back at 1, the process's caches that outlive a test cleared, and what
+        every test finds loaded (the active profile, the catalogs) loaded again. Other
+        tests run earlier in the process leave their ids, cached rows and outboxes
+        behind; without this, a seed's run and its replay alone would differ."""
+        from django.contrib.contenttypes.models import ContentType
+        from django.core import mail
+        from django.core.cache import cache
+        from django.core.management import call_command
+
+        from accounts.catalogs import catalogs_load, faq_load, legal_documents_load
+        from core.notifications import LocmemSmsBackend
+        from core.profile import cooperatives_load_ready
+
+        call_command("flush", interactive=False, reset_sequences=True, verbosity=0)
+        ContentType.objects.clear_cache()
+        cache.clear()  # also starts a new generation of the catalogs' copies
+        LocmemSmsBackend.outbox.clear()
+        mail.outbox = []
+        cooperatives_load_ready()
+        catalogs_load()
+        legal_documents_load()
+        faq_load()
 
     def build(self) -> None:
         from payments.catalog import payment_catalog_load
@@ -191,16 +221,27 @@ class Simulation:
         probe = "0912345678"
         self.billers = [
             b
-            for b in Biller.objects.filter(mode=Biller.Mode.BILLS, is_active=True).select_related(
-                "category"
-            )
+            for b in Biller.objects.filter(mode=Biller.Mode.BILLS, is_active=True)
+            .select_related("category")
+            .order_by("category__position", "name", "pk")
             if not b.reference_error(probe)
         ]
+        # Named and numbered here, not by the factories' sequences (which keep counting
+        # across the tests of a process).
         for n in range(self.n_members):
-            member = MemberFactory(user__username=f"sim{self.seed}m{n}")
+            member = MemberFactory(
+                user__username=f"sim{self.seed}m{n}",
+                member_number=f"{300000 + n}",
+                id_number=CEDULAS[n % len(CEDULAS)],
+            )
             self.people.append(Person(member=member, user=member.user))
         for n in range(self.n_companies):
-            company = CompanyFactory()
+            company = CompanyFactory(
+                member_number=f"{400000 + n}",
+                id_number=COMPANY_RUCS[n % len(COMPANY_RUCS)],
+                business_name=f"Distribuidora Sierra {n} Cía. Ltda.",
+                email=f"tesoreria{n}@empresa.example.com",
+            )
             clerk = UserFactory(username=f"sim{self.seed}c{n}")
             self.people.append(Person(member=company, user=clerk))
         self.approvers = [UserFactory(username=f"sim{self.seed}a{n}") for n in range(2)]
@@ -262,7 +303,7 @@ class Simulation:
         person.card = card_issue_credit(
             member=person.member,
             brand=Card.Brand.MASTERCARD,
-            pan=_pan(),
+            pan=self._pan(),
             credit_limit=D(self.rng.choice([500, 800, 1500])),
             reason="Aprobada por comité",
         )
@@ -303,6 +344,7 @@ class Simulation:
     def run(self, clock) -> None:
         self.clock = clock
         started = time.perf_counter()
+        self.reset()
         self.build()
         self.initial = invariants.totals_now()
         self._check("la carga inicial")

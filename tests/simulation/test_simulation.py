@@ -9,6 +9,7 @@ once failed stays in ``REGRESSIONS`` with what it found.
 """
 
 import os
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -76,3 +77,66 @@ def test_simulation(seed, transactional_db, monkeypatch, capsys):
         simulation.run(clock)
     with capsys.disabled():
         print(f"\n{simulation.summary()}")
+
+
+# The repeatability check: one seed, long enough to reach every kind of action and a few
+# faults, short enough to run twice in CI.
+REPLAY_SEED, REPLAY_STEPS = 5, 60
+
+
+def _run(seed: int, steps: int, monkeypatch) -> Simulation:
+    simulation = Simulation(seed=seed, steps=steps, fault_rate=FAULT_RATE)
+    install(monkeypatch, faults=simulation.faults, queue=simulation.queue)
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    with time_machine.travel(START, tick=False) as clock:
+        simulation.run(clock)
+    monkeypatch.undo()
+    return simulation
+
+
+def _unrelated_rows() -> None:
+    """What other tests leave in the process: ids handed out (the sequences moved on),
+    rows the next run did not make, the factories' counters advanced, rows in the caches
+    and messages in the outboxes."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.core import mail
+    from django.core.cache import cache
+
+    from core.notifications import LocmemSmsBackend, SmsMessage
+    from ledger.books import books_open
+    from products.catalog import product_types_load
+    from products.models import ProductType
+    from products.services import cash_deposit, deposit_account_open
+    from tests.factories import CompanyFactory, MemberFactory, UserFactory
+
+    Simulation.reset()
+    books_open(currency="USD")
+    product_types_load(cooperative_slug="cooprogreso")
+    savings = ProductType.objects.get(code="AHO")
+    for member in [*MemberFactory.create_batch(5), CompanyFactory()]:
+        account = deposit_account_open(member=member, product_type=savings)
+        cash_deposit(account=account, amount=Decimal(25), key=f"unrelated-{account.pk}")
+    UserFactory.create_batch(3)
+    with connection.cursor() as cursor:  # and every table's ids far ahead
+        for sequence in connection.introspection.sequence_list():
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, %s), 977, true)",
+                [connection.ops.quote_name(sequence["table"]), sequence["column"]],
+            )
+    ContentType.objects.get_for_model(ProductType)
+    cache.set("unrelated", 1)
+    LocmemSmsBackend.outbox.append(SmsMessage(to="+593991234567", body="otra prueba"))
+    mail.outbox = [object()]
+
+
+@pytest.mark.timeout(600)
+def test_a_seed_replays_step_for_step_whatever_ran_before(transactional_db, monkeypatch):
+    first = _run(REPLAY_SEED, REPLAY_STEPS, monkeypatch)
+    _unrelated_rows()
+    second = _run(REPLAY_SEED, REPLAY_STEPS, monkeypatch)
+
+    assert len(first.log) > REPLAY_STEPS
+    assert second.log == first.log
+    assert second.counts == first.counts
+    assert second.faults.fired == first.faults.fired
