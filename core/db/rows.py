@@ -77,3 +77,51 @@ def rows_read(sql: str, params: list, columns: tuple[Columns, ...]) -> list[list
             start += len(part)
         built.append(instances)
     return built
+
+
+def rows_insert(
+    objs: list[Model], *, skip_conflicts: bool = False, match: tuple[str, ...] = ()
+) -> list:
+    """INSERTs ``objs`` (new instances of one model) in one statement, their fields
+    prepared as ``save()`` prepares them (``auto_now_add`` and the like set on the
+    instances), and gives each inserted one its primary key. Returns those inserted.
+
+    With ``skip_conflicts`` a row a unique constraint refuses is left out (``ON CONFLICT
+    DO NOTHING``) — for a row another writer made first — and the inserted ones are told
+    apart by their values of the unique fields ``match``. Only the writer that inserts a
+    row gets it back: the conflicting one waits for the other's transaction to end."""
+    if not objs:
+        return []
+    model = type(objs[0])
+    meta = model._meta
+    pk = meta.pk
+    fields = [
+        f for f in meta.concrete_fields if not (f is pk and getattr(objs[0], f.attname) is None)
+    ]
+    matched = [meta.get_field(name) for name in match]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = []
+    for obj in objs:
+        for field in fields:
+            params.append(field.get_db_prep_save(field.pre_save(obj, add=True), connection))
+    returned = [pk.column] + [field.column for field in matched]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - no input in the text
+        f"VALUES {', '.join([row] * len(objs))}"
+        f"{' ON CONFLICT DO NOTHING' if skip_conflicts else ''} "
+        f"RETURNING {', '.join(quote(c) for c in returned)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if matched:
+        by_value = {tuple(getattr(obj, f.attname) for f in matched): obj for obj in objs}
+        inserted = [(by_value[tuple(row[1:])], row[0]) for row in rows]
+    else:  # PostgreSQL and SQLite return the rows of a multi-row INSERT in its order
+        inserted = list(zip(objs, (r[0] for r in rows), strict=True))
+    for obj, pk_value in inserted:
+        setattr(obj, pk.attname, pk_value)
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return [obj for obj, _ in inserted]

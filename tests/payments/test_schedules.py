@@ -804,16 +804,20 @@ def test_a_top_up_cannot_be_scheduled(member, topup, savings):
 def test_a_schedule_that_fails_leaves_the_rest_of_its_chunk_to_run(
     member, water, savings, thursday, monkeypatch
 ):
+    from payments import batch
+
     first = scheduled(member, savings, water, ONE_BILL)
     second = scheduled(member, savings, water, "00033090")
-    run = tasks.schedule_run
+    run = batch.schedule_run
 
-    def failing(*, schedule_id):
+    def failing(*, schedule_id, now):
         if schedule_id == first.pk:
             raise RuntimeError("the database went away")
-        return run(schedule_id=schedule_id)
+        return run(schedule_id=schedule_id, now=now)
 
-    monkeypatch.setattr(tasks, "schedule_run", failing)
+    # One schedule at a time (on SQLite, or a chunk that could not be batched).
+    monkeypatch.setattr(batch, "schedule_run", failing)
+    monkeypatch.setattr(batch.connection, "vendor", "sqlite")
     assert tasks.run_schedules([first.pk, second.pk]) == 2
     assert list(scheduled_payments().values_list("schedule_id", flat=True)) == [second.pk]
 
@@ -823,11 +827,14 @@ def test_a_schedule_that_fails_leaves_the_rest_of_its_chunk_to_run(
 def test_a_scheduled_bill_is_paid_in_a_fixed_number_of_statements(
     member, water, savings, monkeypatch
 ):
-    """Outside a test's transaction, as a worker runs it: the schedule and the biller
+    """One schedule alone (``run_schedule``, and the one-bill way a chunk falls back
+    to), outside a test's transaction, as a worker runs it: the schedule and the biller
     read, the operation inserted executing, the payment and its hold committed, the
     biller paid, the capture, the operation's result, the notice and its e-mail, the
     schedule stamped — 26 statements in all (it was 40, then 28), the e-mail's delivery
-    apart. The reads are written SQL (``payments.queries``): one statement each."""
+    apart. The reads are written SQL (``payments.queries``): one statement each. A chunk
+    of the beat's run is paid in 25 statements and one a bill
+    (``test_schedule_batch.py``)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
