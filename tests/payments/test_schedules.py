@@ -817,7 +817,7 @@ def test_a_schedule_that_fails_leaves_the_rest_of_its_chunk_to_run(
 
     # One schedule at a time (on SQLite, or a chunk that could not be batched).
     monkeypatch.setattr(batch, "schedule_run", failing)
-    monkeypatch.setattr(batch.connection, "vendor", "sqlite")
+    monkeypatch.setattr(batch, "_batched", lambda: False)
     assert tasks.run_schedules([first.pk, second.pk]) == 2
     assert list(scheduled_payments().values_list("schedule_id", flat=True)) == [second.pk]
 
