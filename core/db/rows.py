@@ -100,16 +100,24 @@ def rows_insert(
     ]
     matched = [meta.get_field(name) for name in match]
     quote = connection.ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = []
-    for obj in objs:
-        for field in fields:
-            params.append(field.get_db_prep_save(field.pre_save(obj, add=True), connection))
+    values = [
+        [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
+        for obj in objs
+    ]
+    if connection.vendor == "postgresql" and len(objs) > 1:
+        # One array a column, as Django's bulk_create does: the statement's text is the
+        # same for any number of rows (the driver parses it once), its parameters few.
+        types = [field.db_type(connection).split("(")[0] for field in fields]
+        rows_sql = f"SELECT * FROM UNNEST({', '.join(f'(%s)::{t}[]' for t in types)})"  # noqa: S608 - no input in the text
+        params = [list(column) for column in zip(*values, strict=True)]
+    else:
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        rows_sql = f"VALUES {', '.join([row] * len(objs))}"
+        params = [value for row_values in values for value in row_values]
     returned = [pk.column] + [field.column for field in matched]
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - no input in the text
-        f"VALUES {', '.join([row] * len(objs))}"
-        f"{' ON CONFLICT DO NOTHING' if skip_conflicts else ''} "
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"{rows_sql}{' ON CONFLICT DO NOTHING' if skip_conflicts else ''} "
         f"RETURNING {', '.join(quote(c) for c in returned)}"
     )
     with connection.cursor() as cursor:
@@ -119,6 +127,7 @@ def rows_insert(
         by_value = {tuple(getattr(obj, f.attname) for f in matched): obj for obj in objs}
         inserted = [(by_value[tuple(row[1:])], row[0]) for row in rows]
     else:  # PostgreSQL and SQLite return the rows of a multi-row INSERT in its order
+        # (Django's bulk_create relies on it too)
         inserted = list(zip(objs, (r[0] for r in rows), strict=True))
     for obj, pk_value in inserted:
         setattr(obj, pk.attname, pk_value)
