@@ -436,30 +436,3 @@ def test_two_chunks_at_once_pay_each_bill_once(member, water):
     assert ScheduleNotice.objects.filter(reason="paid").count() == 6
     assert Notification.objects.filter(kind="Pago programado").count() == 6
     assert_ledger_ok()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_chunk_is_paid_in_a_few_statements_a_phase(member, water, monkeypatch):
-    """Ten bills: the schedules read, the network asked, the operations and payments
-    looked up (one query each for the chunk); one transaction inserting the operations,
-    the payments and their holds; the network paid; one transaction capturing (one
-    journal a bill), ending the operations, storing the notices and e-mails, stamping
-    the schedules. 25 statements a chunk and one a bill, the e-mails' delivery apart
-    (the one-bill way: 26 a bill)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from core import notifications
-
-    monkeypatch.setattr(notifications, "_enqueue", lambda *args, **kwargs: None)
-    account = open_funded(member, amount="900.00")
-    refs = [ONE_BILL, *(one_bill_reference(n) for n in range(1, 10))]
-    ids = [scheduled(member, account, water, ref).pk for ref in refs]
-    bill_quote(biller=water, amount=D("1.00"))  # the tariff, read once per process
-    with CaptureQueriesContext(connection) as statements:
-        runs = schedules_run(schedule_ids=ids)
-    assert {str(run) for run in runs.values()} == {"paid=1"}
-    sql = [q["sql"] for q in statements.captured_queries]
-    assert len(sql) <= 25 + len(ids), "\n".join(sql)
-    assert sum(s == "BEGIN" for s in sql) <= 2
-    assert_ledger_ok()
