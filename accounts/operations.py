@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -39,6 +39,7 @@ from accounts.challenges import payload_digest
 from accounts.exceptions import OperationClosed, OperationExpired
 from accounts.models import Challenge, Member, Operation, OperationApproval, User
 from core.crypto import decrypt, encrypt
+from core.db.rows import rows_insert
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -347,6 +348,77 @@ def operation_run(*, kind: OperationKind, actor: Actor, prepared: Prepared, key:
             raise
         return operation_execute(operation=existing)
     return _executed(operation, _payload_of(prepared), request=None)
+
+
+def operations_insert_executing(
+    *, kind: OperationKind, runs: list[tuple[Actor, Prepared, str]]
+) -> dict[str, Operation]:
+    """What :func:`operation_run` inserts, for many operations a worker derives from
+    their keys (a run's scheduled bills), in one statement inside the caller's
+    transaction: each row *executing*, its executor the caller. A key another run (or an
+    earlier one) used already is left out of the answer — that bill goes through
+    :func:`operation_run`, which finds the row. Returns the inserted rows by key; the
+    caller executes each and ends it with :func:`operations_end`."""
+    now = timezone.now()
+    rows = [
+        Operation(
+            purpose=kind.purpose,
+            owner=actor.owner,
+            created_by=actor.user,
+            channel=actor.channel,
+            payload_encrypted=encrypt(json.dumps(prepared.payload, sort_keys=True, default=str)),
+            digest=payload_digest(kind.purpose, prepared.payload),
+            key=key,
+            summary=prepared.summary[:200],
+            review=[[str(label), str(value)] for label, value in prepared.review],
+            notes=[str(note) for note in prepared.notes],
+            state=State.EXECUTING,
+            signatures_required=0,
+            created_at=now,
+            expires_at=now + CODE_WINDOW,
+            attempts=1,
+        )
+        for actor, prepared, key in sorted(runs, key=lambda run: run[2])  # one lock order
+    ]
+    return {row.key: row for row in rows_insert(rows, skip_conflicts=True, match=("key",))}
+
+
+def operations_end(*, ended: list[tuple[Operation, dict | None, str]]) -> None:
+    """Ends operations the caller executes (``operations_insert_executing``) as
+    :func:`operation_execute` ends one, in one statement: ``(operation, result, "")``
+    executed — or partially executed, as its result says — and ``(operation, None,
+    message)`` refused with the service's message; the payload cleared unless the kind
+    keeps it. Only rows still *executing* move. PostgreSQL (the batch's database)."""
+    if not ended:
+        return
+    now = timezone.now()
+    values, params = [], []
+    for operation, result, error in ended:
+        if result is None:
+            state = State.REFUSED
+        else:
+            state = State.PARTIALLY_EXECUTED if result.get("partially_executed") else State.EXECUTED
+        clear = bool(_payload_cleared(operation))
+        values.append("(%s, %s, %s, %s, %s)")
+        params += [operation.pk, state, json.dumps(result or {}), error[:300], clear]
+        operation.state = state
+        operation.result = result or {}
+        operation.error = error[:300]
+        if clear:
+            operation.payload_encrypted = ""
+        if result is not None:
+            operation.executed_at = now
+        operation.updated_at = now
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE accounts_operation o SET state = v.state, result = v.result::jsonb, "  # noqa: S608 - no input in the text
+            "error = v.error, updated_at = %s, "
+            "executed_at = CASE WHEN v.state = 'refused' THEN o.executed_at ELSE %s END, "
+            "payload_encrypted = CASE WHEN v.clear THEN '' ELSE o.payload_encrypted END "
+            f"FROM (VALUES {', '.join(values)}) AS v(id, state, result, error, clear) "
+            "WHERE o.id = v.id AND o.state = 'executing'",
+            [now, now, *params],
+        )
 
 
 def _payload_of(prepared: Prepared) -> dict:

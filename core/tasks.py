@@ -5,7 +5,7 @@ import logging
 
 from celery import Task, shared_task
 
-from core.notifications import notification_deliver, notifications_sweep
+from core.notifications import notification_deliver, notifications_deliver, notifications_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -36,13 +36,13 @@ def deliver_notifications(notification_ids: list[int]) -> int:
     """Sends the stored notifications of a batch (``notifications_batched``) one after
     the other, each claimed and sent once as by ``deliver_notification``; one whose try
     failed goes on alone, retried by its own task. Returns how many were sent."""
+    try:
+        deliveries = notifications_deliver(notification_ids=notification_ids)
+    except Exception:  # the database failed: the rows stay pending for the sweep
+        logger.exception("notifications not delivered", extra={"count": len(notification_ids)})
+        return 0
     sent = 0
-    for notification_id in notification_ids:
-        try:
-            delivery = notification_deliver(notification_id=notification_id)
-        except Exception:  # the database failed: the row stays pending for the sweep
-            logger.exception("notification not delivered", extra={"notification": notification_id})
-            continue
+    for notification_id, delivery in deliveries.items():
         if delivery.outcome == "retry":
             deliver_notification.apply_async((notification_id,), countdown=delivery.retry_in)
         sent += delivery.outcome == "sent"

@@ -28,7 +28,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from core.db.rows import Columns
+from core.db.rows import Columns, rows_insert, rows_read
 from core.money import to_minor
 from ledger.exceptions import (
     SQLSTATE_ERRORS,
@@ -616,6 +616,94 @@ def _account_locked_and_hold(account_id: int, key: str) -> tuple[Account | None,
         return None, None
     split = len(_HOLD_ACCOUNT)
     return _HOLD_ACCOUNT.build(row[:split]), _HOLD.build(row[split:])
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    """One hold of :func:`holds_place`: as ``hold_place``'s arguments."""
+
+    account_id: int
+    amount: Decimal
+    key: str
+    description: str
+    expires_at: datetime | None = None
+    source: object = None
+
+
+def holds_place(*, requests: Sequence[HoldRequest]) -> list[Hold]:
+    """Places the holds of ``requests`` — a worker's batch (the scheduled payments of a
+    run) — in the caller's transaction, which every refusal ends: their accounts locked
+    once, in id order, each hold checked as :func:`hold_place` checks it against what the
+    batch's earlier holds reserved on the same account, every account's reserve raised in
+    one statement and the holds inserted in one. A refusal (``UnknownAccount``,
+    ``AccountNotActive``, ``InsufficientFunds``) refuses the whole batch; a key already
+    used raises ``IntegrityError`` (the caller places that batch's holds one by one).
+    Returns the holds, in the order of ``requests``."""
+    if not requests:
+        return []
+    if not connection.in_atomic_block:
+        raise transaction.TransactionManagementError("holds_place needs a transaction")
+    account_ids = sorted({r.account_id for r in requests})
+    accounts = {a.pk: a for a in accounts_lock(account_ids=account_ids)}
+    reserved: dict[int, int] = defaultdict(int)
+    holds = []
+    for request in requests:
+        amount_minor = _positive_minor(request.amount)
+        account = accounts.get(request.account_id)
+        if account is None:
+            raise UnknownAccount
+        if account.status != Account.Status.ACTIVE:
+            raise AccountNotActive(account_id=account.pk)
+        available = account.balance_minor - account.held_minor - reserved[account.pk]
+        if account.forbid_negative and available < amount_minor:
+            raise InsufficientFunds(account_id=account.pk)
+        reserved[account.pk] += amount_minor
+        source_type, source_id = _source_ref(request.source)
+        holds.append(
+            Hold(
+                account_id=account.pk,
+                amount_minor=amount_minor,
+                idempotency_key=request.key,
+                description=request.description,
+                expires_at=request.expires_at,
+                source_type=source_type,
+                source_id=source_id,
+            )
+        )
+    cases = " ".join("WHEN %s THEN %s" for _ in reserved)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE ledger_account SET held_minor = held_minor + CASE id {cases} END "  # noqa: S608 - no input in the text
+            f"WHERE id IN ({', '.join(['%s'] * len(reserved))})",
+            [*(v for item in reserved.items() for v in item), *reserved],
+        )
+    return rows_insert(holds)
+
+
+_LOCK_ACCOUNT = Columns(Account, "a")
+
+
+def accounts_lock(*, account_ids: Sequence[int]) -> list[Account]:
+    """Locks the accounts of ``account_ids`` in id order until the transaction ends, and
+    returns them as they are now — for a worker that posts or holds on many accounts in
+    one transaction (``holds_place``, a batch of captures): taken together in the order
+    every posting takes them, no two such transactions wait for each other in a cycle."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return []
+    features = connection.features
+    lock = ""
+    if features.has_select_for_update:
+        lock = " FOR UPDATE"
+    return [
+        account
+        for (account,) in rows_read(
+            f"SELECT {_LOCK_ACCOUNT.sql()} FROM ledger_account a "  # noqa: S608 - no input in the text
+            f"WHERE a.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY a.id{lock}",
+            ids,
+            (_LOCK_ACCOUNT,),
+        )
+    ]
 
 
 def hold_release(*, hold: Hold) -> Hold:

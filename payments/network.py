@@ -36,7 +36,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from core.db.rows import Columns
+from core.db.rows import Columns, rows_insert
 from payments.exceptions import BillerUnavailable, BillRefused, NoDebt
 from payments.models import SimulatedBillerPayment
 
@@ -81,6 +81,54 @@ class BillerNetwork(ABC):
     def status(self, *, key: str) -> Confirmation | None:
         """What became of the payment of ``key``: its confirmation, ``BillRefused``, or
         ``None`` while unknown."""
+
+    # Many at once (a run of scheduled payments). A connector whose aggregator answers a
+    # batch in one call overrides these; the defaults ask one at a time.
+
+    def inquire_many(self, *, requests: list[tuple[str, str]]) -> list[list[Bill] | Exception]:
+        """:meth:`inquire` for each ``(biller_code, reference)`` of ``requests``, answered
+        in their order: the bills, or what ``inquire`` raised (``NoDebt``,
+        ``BillerUnavailable``, anything else) as the answer's value."""
+        answers: list[list[Bill] | Exception] = []
+        for biller_code, reference in requests:
+            try:
+                answers.append(self.inquire(biller_code=biller_code, reference=reference))
+            except Exception as exc:  # the caller acts on each answer as ``inquire`` raised it
+                answers.append(exc)
+        return answers
+
+    def pay_many(self, *, orders: list["PayOrder"]) -> list[Confirmation | Exception]:
+        """:meth:`pay` for each of ``orders``, answered in their order: its confirmation,
+        or what ``pay`` raised (``BillRefused``, ``BillerUnavailable``,
+        ``BillerTimeout``, anything else: the outcome unknown) as the answer's value.
+        The same promises: once per key."""
+        answers: list[Confirmation | Exception] = []
+        for order in orders:
+            try:
+                answers.append(self.pay(**order.arguments()))
+            except Exception as exc:  # the caller acts on each answer as ``pay`` raised it
+                answers.append(exc)
+        return answers
+
+
+@dataclass(frozen=True)
+class PayOrder:
+    """One payment of :meth:`BillerNetwork.pay_many`: ``pay``'s arguments."""
+
+    biller_code: str
+    reference: str
+    bill_number: str
+    amount: Decimal
+    key: str
+
+    def arguments(self) -> dict:
+        return {
+            "biller_code": self.biller_code,
+            "reference": self.reference,
+            "bill_number": self.bill_number,
+            "amount": self.amount,
+            "key": self.key,
+        }
 
 
 def network_get() -> BillerNetwork:
@@ -224,6 +272,125 @@ class SimulatedBillerNetwork(BillerNetwork):
             )
             taken = {number for (number,) in cursor.fetchall()}
         return [bill for bill in self._all_bills(reference) if bill.number not in taken]
+
+    def _taken_many(self, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
+        """The bill numbers paid (or being paid) of each ``(biller_code, reference)``."""
+        taken: dict[tuple[str, str], set[str]] = {pair: set() for pair in pairs}
+        if not pairs:
+            return taken
+        references = sorted({reference for _, reference in pairs})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT biller_code, reference, bill_number FROM payments_simulatedbillerpayment "  # noqa: S608 - no input in the text
+                f"WHERE reference IN ({', '.join(['%s'] * len(references))}) AND outcome <> %s",
+                [*references, SimulatedBillerPayment.Outcome.REFUSED],
+            )
+            for biller_code, reference, number in cursor.fetchall():
+                if (biller_code, reference) in taken:
+                    taken[biller_code, reference].add(number)
+        return taken
+
+    def inquire_many(self, *, requests):
+        """Every reference's bills in one query of what was paid."""
+        taken = self._taken_many(
+            {pair for pair in requests if self._outcome(pair[1]) not in (UNAVAILABLE, NO_DEBT)}
+        )
+        answers = []
+        for biller_code, reference in requests:
+            outcome = self._outcome(reference)
+            if outcome == UNAVAILABLE:
+                answers.append(BillerUnavailable())
+                continue
+            paid = taken.get((biller_code, reference), set())
+            bills = [] if outcome == NO_DEBT else self._all_bills(reference)
+            bills = [bill for bill in bills if bill.number not in paid]
+            answers.append(bills or NoDebt())
+        return answers
+
+    def pay_many(self, *, orders):
+        """The batch's payments taken in one INSERT after one read of the keys already
+        paid and one of the references' paid bills; a key or bill another process took
+        meanwhile is paid on its own (``pay``)."""
+        Outcome = SimulatedBillerPayment.Outcome
+        keys = [order.key for order in orders]
+        done = {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {_DONE.sql()} FROM payments_simulatedbillerpayment p "  # noqa: S608 - no input in the text
+                f"WHERE p.{connection.ops.quote_name('key')} IN ({', '.join(['%s'] * len(keys))})",
+                keys,
+            )
+            for row in cursor.fetchall():
+                payment = _DONE.build(row)
+                done[payment.key] = payment
+        taken = self._taken_many({(o.biller_code, o.reference) for o in orders})
+        rows, outcomes = [], {}
+        for order in orders:
+            outcome = outcomes[order.key] = self._outcome(order.reference)
+            if order.key in done or outcome == UNAVAILABLE:
+                continue
+            verdict, reason = Outcome.CONFIRMED, ""
+            if outcome in (REFUSED, LATE_REFUSAL):
+                verdict, reason = Outcome.REFUSED, REFUSAL_REASON
+            elif outcome == UNKNOWN:
+                verdict = Outcome.PENDING
+            elif order.bill_number:
+                paid = taken[order.biller_code, order.reference]
+                bill = next(
+                    (
+                        b
+                        for b in self._all_bills(order.reference)
+                        if b.number == order.bill_number and b.number not in paid
+                    ),
+                    None,
+                )
+                if outcome == NO_DEBT or bill is None:
+                    verdict, reason = Outcome.REFUSED, "La factura no está pendiente de pago."
+                elif bill.amount != order.amount:
+                    verdict, reason = Outcome.REFUSED, "El valor no coincide con el de la factura."
+                else:
+                    paid.add(order.bill_number)  # a second key for it in the batch: refused
+            rows.append(
+                SimulatedBillerPayment(
+                    key=order.key,
+                    biller_code=order.biller_code,
+                    reference=order.reference,
+                    bill_number=order.bill_number,
+                    amount=order.amount,
+                    outcome=verdict,
+                    reason=reason,
+                    network_reference=(
+                        f"SIM{zlib.crc32(order.key.encode()):010d}"
+                        if verdict == Outcome.CONFIRMED
+                        else ""
+                    ),
+                )
+            )
+        try:
+            with _scope():
+                created = {
+                    row.key: row for row in rows_insert(rows, skip_conflicts=True, match=("key",))
+                }
+        except IntegrityError:  # cannot happen with DO NOTHING; the single path decides
+            created = {}
+        if created and self.answer_delay:
+            time.sleep(self.answer_delay)
+        answers = []
+        for order in orders:
+            try:
+                if order.key in done:
+                    answers.append(self._answer(done[order.key]))
+                elif outcomes[order.key] == UNAVAILABLE:
+                    raise BillerUnavailable
+                elif order.key not in created:  # taken meanwhile by another process
+                    answers.append(self.pay(**order.arguments()))
+                elif outcomes[order.key] in (LATE_SUCCESS, LATE_REFUSAL):
+                    raise BillerTimeout(f"simulated timeout for {order.key}")
+                else:
+                    answers.append(self._answer(created[order.key]))
+            except Exception as exc:  # as ``pay`` raised it
+                answers.append(exc)
+        return answers
 
     def _done(self, key: str) -> SimulatedBillerPayment | None:
         with connection.cursor() as cursor:

@@ -3,8 +3,10 @@ bill by bill, while each bill is at most the maximum the member set.
 
 The member registers, changes and removes a schedule through operation kinds confirmed
 with the code (``payments.operations``: registering also accepts the terms below). Every
-business day the beat (``payments.tasks.run_due_schedules``) queues one task per due
-schedule (``run_schedule``), which calls :func:`schedule_run`:
+business day the beat (``payments.tasks.run_due_schedules``) queues the due schedules
+fifty to a task (``run_schedules``), which pays its chunk in phases
+(``payments.batch.schedules_run``) writing what :func:`schedule_run` writes for one
+schedule, bill by bill:
 
 - the biller is asked for the reference's pending bills, oldest first;
 - a bill over the maximum is not paid, and the member is e-mailed why; a bill the account

@@ -23,11 +23,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Member, User
+from core.db.rows import rows_insert
 from core.errors import DomainError
 from core.masking import mask_number
 from core.money import format_money
@@ -37,7 +38,15 @@ from ledger.books import book_account_id
 from ledger.exceptions import IdempotencyConflict, InsufficientFunds
 from ledger.fees import FeeQuote, fee_lines, fee_quote
 from ledger.models import Channel, Kind, Tariff
-from ledger.services import Line, hold_place, hold_release, journal_post
+from ledger.services import (
+    HoldRequest,
+    Line,
+    accounts_lock,
+    hold_place,
+    hold_release,
+    holds_place,
+    journal_post,
+)
 from payments.exceptions import (
     AmountOutOfRange,
     BillAlreadyPaid,
@@ -53,7 +62,14 @@ from payments.exceptions import (
     ReferenceInvalid,
 )
 from payments.models import Biller, BillPayment
-from payments.network import Bill, BillerTimeout, Confirmation, network_get
+from payments.network import (
+    Bill,
+    BillerNetwork,
+    BillerTimeout,
+    Confirmation,
+    PayOrder,
+    network_get,
+)
 from payments.queries import payment_locked, payments_of_key_and_bill
 from products.models import DepositAccount
 
@@ -113,6 +129,37 @@ def biller_inquire(*, biller: Biller, reference: str) -> list[Bill]:
     if biller.mode == Biller.Mode.AMOUNT:
         return []
     return network_get().inquire(biller_code=biller.code, reference=reference)
+
+
+def biller_inquire_many(*, requests: list[tuple[Biller, str]]) -> list[list[Bill] | Exception]:
+    """:func:`biller_inquire` for each ``(biller, reference)`` of ``requests`` (a run of
+    scheduled payments), answered in their order: the bills, or what ``biller_inquire``
+    would have raised, as the answer's value. The network is asked once for all
+    (``BillerNetwork.inquire_many``); should that fail as a whole, one by one."""
+    answers: list[list[Bill] | Exception] = [[] for _ in requests]
+    asked, positions = [], []
+    for n, (biller, reference) in enumerate(requests):
+        try:
+            _check_biller(biller)
+            reference = _check_reference(biller, reference)
+        except DomainError as exc:
+            answers[n] = exc
+            continue
+        if biller.mode == Biller.Mode.BILLS:
+            asked.append((biller.code, reference))
+            positions.append(n)
+    if asked:
+        network = network_get()
+        try:
+            got = network.inquire_many(requests=asked)
+            if len(got) != len(asked):
+                raise ValueError("the network answered another number of inquiries")
+        except Exception:
+            logger.exception("biller network batch inquiry failed", extra={"count": len(asked)})
+            got = BillerNetwork.inquire_many(network, requests=asked)
+        for n, answer in zip(positions, got, strict=True):
+            answers[n] = answer
+    return answers
 
 
 @dataclass(frozen=True)
@@ -371,6 +418,195 @@ def _held(
             raise BillAlreadyPaid from None
         raise
     return payment
+
+
+@dataclass
+class HeldBill:
+    """One bill of :func:`bill_payments_hold`: what ``bill_pay`` checked for it (the
+    caller: a run of scheduled payments) and, once held, its payment."""
+
+    member: Member
+    order: BillOrder
+    quote: BillQuote
+    key: str
+    channel: str
+    schedule_id: int | None = None
+    payment: BillPayment | None = None
+
+
+def bill_payments_hold(*, bills: list[HeldBill]) -> list[BillPayment]:
+    """``bill_pay``'s first phase for many bills, in the caller's transaction (which any
+    error ends): the rows *held* and their holds, in a few statements for all — the
+    rows in one INSERT, the holds through ``ledger.services.holds_place`` (the accounts
+    locked once, in id order, each hold checked against the earlier ones), the rows'
+    holds in one UPDATE. The same rows ``bill_pay`` writes; the caller checked each
+    order as ``bill_pay`` does (the biller, the account, the funds, the bill not taken).
+    A refusal or a key already used refuses the batch: the caller pays its bills one by
+    one (``bill_pay``), which finds whatever committed by its key."""
+    if not bills:
+        return []
+    rows = []
+    for bill in bills:
+        order, quote = bill.order, bill.quote
+        bill.payment = BillPayment(
+            key=bill.key,
+            member=bill.member,
+            origin=order.origin,
+            biller=order.biller,
+            reference=order.reference.strip(),
+            bill_number=order.bill_number,
+            description=order.description[:120],
+            amount=order.amount,
+            commission=quote.commission,
+            iva=quote.iva,
+            total=quote.total,
+            currency=order.origin.ledger_account.currency,
+            channel=bill.channel,
+            created_by=None,
+            schedule_id=bill.schedule_id,
+        )
+        rows.append(bill.payment)
+    rows_insert(rows)
+    holds = holds_place(
+        requests=[
+            HoldRequest(
+                account_id=p.origin.ledger_account_id,
+                amount=p.total,
+                key=f"bill:{p.key}",
+                description=f"PAGO DE SERVICIOS POR CONFIRMAR {p.biller.name}"[:120],
+                expires_at=None,  # released only by this module, never by the expiry sweep
+                source=p,
+            )
+            for p in rows
+        ]
+    )
+    for payment, hold in zip(rows, holds, strict=True):
+        payment.hold = hold
+    _set_many("payments_billpayment", {p.pk: {"hold_id": p.hold_id} for p in rows})
+    return rows
+
+
+def _set_many(table: str, rows: dict[int, dict[str, object]], **same) -> None:
+    """One UPDATE of ``table``: each row's own values (``rows`` by id, the same columns
+    for every row) and, for all of them, the columns of ``same``."""
+    columns = list(next(iter(rows.values())))
+    sets = [
+        f"{column} = CASE id {' '.join('WHEN %s THEN %s' for _ in rows)} END" for column in columns
+    ]
+    params = [v for column in columns for pk, values in rows.items() for v in (pk, values[column])]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {', '.join([*sets, *(f'{name} = %s' for name in same)])} "  # noqa: S608 - no input in the text
+            f"WHERE id IN ({', '.join(['%s'] * len(rows))})",
+            [*params, *same.values(), *rows],
+        )
+
+
+def bill_payments_send(*, payments: list[BillPayment]) -> list[Confirmation | Exception]:
+    """``bill_pay``'s second phase for many payments *held* by
+    :func:`bill_payments_hold`, outside any transaction: the biller asked once for all
+    (``BillerNetwork.pay_many``; should that fail as a whole, one by one). Each answer,
+    in their order, is a confirmation or what ``network.pay`` raised; the caller acts on
+    each as ``bill_pay`` does: :func:`bill_payments_capture`, ``_refuse`` or ``_await``."""
+    network = network_get()
+    orders = [
+        PayOrder(
+            biller_code=p.biller.code,
+            reference=p.reference,
+            bill_number=p.bill_number,
+            amount=p.amount,
+            key=p.key,
+        )
+        for p in payments
+    ]
+    try:
+        answers = network.pay_many(orders=orders)
+        if len(answers) != len(orders):
+            raise ValueError("the network answered another number of payments")
+    except Exception:
+        logger.exception("biller network batch payment failed", extra={"count": len(orders)})
+        answers = BillerNetwork.pay_many(network, orders=orders)
+    return answers
+
+
+def bill_payment_answered(payment: BillPayment, answer: Exception) -> BillPayment:
+    """What ``bill_pay`` does with a payment the biller did not confirm: refused (or
+    never sent) → the hold released, *refused*, and the refusal raised; anything else →
+    *resolving*, the hold kept, the resolver queued (returned)."""
+    if isinstance(answer, (BillRefused, BillerUnavailable)):
+        _refuse(payment, reason=answer.message, notify_member=False)
+        raise answer
+    if not isinstance(answer, BillerTimeout):
+        logger.error("biller network failed", extra={"payment": payment.pk, "error": repr(answer)})
+    return _await(payment)
+
+
+def bill_payments_capture(
+    *, confirmed: list[tuple[BillPayment, Confirmation]], now: datetime | None = None
+) -> list[BillPayment]:
+    """``bill_pay``'s third phase, confirmed, for many payments, in the caller's
+    transaction (which any error ends): the payments locked (id order), then every
+    account their journals post to (``ledger.services.accounts_lock``, id order: two
+    batches never wait for each other in a cycle), each hold captured into its journal
+    (``journal_post``, as ``_capture`` posts it) and the rows *paid* in one UPDATE.
+    A payment no longer *held* (the resolver took it) is left out: returns the ones
+    captured here, *paid*. The caller captures one by one (``bill_payment_capture``)
+    when this fails."""
+    if not confirmed:
+        return []
+    now = now or timezone.now()
+    ids = sorted(p.pk for p, _ in confirmed)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM payments_billpayment "  # noqa: S608 - no input in the text
+            f"WHERE id IN ({', '.join(['%s'] * len(ids))}) AND state = %s ORDER BY id FOR UPDATE",
+            [*ids, BillPayment.State.HELD],
+        )
+        held = {row[0] for row in cursor.fetchall()}
+    captured = [(p, c, _lines(p)) for p, c in confirmed if p.pk in held]
+    if not captured:
+        return []
+    accounts_lock(account_ids=[line.account_id for _, _, lines in captured for line in lines])
+    for payment, confirmation, lines in captured:
+        posted = journal_post(
+            key=f"bill:{payment.key}",
+            kind=Kind.BILL_PAYMENT,
+            lines=lines,
+            channel=payment.channel,
+            motive=f"Pago de servicios {payment.biller.name}"[:200],
+            actor=payment.created_by,
+            source=payment,
+            capture_holds=[payment.hold],
+            savepoint=False,  # any refusal ends this transaction
+        )
+        payment.journal_id = posted.journal_id
+        payment.state = BillPayment.State.PAID
+        payment.network_reference = confirmation.network_reference[:60]
+        payment.resolved_at = now
+        payment.next_check_at = None
+    payments = [p for p, _, _ in captured]
+    _set_many(
+        "payments_billpayment",
+        {
+            p.pk: {"journal_id": p.journal_id, "network_reference": p.network_reference}
+            for p in payments
+        },
+        state=BillPayment.State.PAID,
+        resolved_at=now,
+        next_check_at=None,
+    )
+    return payments
+
+
+def bill_payment_capture(payment: BillPayment, confirmation: Confirmation) -> BillPayment:
+    """One confirmed payment captured on its own, as ``bill_pay`` captures it: *paid*;
+    or, the ledger refusing (the account blocked meanwhile), *resolving* for the
+    resolver, the money held."""
+    try:
+        return _capture(payment, confirmation, notify_member=False)
+    except Exception:
+        logger.exception("confirmed bill payment not captured", extra={"payment": payment.pk})
+        return _await(payment)
 
 
 def _refreshed(order: BillOrder) -> BillOrder:

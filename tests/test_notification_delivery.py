@@ -141,6 +141,29 @@ def test_a_batch_sends_the_notices_of_its_committed_actions_in_one_task(db, flak
     assert list(Notification.objects.values_list("status", flat=True)) == ["sent"] * 3
 
 
+def test_a_batch_claims_its_notices_at_once_and_leaves_the_others_theirs(db):
+    """One task for a chunk's notices claims them in one statement, as one task claims
+    one: a notice sent already, or another worker's, is skipped; a claim of a worker
+    that died is taken again; each goes out once and is marked sent."""
+    sent = sms()
+    theirs = stored(claimed_at=timezone.now() - timedelta(seconds=30), attempts=1)
+    lost = stored(claimed_at=timezone.now() - timedelta(hours=1), attempts=1)
+    fresh = stored()
+    LocmemSmsBackend.outbox.clear()
+    ids = [sent.pk, theirs.pk, lost.pk, fresh.pk]
+    assert deliver_notifications.delay(ids).get() == 2
+    again = deliver_notifications.delay(ids).get()  # delivered twice
+    assert again == 0 and texts() == ["Cooprogreso: aviso"] * 2
+    rows = {row.pk: row for row in Notification.objects.all()}
+    assert [(rows[pk].status, rows[pk].attempts) for pk in ids] == [
+        ("sent", 1),
+        ("pending", 1),
+        ("sent", 2),
+        ("sent", 1),
+    ]
+    assert rows[fresh.pk].body_encrypted == "" and rows[fresh.pk].claimed_at is None
+
+
 # --- retries ----------------------------------------------------------------------------------
 
 

@@ -77,3 +77,60 @@ def rows_read(sql: str, params: list, columns: tuple[Columns, ...]) -> list[list
             start += len(part)
         built.append(instances)
     return built
+
+
+def rows_insert(
+    objs: list[Model], *, skip_conflicts: bool = False, match: tuple[str, ...] = ()
+) -> list:
+    """INSERTs ``objs`` (new instances of one model) in one statement, their fields
+    prepared as ``save()`` prepares them (``auto_now_add`` and the like set on the
+    instances), and gives each inserted one its primary key. Returns those inserted.
+
+    With ``skip_conflicts`` a row a unique constraint refuses is left out (``ON CONFLICT
+    DO NOTHING``) — for a row another writer made first — and the inserted ones are told
+    apart by their values of the unique fields ``match``. Only the writer that inserts a
+    row gets it back: the conflicting one waits for the other's transaction to end."""
+    if not objs:
+        return []
+    model = type(objs[0])
+    meta = model._meta
+    pk = meta.pk
+    fields = [
+        f for f in meta.concrete_fields if not (f is pk and getattr(objs[0], f.attname) is None)
+    ]
+    matched = [meta.get_field(name) for name in match]
+    quote = connection.ops.quote_name
+    values = [
+        [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
+        for obj in objs
+    ]
+    if connection.vendor == "postgresql" and len(objs) > 1:
+        # One array a column, as Django's bulk_create does: the statement's text is the
+        # same for any number of rows (the driver parses it once), its parameters few.
+        types = [field.db_type(connection).split("(")[0] for field in fields]
+        rows_sql = f"SELECT * FROM UNNEST({', '.join(f'(%s)::{t}[]' for t in types)})"  # noqa: S608 - no input in the text
+        params = [list(column) for column in zip(*values, strict=True)]
+    else:
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        rows_sql = f"VALUES {', '.join([row] * len(objs))}"
+        params = [value for row_values in values for value in row_values]
+    returned = [pk.column] + [field.column for field in matched]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"{rows_sql}{' ON CONFLICT DO NOTHING' if skip_conflicts else ''} "
+        f"RETURNING {', '.join(quote(c) for c in returned)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if matched:
+        by_value = {tuple(getattr(obj, f.attname) for f in matched): obj for obj in objs}
+        inserted = [(by_value[tuple(row[1:])], row[0]) for row in rows]
+    else:  # PostgreSQL and SQLite return the rows of a multi-row INSERT in its order
+        # (Django's bulk_create relies on it too)
+        inserted = list(zip(objs, (r[0] for r in rows), strict=True))
+    for obj, pk_value in inserted:
+        setattr(obj, pk.attname, pk_value)
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return [obj for obj, _ in inserted]

@@ -804,40 +804,62 @@ def test_a_top_up_cannot_be_scheduled(member, topup, savings):
 def test_a_schedule_that_fails_leaves_the_rest_of_its_chunk_to_run(
     member, water, savings, thursday, monkeypatch
 ):
+    from payments import batch
+
     first = scheduled(member, savings, water, ONE_BILL)
     second = scheduled(member, savings, water, "00033090")
-    run = tasks.schedule_run
+    run = batch.schedule_run
 
-    def failing(*, schedule_id):
+    def failing(*, schedule_id, now):
         if schedule_id == first.pk:
             raise RuntimeError("the database went away")
-        return run(schedule_id=schedule_id)
+        return run(schedule_id=schedule_id, now=now)
 
-    monkeypatch.setattr(tasks, "schedule_run", failing)
+    # One schedule at a time (on SQLite, or a chunk that could not be batched).
+    monkeypatch.setattr(batch, "schedule_run", failing)
+    monkeypatch.setattr(batch, "_batched", lambda: False)
     assert tasks.run_schedules([first.pk, second.pk]) == 2
     assert list(scheduled_payments().values_list("schedule_id", flat=True)) == [second.pk]
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_scheduled_bill_is_paid_in_a_fixed_number_of_statements(
-    member, water, savings, monkeypatch
-):
-    """Outside a test's transaction, as a worker runs it: the schedule and the biller
-    read, the operation inserted executing, the payment and its hold committed, the
-    biller paid, the capture, the operation's result, the notice and its e-mail, the
-    schedule stamped — 26 statements in all (it was 40, then 28), the e-mail's delivery
-    apart. The reads are written SQL (``payments.queries``): one statement each."""
+def test_a_scheduled_bill_is_paid_in_a_fixed_number_of_statements(member, water, monkeypatch):
+    """Outside a test's transaction, as a worker runs it, the beat's chunk of ten bills
+    (``run_schedules``, in phases: ``payments.batch``): the schedules read, the network
+    asked, the operations and the bills' other payments looked up (one query each for
+    the chunk); one transaction inserting the operations, the payments and their holds;
+    the network paid; one transaction capturing (one journal a bill), ending the
+    operations, storing the notices and e-mails, stamping the schedules — 25 statements
+    a chunk and one a bill, the e-mails' delivery apart (one bill at a time it was 40,
+    then 28, then 26 a bill).
+
+    One schedule alone (``run_schedule``, and the one-bill way a chunk falls back to):
+    the schedule and the biller read, the operation inserted executing, the payment and
+    its hold committed, the biller paid, the capture, the operation's result, the notice
+    and its e-mail, the schedule stamped — 26 statements in 3 transactions. The reads
+    are written SQL (``payments.queries``): one statement each."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from core import notifications
+    from tests.payments.test_schedule_batch import one_bill_reference
 
     monkeypatch.setattr(notifications, "_enqueue", lambda *args, **kwargs: None)
-    schedule = scheduled(member, savings, water, ONE_BILL)
+    monkeypatch.setattr(notifications, "_enqueue_many", lambda *args, **kwargs: None)
+    account = open_funded(member, amount="900.00")
+    refs = [ONE_BILL, *(one_bill_reference(n) for n in range(1, 10))]
+    ids = [scheduled(member, account, water, ref).pk for ref in refs]
+    alone = scheduled(member, account, water, one_bill_reference(10))
     bill_quote(biller=water, amount=D("1.00"))  # the tariff, read once per process
     with CaptureQueriesContext(connection) as statements:
-        assert str(schedule_run(schedule_id=schedule.pk)) == "paid=1"
+        assert tasks.run_schedules(ids) == 10
+    sql = [q["sql"] for q in statements.captured_queries]
+    assert len(sql) <= 25 + len(ids), "\n".join(sql)
+    assert sum(s == "BEGIN" for s in sql) <= 2
+    assert scheduled_payments().filter(state=BillPayment.State.PAID).count() == 10
+    with CaptureQueriesContext(connection) as statements:
+        assert str(schedule_run(schedule_id=alone.pk)) == "paid=1"
     sql = [q["sql"] for q in statements.captured_queries]
     assert len(sql) <= 26, "\n".join(sql)
     assert sum(s == "BEGIN" for s in sql) <= 3

@@ -88,6 +88,7 @@ REACHES: dict[str, tuple[str, ...]] = {
     "accounts.tasks.execute_operation": (*LEDGER, *ENGINE, *BILLER),
     "payments.tasks.resolve_bill_payment": (*LEDGER, *BILLER),
     "payments.tasks.run_schedule": (*LEDGER, *ENGINE, *BILLER),
+    "payments.tasks.run_schedules": (*LEDGER, *ENGINE, *BILLER),
     "core.tasks.deliver_notification": NOTICES,
     "transfers.tasks.settle_interbank_transfers": (
         *LEDGER, "network.send.after", "network.results"

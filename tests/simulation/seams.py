@@ -214,10 +214,17 @@ def install(monkeypatch, *, faults: Faults, queue: TaskQueue) -> None:
         faults.hit("ledger.hold.before")
         return real_hold(*args, **kwargs)
 
+    real_holds = ledger.holds_place
+
+    def holds_place(*args, **kwargs):  # a run's chunk of scheduled payments
+        faults.hit("ledger.hold.before")
+        return real_holds(*args, **kwargs)
+
     for name in JOURNAL_POST_USERS:
         monkeypatch.setattr(importlib.import_module(name), "journal_post", journal_post)
     for name in HOLD_PLACE_USERS:
         monkeypatch.setattr(importlib.import_module(name), "hold_place", hold_place)
+        monkeypatch.setattr(importlib.import_module(name), "holds_place", holds_place)
 
     # The operations engine: around the kind's execution.
     real_kind = engine.operation_kind
@@ -251,7 +258,16 @@ def install(monkeypatch, *, faults: Faults, queue: TaskQueue) -> None:
         faults.hit("biller.status")
         return real_status(self, **kwargs)
 
+    real_pay_many = sim.pay_many
+
+    def pay_many(self, **kwargs):  # a run's chunk: the fault hits the whole call
+        faults.hit("biller.pay.before")
+        answers = real_pay_many(self, **kwargs)
+        faults.hit("biller.pay.after")
+        return answers
+
     monkeypatch.setattr(sim, "pay", pay)
+    monkeypatch.setattr(sim, "pay_many", pay_many)
     monkeypatch.setattr(sim, "status", status)
 
     # The interbank payment network.
