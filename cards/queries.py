@@ -6,7 +6,7 @@ from functools import cache
 
 from accounts.models import Member
 from cards.models import Card
-from core.db.rows import Columns, rows_read
+from core.db.rows import Columns, columns_sql, rows_read
 from ledger.models import Account
 from products.models import DepositAccount
 from products.queries import product_types
@@ -21,9 +21,8 @@ _CARDS = (
 
 @cache
 def _cards_sql() -> str:
-    select = ", ".join(part.sql() for part in _CARDS)
     return (
-        f"SELECT {select} FROM cards_card c "  # noqa: S608 - no input in the text
+        f"SELECT {columns_sql(_CARDS)} FROM cards_card c "  # noqa: S608 - no input in the text
         "LEFT JOIN products_depositaccount d ON d.id = c.account_id "
         "LEFT JOIN ledger_account r ON r.id = c.revolving_account_id "
         "LEFT JOIN ledger_account f ON f.id = c.deferred_account_id "

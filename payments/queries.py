@@ -24,7 +24,7 @@ from functools import cache
 from django.db import connection
 
 from accounts.models import Member
-from core.db.rows import Columns
+from core.db.rows import Columns, columns_sql, rows_read
 from core.models import Cooperative
 from ledger.models import Account, Hold
 from payments.models import Biller, BillPayment, PaymentSchedule, ServiceCategory
@@ -39,14 +39,6 @@ _BILLER_FROM = """
 _ORIGIN = (Columns(DepositAccount, "o"), Columns(Account, "ol"), Columns(ProductType, "pt"))
 
 
-def _built(columns: tuple[Columns, ...], row) -> list:
-    built, start = [], 0
-    for part in columns:
-        built.append(part.build(row[start : start + len(part)]))
-        start += len(part)
-    return built
-
-
 def _biller(biller: Biller, category: ServiceCategory, cooperative: Cooperative) -> Biller:
     category.cooperative = cooperative
     biller.category = category
@@ -59,17 +51,13 @@ def _origin(origin: DepositAccount, ledger: Account, product_type: ProductType) 
     return origin
 
 
-def _select(columns: tuple[Columns, ...]) -> str:
-    return ", ".join(part.sql() for part in columns)
-
-
 _SCHEDULE = (Columns(PaymentSchedule, "s"), Columns(Member, "m"), *_ORIGIN, *_BILLER)
 
 
 @cache
 def _schedule_sql() -> str:
     return (
-        f"SELECT {_select(_SCHEDULE)} FROM payments_paymentschedule s "  # noqa: S608 - no input in the text
+        f"SELECT {columns_sql(_SCHEDULE)} FROM payments_paymentschedule s "  # noqa: S608 - no input in the text
         "JOIN accounts_member m ON m.id = s.member_id "
         "JOIN products_depositaccount o ON o.id = s.origin_id "
         "JOIN ledger_account ol ON ol.id = o.ledger_account_id "
@@ -81,12 +69,10 @@ def _schedule_sql() -> str:
 def schedule_read(schedule_id: int) -> PaymentSchedule | None:
     """The schedule with its member, origin (ledger account, product type) and biller
     (category, cooperative), read now; ``None`` when there is no such schedule."""
-    with connection.cursor() as cursor:
-        cursor.execute(_schedule_sql(), [schedule_id])
-        row = cursor.fetchone()
-    if row is None:
+    rows = rows_read(_schedule_sql(), [schedule_id], _SCHEDULE)
+    if not rows:
         return None
-    schedule, member, origin, ledger, product_type, biller, category, coop = _built(_SCHEDULE, row)
+    [[schedule, member, origin, ledger, product_type, biller, category, coop]] = rows
     schedule.member = member
     schedule.origin = _origin(origin, ledger, product_type)
     schedule.biller = _biller(biller, category, coop)
@@ -101,14 +87,10 @@ def schedules_read(schedule_ids: list[int]) -> list[PaymentSchedule]:
     sql = _schedule_sql().replace(
         "WHERE s.id = %s", f"WHERE s.id IN ({', '.join(['%s'] * len(schedule_ids))}) ORDER BY s.id"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(schedule_ids))
-        rows = cursor.fetchall()
     schedules = []
-    for row in rows:
-        schedule, member, origin, ledger, product_type, biller, category, coop = _built(
-            _SCHEDULE, row
-        )
+    for schedule, member, origin, ledger, product_type, biller, category, coop in rows_read(
+        sql, list(schedule_ids), _SCHEDULE
+    ):
         schedule.member = member
         schedule.origin = _origin(origin, ledger, product_type)
         schedule.biller = _biller(biller, category, coop)
@@ -122,7 +104,7 @@ _ORDER = (*_BILLER, *_ORIGIN)
 @cache
 def _order_sql() -> str:
     return (
-        f"SELECT {_select(_ORDER)} FROM (SELECT 1) one "  # noqa: S608 - no input in the text
+        f"SELECT {columns_sql(_ORDER)} FROM (SELECT 1) one "  # noqa: S608 - no input in the text
         f"{_BILLER_FROM.format(biller='%s')}"
         "LEFT JOIN products_depositaccount o ON o.member_id = %s AND o.public_id = %s "
         "LEFT JOIN ledger_account ol ON ol.id = o.ledger_account_id "
@@ -139,12 +121,10 @@ def order_read(
     public_id = DepositAccount._meta.get_field("public_id").get_db_prep_value(
         origin_public_id, connection
     )
-    with connection.cursor() as cursor:
-        cursor.execute(_order_sql(), [biller_id, member_id, public_id])
-        row = cursor.fetchone()
-    if row is None:
+    rows = rows_read(_order_sql(), [biller_id, member_id, public_id], _ORDER)
+    if not rows:
         return None, None
-    biller, category, coop, origin, ledger, product_type = _built(_ORDER, row)
+    [[biller, category, coop, origin, ledger, product_type]] = rows
     if origin is not None:
         origin = _origin(origin, ledger, product_type)
     return origin, _biller(biller, category, coop)
@@ -168,9 +148,9 @@ def payments_of_key_and_bill(
     """The payment ``key`` made, if any, and — for a bill (``bill_number``) — every
     payment of the same bill, in any state."""
     params = [key, biller_id, reference, bill_number] if bill_number else [key]
-    with connection.cursor() as cursor:
-        cursor.execute(_payments_sql(bool(bill_number)), params)
-        return [_PAYMENT.build(row) for row in cursor.fetchall()]
+    return [
+        payment for (payment,) in rows_read(_payments_sql(bool(bill_number)), params, (_PAYMENT,))
+    ]
 
 
 _LOCKED = (
@@ -190,7 +170,7 @@ def _locked_sql() -> str:
     if features.has_select_for_update:
         lock = " FOR UPDATE OF p" if features.has_select_for_update_of else " FOR UPDATE"
     return (
-        f"SELECT {_select(_LOCKED)} FROM payments_billpayment p "  # noqa: S608 - no input in the text
+        f"SELECT {columns_sql(_LOCKED)} FROM payments_billpayment p "  # noqa: S608 - no input in the text
         "JOIN products_depositaccount o ON o.id = p.origin_id "
         "JOIN ledger_account ol ON ol.id = o.ledger_account_id "
         "JOIN accounts_member m ON m.id = p.member_id "
@@ -203,12 +183,10 @@ def payment_locked(payment_id: int) -> BillPayment:
     """The payment under its row lock (until the transaction ends), with its origin and
     the origin's ledger account, its member, its hold and its biller (category,
     cooperative)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_locked_sql(), [payment_id])
-        row = cursor.fetchone()
-    if row is None:
+    rows = rows_read(_locked_sql(), [payment_id], _LOCKED)
+    if not rows:
         raise BillPayment.DoesNotExist
-    payment, origin, ledger, member, hold, biller, category, coop = _built(_LOCKED, row)
+    [[payment, origin, ledger, member, hold, biller, category, coop]] = rows
     origin.ledger_account = ledger
     payment.origin = origin
     payment.member = member

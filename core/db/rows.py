@@ -63,6 +63,11 @@ class Columns:
         return self.model.from_db(connection.alias, self.names, values)
 
 
+def columns_sql(columns: tuple[Columns, ...]) -> str:
+    """The select list of ``columns``, in the order :func:`rows_read` cuts each row."""
+    return ", ".join(part.sql() for part in columns)
+
+
 def rows_read(sql: str, params: list, columns: tuple[Columns, ...]) -> list[list]:
     """Each result row cut into one instance per ``columns`` (``None`` for an empty LEFT
     JOIN side)."""
