@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "cooprogreso.middleware.CatalogGenerationMiddleware",
     "cooprogreso.middleware.ActiveCooperativeMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "cooprogreso.middleware.PrivateCacheMiddleware",
