@@ -171,6 +171,9 @@ else:
             "LOCATION": VAR_DIR / "cache",
         }
     }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same backend, keeping its Redis client instead of building one per operation.
+    CACHES["default"]["BACKEND"] = "core.cache.RedisCache"
 
 # --- Celery ------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"
