@@ -12,6 +12,7 @@ process's catalog copy (``core.cached``), not from a join.
 
 from functools import cache
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts.models import Member
@@ -57,20 +58,38 @@ _ACCOUNTS = (Columns(DepositAccount, "d"), Columns(Account, "a"))
 
 
 @cache
-def _accounts_sql() -> str:
+def _accounts_sql(*, one: bool = False) -> str:
     return (
         f"SELECT {_select(_ACCOUNTS)} FROM products_depositaccount d "  # noqa: S608 - no input in the text
         "JOIN ledger_account a ON a.id = d.ledger_account_id "
-        "WHERE d.member_id = %s ORDER BY d.opened_at, d.id"
+        "WHERE d.member_id = %s" + (" AND d.public_id = %s" if one else "") + " "
+        "ORDER BY d.opened_at, d.id"
     )
 
 
 def deposit_accounts_read(member: Member) -> list[DepositAccount]:
     """The member's accounts, oldest first, each with its ledger account, product type
     and member: one query."""
+    return _accounts_built(member, rows_read(_accounts_sql(), [member.pk], _ACCOUNTS))
+
+
+def deposit_account_read(member: Member, public_id) -> DepositAccount | None:
+    """One of the member's accounts by its public id (``None`` if the member has no such
+    account), with its ledger account, product type and member: one query."""
+    field = DepositAccount._meta.get_field("public_id")
+    try:
+        value = field.get_db_prep_value(public_id, connection)
+    except ValidationError:
+        return None
+    rows = rows_read(_accounts_sql(one=True), [member.pk, value], _ACCOUNTS)
+    accounts = _accounts_built(member, rows)
+    return accounts[0] if accounts else None
+
+
+def _accounts_built(member: Member, rows: list[list]) -> list[DepositAccount]:
     types = product_types()
     accounts = []
-    for account, ledger_account in rows_read(_accounts_sql(), [member.pk], _ACCOUNTS):
+    for account, ledger_account in rows:
         account.ledger_account = ledger_account
         account.product_type = types[account.product_type_id]
         account.member = member
@@ -139,3 +158,4 @@ def term_deposits_read(member: Member) -> list[TermDeposit]:
         deposit.account = account
         deposits.append(deposit)
     return deposits
+
