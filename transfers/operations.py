@@ -17,10 +17,9 @@ from core.masking import mask_number
 from core.money import format_money
 from core.profile import cooperative_current
 from core.ratelimit import rate_limited
-from ledger.models import Channel
-from products.models import DepositAccount
+from ledger.models import Channel, Journal
 from products.receipts import receipt_result
-from products.selectors import member_deposit_accounts
+from products.selectors import member_deposit_account, member_deposit_accounts
 from transfers.beneficiaries import (
     beneficiary_add_external,
     beneficiary_add_internal,
@@ -201,8 +200,7 @@ class TransferOperation(OperationKind):
         from django.shortcuts import get_object_or_404
 
         member = actor.owner
-        accounts = DepositAccount.objects.select_related("ledger_account", "product_type")
-        origin = get_object_or_404(accounts, member=member, public_id=payload["origin"])
+        origin = member_deposit_account(member=member, public_id=payload["origin"])
         beneficiary = None
         destination = None
         if payload["beneficiary"]:
@@ -213,9 +211,7 @@ class TransferOperation(OperationKind):
             )
             destination = beneficiary.account
         if payload["destination"] and self.kind == TransferKind.OWN:
-            destination = get_object_or_404(
-                accounts, member=member, public_id=payload["destination"]
-            )
+            destination = member_deposit_account(member=member, public_id=payload["destination"])
         transfer = transfer_execute(
             member=member,
             order=TransferOrder(
@@ -238,9 +234,9 @@ class TransferOperation(OperationKind):
 
 def transfer_result(transfer: Transfer) -> dict:
     """ "¡Transferencia exitosa!" with the receipt, as the done step shows it."""
-    result = receipt_result(transfer.journal, viewer=transfer.member)
+    result = receipt_result(transfer.journal_id, viewer=transfer.member)
     result["title"] = "¡Transferencia exitosa!"
-    result["message"] = f"Comprobante N.º {transfer.journal.reference}"
+    result["message"] = f"Comprobante N.º {Journal.reference_of(transfer.journal_id)}"
     if transfer.value_date > timezone.localdate(transfer.created_at):
         result["deferred"] = (
             f"{DEFERRED_NOTE}: se procesará el {transfer.value_date.strftime('%d/%m/%Y')}."
