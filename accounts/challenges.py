@@ -212,8 +212,9 @@ class _Issued:
     previous_expiry: datetime
 
 
-def _issue(challenge: Challenge) -> _Issued:
-    """Inside the caller's transaction: checks the send caps and stores a fresh code."""
+def _issue(challenge: Challenge, *, save: bool = True) -> _Issued:
+    """Inside the caller's transaction: checks the send caps and stores a fresh code
+    (``save=False``: only sets it on a challenge about to be inserted)."""
     counted_at = time.time()
     if _over_budget(challenge, at=counted_at):
         raise TooManySends
@@ -230,7 +231,8 @@ def _issue(challenge: Challenge) -> _Issued:
     challenge.last_sent_at = now
     challenge.expires_at = now + LIFETIME
     challenge.sends += 1
-    challenge.save(update_fields=["code_hmac", "last_sent_at", "expires_at", "sends"])
+    if save:
+        challenge.save(update_fields=["code_hmac", "last_sent_at", "expires_at", "sends"])
     return issued
 
 
@@ -316,9 +318,9 @@ def challenge_start(
             answers = list(SecurityAnswer.objects.filter(user=user).select_related("question"))
             if answers:
                 challenge.question = random.SystemRandom().choice(answers).question
-        challenge.save()
         if method == Challenge.Method.OTP:
-            issued = _issue(challenge)
+            issued = _issue(challenge, save=False)  # inserted with its first code
+        challenge.save(force_insert=True)
     if issued is not None:
         _deliver(challenge, issued, request=request)
     return challenge
