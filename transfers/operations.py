@@ -7,6 +7,7 @@ them in a browser; a worker can execute them with no request (``accounts.operati
 
 from decimal import Decimal
 
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -18,8 +19,9 @@ from core.money import format_money
 from core.profile import cooperative_current
 from core.ratelimit import rate_limited
 from ledger.models import Channel, Journal
+from products.models import DepositAccount
 from products.receipts import receipt_result
-from products.selectors import member_deposit_account, member_deposit_accounts
+from products.selectors import member_deposit_accounts
 from transfers.beneficiaries import (
     beneficiary_add_external,
     beneficiary_add_internal,
@@ -200,7 +202,15 @@ class TransferOperation(OperationKind):
         from django.shortcuts import get_object_or_404
 
         member = actor.owner
-        origin = member_deposit_account(member=member, public_id=payload["origin"])
+        # The member's accounts in one read (origin and destination); anybody else's: 404.
+        accounts = {str(a.public_id): a for a in member_deposit_accounts(member=member)}
+
+        def account(public_id: str) -> DepositAccount:
+            if public_id not in accounts:
+                raise Http404("No DepositAccount matches the given query.")
+            return accounts[public_id]
+
+        origin = account(payload["origin"])
         beneficiary = None
         destination = None
         if payload["beneficiary"]:
@@ -211,7 +221,7 @@ class TransferOperation(OperationKind):
             )
             destination = beneficiary.account
         if payload["destination"] and self.kind == TransferKind.OWN:
-            destination = member_deposit_account(member=member, public_id=payload["destination"])
+            destination = account(payload["destination"])
         transfer = transfer_execute(
             member=member,
             order=TransferOrder(
