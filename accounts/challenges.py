@@ -35,7 +35,7 @@ import pyotp
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -212,8 +212,9 @@ class _Issued:
     previous_expiry: datetime
 
 
-def _issue(challenge: Challenge) -> _Issued:
-    """Inside the caller's transaction: checks the send caps and stores a fresh code."""
+def _issue(challenge: Challenge, *, save: bool = True) -> _Issued:
+    """Inside the caller's transaction: checks the send caps and stores a fresh code
+    (``save=False``: only sets it on a challenge about to be inserted)."""
     counted_at = time.time()
     if _over_budget(challenge, at=counted_at):
         raise TooManySends
@@ -230,7 +231,8 @@ def _issue(challenge: Challenge) -> _Issued:
     challenge.last_sent_at = now
     challenge.expires_at = now + LIFETIME
     challenge.sends += 1
-    challenge.save(update_fields=["code_hmac", "last_sent_at", "expires_at", "sends"])
+    if save:
+        challenge.save(update_fields=["code_hmac", "last_sent_at", "expires_at", "sends"])
     return issued
 
 
@@ -316,9 +318,9 @@ def challenge_start(
             answers = list(SecurityAnswer.objects.filter(user=user).select_related("question"))
             if answers:
                 challenge.question = random.SystemRandom().choice(answers).question
-        challenge.save()
         if method == Challenge.Method.OTP:
-            issued = _issue(challenge)
+            issued = _issue(challenge, save=False)  # inserted with its first code
+        challenge.save(force_insert=True)
     if issued is not None:
         _deliver(challenge, issued, request=request)
     return challenge
@@ -394,14 +396,11 @@ def challenge_verify(
         now = timezone.now()
         if challenge.voided_at is not None:
             raise ChallengeExhausted
-        claimed = Challenge.objects.filter(
-            pk=challenge.pk, used_at__isnull=True, attempts__lt=MAX_ATTEMPTS
-        ).update(attempts=F("attempts") + 1)
-        if not claimed:
+        attempt = _attempt_claim(challenge)
+        if attempt is None:
             if Challenge.objects.filter(pk=challenge.pk, used_at__isnull=False).exists():
                 raise ChallengeUsed  # a simultaneous submission used it while we waited
             raise ChallengeExhausted
-        attempt = Challenge.objects.values_list("attempts", flat=True).get(pk=challenge.pk)
         if challenge.expires_at <= now:
             audit_log(event="otp_expired", user=user, request=request, purpose=purpose)
             refusal = ChallengeExpired()
@@ -423,6 +422,21 @@ def challenge_verify(
     _guess_return(request=request, user=user, at=counted_at)
     challenge.used_at = now
     return challenge
+
+
+def _attempt_claim(challenge: Challenge) -> int | None:
+    """One try of the challenge, claimed with a conditional UPDATE that returns the tries
+    counted so far (this one included); ``None`` when it is used or out of tries. One
+    statement, where the ORM needs the UPDATE and then a read of the count."""
+    table = Challenge._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET attempts = attempts + 1 "  # noqa: S608 - no input in the text
+            "WHERE id = %s AND used_at IS NULL AND attempts < %s RETURNING attempts",
+            [challenge.pk, MAX_ATTEMPTS],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def _guess_keys(request, user: User | None) -> list[tuple[str, int]]:

@@ -190,22 +190,24 @@ class OperationView(View):
     def _confirm(self, request, actor: Actor, operation: Operation):
         from accounts.forms import ChallengeForm
 
-        challenge = challenges.challenge_get(
-            user=request.user, public_id=operation.challenge.public_id
-        )
+        def challenge():  # read only for a page that shows the code step again
+            return challenges.challenge_get(
+                user=request.user, public_id=operation.challenge.public_id
+            )
+
         form = ChallengeForm(request.POST)
         if not form.is_valid():
-            return self._confirm_page(request, actor, operation, challenge, form=form)
+            return self._confirm_page(request, actor, operation, challenge(), form=form)
         acceptance = self.kind.acceptance(operation_payload(operation))
         if acceptance is not None and not request.POST.get("acepto"):
             # Refused before the code is looked at: the same code works once accepted.
             return self._confirm_page(
-                request, actor, operation, challenge, acceptance_error=acceptance.error
+                request, actor, operation, challenge(), acceptance_error=acceptance.error
             )
         try:
             challenges.challenge_verify(
                 user=request.user,
-                public_id=challenge.public_id,
+                public_id=operation.challenge.public_id,  # verify checks it is the user's
                 purpose=operation.purpose,
                 payload=operation_payload(operation),
                 answer=form.cleaned_data["answer"],
@@ -224,7 +226,7 @@ class OperationView(View):
         except TooManyGuesses as exc:
             return too_many_requests(request, message=exc.message)
         except ChallengeError as exc:
-            return self._confirm_page(request, actor, operation, challenge, error=exc.message)
+            return self._confirm_page(request, actor, operation, challenge(), error=exc.message)
         try:
             operation = operation_execute(operation=operation, request=request)
         except DomainError as exc:

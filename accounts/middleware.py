@@ -5,11 +5,16 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.middleware import (
+    AuthenticationMiddleware as DjangoAuthenticationMiddleware,
+)
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from accounts.audit import audit_log
+from accounts.sessions import session_user
 
 ACTIVITY_KEY = "last_activity"
 STARTED_KEY = "session_started"
@@ -44,3 +49,18 @@ class SessionTimeoutMiddleware:
             if now - last > WRITE_EVERY or ACTIVITY_KEY not in session:
                 session[ACTIVITY_KEY] = now
         return self.get_response(request)
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, with ``request.user`` taken from the session's own read (the session, its
+    user and their membership in one statement: ``accounts.sessions``)."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _request_user(request))
+
+
+def _request_user(request):
+    if not hasattr(request, "_cached_user"):
+        request._cached_user = session_user(request)
+    return request._cached_user

@@ -105,3 +105,20 @@ class ControlCharactersMiddleware:
                 exception = BadRequest("Control character in the query string")
                 return get_resolver().resolve_error_handler(400)(request, exception)
         return self.get_response(request)
+
+
+class CatalogGenerationMiddleware:
+    """One look at the catalogs' generation stamp per request (``core.cached``): the
+    request is one operation, and every catalog it reads — the cooperative's profile for
+    the shell, the product types, the tariff — belongs to the same generation, at one
+    round trip to the shared cache instead of one per read. A change the request makes
+    itself is still seen at once (``catalog_changed`` ends the block's generation)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from core.cached import catalog_generation
+
+        with catalog_generation():
+            return self.get_response(request)

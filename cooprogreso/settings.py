@@ -75,10 +75,11 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "cooprogreso.middleware.CatalogGenerationMiddleware",
     "cooprogreso.middleware.ActiveCooperativeMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "cooprogreso.middleware.PrivateCacheMiddleware",
@@ -170,6 +171,9 @@ else:
             "LOCATION": VAR_DIR / "cache",
         }
     }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same backend, keeping its Redis client instead of building one per operation.
+    CACHES["default"]["BACKEND"] = "core.cache.RedisCache"
 
 # --- Celery ------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"

@@ -208,7 +208,12 @@ class Journal(AppendOnlyModel):
 
     @property
     def reference(self) -> str:
-        return str(self.id)
+        return Journal.reference_of(self.id)
+
+    @staticmethod
+    def reference_of(journal_id: int) -> str:
+        """The reference of journal ``journal_id`` (its number), without reading it."""
+        return str(journal_id)
 
 
 class Posting(AppendOnlyModel):

@@ -12,12 +12,13 @@ process's catalog copy (``core.cached``), not from a join.
 
 from functools import cache
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts.models import Member
 from core.cached import catalog_cached, catalog_watch
 from core.db.rows import Columns, rows_read
-from ledger.models import Account
+from ledger.models import Account, Journal, Posting
 from products.models import (
     DepositAccount,
     Installment,
@@ -57,20 +58,38 @@ _ACCOUNTS = (Columns(DepositAccount, "d"), Columns(Account, "a"))
 
 
 @cache
-def _accounts_sql() -> str:
+def _accounts_sql(*, one: bool = False) -> str:
     return (
         f"SELECT {_select(_ACCOUNTS)} FROM products_depositaccount d "  # noqa: S608 - no input in the text
         "JOIN ledger_account a ON a.id = d.ledger_account_id "
-        "WHERE d.member_id = %s ORDER BY d.opened_at, d.id"
+        "WHERE d.member_id = %s" + (" AND d.public_id = %s" if one else "") + " "
+        "ORDER BY d.opened_at, d.id"
     )
 
 
 def deposit_accounts_read(member: Member) -> list[DepositAccount]:
     """The member's accounts, oldest first, each with its ledger account, product type
     and member: one query."""
+    return _accounts_built(member, rows_read(_accounts_sql(), [member.pk], _ACCOUNTS))
+
+
+def deposit_account_read(member: Member, public_id) -> DepositAccount | None:
+    """One of the member's accounts by its public id (``None`` if the member has no such
+    account), with its ledger account, product type and member: one query."""
+    field = DepositAccount._meta.get_field("public_id")
+    try:
+        value = field.get_db_prep_value(public_id, connection)
+    except ValidationError:
+        return None
+    rows = rows_read(_accounts_sql(one=True), [member.pk, value], _ACCOUNTS)
+    accounts = _accounts_built(member, rows)
+    return accounts[0] if accounts else None
+
+
+def _accounts_built(member: Member, rows: list[list]) -> list[DepositAccount]:
     types = product_types()
     accounts = []
-    for account, ledger_account in rows_read(_accounts_sql(), [member.pk], _ACCOUNTS):
+    for account, ledger_account in rows:
         account.ledger_account = ledger_account
         account.product_type = types[account.product_type_id]
         account.member = member
@@ -139,3 +158,74 @@ def term_deposits_read(member: Member) -> list[TermDeposit]:
         deposit.account = account
         deposits.append(deposit)
     return deposits
+
+
+_LEGS = (
+    Columns(Posting, "p"),
+    Columns(Account, "a"),
+    Columns(Journal, "j"),
+    Columns(DepositAccount, "d"),
+    Columns(Loan, "l"),
+    Columns(TermDeposit, "t"),
+    Columns(Member, "m"),
+)
+
+
+@cache
+def _legs_sql(*, by_posting: bool) -> str:
+    journal = (
+        "(SELECT q.journal_id FROM ledger_posting q WHERE q.id = %s AND q.account_id = %s)"
+        if by_posting
+        else "%s"
+    )
+    return (
+        f"SELECT {_select(_LEGS)} FROM ledger_posting p "  # noqa: S608 - no input in the text
+        "JOIN ledger_journal j ON j.id = p.journal_id "
+        "JOIN ledger_account a ON a.id = p.account_id "
+        "LEFT JOIN products_depositaccount d ON d.ledger_account_id = a.id "
+        "LEFT JOIN products_loan l ON l.ledger_account_id = a.id "
+        "LEFT JOIN products_termdeposit t ON t.ledger_account_id = a.id "
+        "LEFT JOIN accounts_member m ON m.id = COALESCE(d.member_id, l.member_id, t.member_id) "
+        f"WHERE p.journal_id = {journal} ORDER BY p.id"
+    )
+
+
+def journal_legs_read(
+    *, journal_id: int | None = None, posting_id: int | None = None, ledger_account_id=None
+) -> tuple[Journal | None, list[Posting]]:
+    """A journal and its postings in order, each with its ledger account and the product
+    that account belongs to (``account.deposit_account``, ``.loan`` or ``.term_deposit``,
+    with its type and member), as a receipt reads them: one query. By ``journal_id``, or
+    by the movement ``posting_id`` of ``ledger_account_id`` (nothing when it is not one)."""
+    if journal_id is not None:
+        rows = rows_read(_legs_sql(by_posting=False), [journal_id], _LEGS)
+    else:
+        rows = rows_read(_legs_sql(by_posting=True), [posting_id, ledger_account_id], _LEGS)
+    if not rows:
+        return None, []
+    journal = rows[0][2]
+    kinds, loans, deposits = product_types(), loan_types(), deposit_types()
+    postings = []
+    for posting, account, _, deposit_account, loan, term_deposit, member in rows:
+        for product in (deposit_account, loan, term_deposit):
+            if product is not None:
+                product.member = member
+        if deposit_account is not None:
+            deposit_account.product_type = kinds[deposit_account.product_type_id]
+            deposit_account.ledger_account = account
+        if loan is not None:
+            loan.loan_type = loans[loan.loan_type_id]
+            loan.ledger_account = account
+        if term_deposit is not None:
+            term_deposit.deposit_type = deposits[term_deposit.deposit_type_id]
+            term_deposit.ledger_account = account
+        cached = account._state.fields_cache  # the reverse one-to-ones, no query each
+        cached["deposit_account"], cached["loan"], cached["term_deposit"] = (
+            deposit_account,
+            loan,
+            term_deposit,
+        )
+        posting.account = account
+        posting.journal = journal
+        postings.append(posting)
+    return journal, postings

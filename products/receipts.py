@@ -20,8 +20,9 @@ from core.masking import mask_name, mask_number
 from core.money import format_money, from_minor
 from core.profile import cooperative_current
 from core.receipts import receipt_describe
-from ledger.models import Posting
+from ledger.models import Journal, Posting
 from products.models import DepositAccount
+from products.queries import journal_legs_read
 
 # Lines a receipt prints that its public verification page leaves out: who the other
 # party is, the member's own words, and a bill's reference (a contract, a cédula, a
@@ -105,28 +106,27 @@ def _product_label(posting: Posting) -> tuple[str, str, int | None]:
     return "", "", None
 
 
+def _deposit_account(posting: Posting) -> DepositAccount | None:
+    try:
+        return posting.account.deposit_account
+    except ObjectDoesNotExist:
+        return None
+
+
 def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
     """The receipt of movement ``posting_id`` of ``account``; 404 unless it is one."""
-    mine = (
-        Posting.objects.select_related("journal")
-        .filter(pk=posting_id, account_id=account.ledger_account_id)
-        .first()
+    journal, postings = journal_legs_read(
+        posting_id=posting_id, ledger_account_id=account.ledger_account_id
     )
+    mine = next((p for p in postings if p.pk == posting_id), None)
     if mine is None:
         raise Http404
-    journal = mine.journal
-    postings = list(
-        Posting.objects.filter(journal_id=journal.pk)
-        .select_related(
-            "account",
-            "account__deposit_account__product_type",
-            "account__deposit_account__member",
-            "account__loan__loan_type",
-            "account__loan__member",
-            "account__term_deposit__member",
-        )
-        .order_by("pk")
-    )
+    return _receipt(account, mine, journal, postings)
+
+
+def _receipt(account: DepositAccount, mine: Posting, journal, postings: list[Posting]) -> Receipt:
+    """The receipt of ``mine``, ``account``'s leg of ``journal`` (``postings``: all its
+    legs, as ``journal_legs_read`` gives them)."""
     own = [p for p in postings if p.account_id == account.ledger_account_id]
     fee = from_minor(-sum(p.amount_minor for p in postings if p.account.code.startswith(FEE_BOOKS)))
     iva = from_minor(-sum(p.amount_minor for p in postings if p.account.code.startswith(IVA_BOOK)))
@@ -179,21 +179,26 @@ def receipt_build(*, account: DepositAccount, posting_id: int) -> Receipt:
     )
 
 
-def receipt_result(journal, *, viewer) -> dict:
+def receipt_result(journal: Journal | int, *, viewer) -> dict:
     """What an operation's done step shows: the receipt of the journal's debit on the
-    member's account, as plain data (JSON: the operation's row keeps it)."""
-    posting = (
-        Posting.objects.filter(
-            journal_id=journal.pk,
-            account__deposit_account__member=viewer,
-            amount_minor__gt=0,
-        )
-        .select_related("account__deposit_account__product_type", "account__deposit_account")
-        .first()
+    member's account, as plain data (JSON: the operation's row keeps it). ``journal``: the
+    journal or its id (the receipt reads it with its legs)."""
+    journal_id = journal if isinstance(journal, int) else journal.pk
+    journal_read, postings = journal_legs_read(journal_id=journal_id)
+    mine = next(
+        (
+            (p, account)
+            for p in postings
+            if p.amount_minor > 0
+            and (account := _deposit_account(p)) is not None
+            and account.member_id == viewer.pk
+        ),
+        None,
     )
-    if posting is None:
-        return {"message": f"Comprobante N.º {journal.reference}"}
-    receipt = receipt_build(account=posting.account.deposit_account, posting_id=posting.pk)
+    if mine is None:
+        return {"message": f"Comprobante N.º {Journal.reference_of(journal_id)}"}
+    posting, account = mine
+    receipt = _receipt(account, posting, journal_read, postings)
     return {
         "title": f"Comprobante {receipt.title}",
         "receipt": {"lines": receipt.lines, "url": receipt.url},

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -11,7 +12,12 @@ from accounts.models import Member
 from core.money import quantize
 from products.loans import late_charge
 from products.models import DepositAccount, Installment, Loan, ProductRequest, TermDeposit
-from products.queries import deposit_accounts_read, loans_read, term_deposits_read
+from products.queries import (
+    deposit_account_read,
+    deposit_accounts_read,
+    loans_read,
+    term_deposits_read,
+)
 
 
 def member_deposit_accounts(*, member: Member) -> list[DepositAccount]:
@@ -20,12 +26,12 @@ def member_deposit_accounts(*, member: Member) -> list[DepositAccount]:
 
 
 def member_deposit_account(*, member: Member, public_id) -> DepositAccount:
-    """One of the member's accounts; anybody else's answers 404."""
-    return get_object_or_404(
-        DepositAccount.objects.select_related("product_type", "ledger_account"),
-        member=member,
-        public_id=public_id,
-    )
+    """One of the member's accounts, with its ledger account, type and member; anybody
+    else's answers 404."""
+    account = deposit_account_read(member, public_id)
+    if account is None:
+        raise Http404("No DepositAccount matches the given query.")
+    return account
 
 
 def member_has_active_products(*, member: Member) -> bool:

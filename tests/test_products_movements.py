@@ -77,6 +77,8 @@ def test_pages_cost_the_same_queries(member_client, savings):
     first = member_client.get(url(savings)).content.decode()
     cursor = first.split("cursor=")[1].split('"')[0]
     assert count("") == count(f"?cursor={cursor}")
+    # The session with its user and member, the account, the page of movements.
+    assert count("") == 3
 
 
 def test_a_forged_cursor_is_404(member_client, savings):

@@ -52,6 +52,8 @@ def test_the_position_query_count_does_not_grow_with_the_products(
 
     queries()  # the first request also saves the session and caches the profile
     before = queries()
+    # The session with its user and member, then accounts, loans, pólizas and cards.
+    assert before == 5
     for n in range(5):
         account = deposit_account_open(
             member=member, product_type=ProductType.objects.get(code="CPC")

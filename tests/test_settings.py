@@ -82,7 +82,7 @@ def test_database_url_and_redis_url_select_postgresql_and_redis(tmp_path):
     )
     assert out["engine"] == "django.db.backends.postgresql"
     assert out["broker"] == "redis://127.0.0.1:6379/0"
-    assert out["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert out["cache"] == "core.cache.RedisCache"  # Django's, keeping its client
 
 
 def test_production_is_the_default_posture(tmp_path):

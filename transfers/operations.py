@@ -7,6 +7,7 @@ them in a browser; a worker can execute them with no request (``accounts.operati
 
 from decimal import Decimal
 
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -17,7 +18,7 @@ from core.masking import mask_number
 from core.money import format_money
 from core.profile import cooperative_current
 from core.ratelimit import rate_limited
-from ledger.models import Channel
+from ledger.models import Channel, Journal
 from products.models import DepositAccount
 from products.receipts import receipt_result
 from products.selectors import member_deposit_accounts
@@ -201,8 +202,15 @@ class TransferOperation(OperationKind):
         from django.shortcuts import get_object_or_404
 
         member = actor.owner
-        accounts = DepositAccount.objects.select_related("ledger_account", "product_type")
-        origin = get_object_or_404(accounts, member=member, public_id=payload["origin"])
+        # The member's accounts in one read (origin and destination); anybody else's: 404.
+        accounts = {str(a.public_id): a for a in member_deposit_accounts(member=member)}
+
+        def account(public_id: str) -> DepositAccount:
+            if public_id not in accounts:
+                raise Http404("No DepositAccount matches the given query.")
+            return accounts[public_id]
+
+        origin = account(payload["origin"])
         beneficiary = None
         destination = None
         if payload["beneficiary"]:
@@ -213,9 +221,7 @@ class TransferOperation(OperationKind):
             )
             destination = beneficiary.account
         if payload["destination"] and self.kind == TransferKind.OWN:
-            destination = get_object_or_404(
-                accounts, member=member, public_id=payload["destination"]
-            )
+            destination = account(payload["destination"])
         transfer = transfer_execute(
             member=member,
             order=TransferOrder(
@@ -238,9 +244,9 @@ class TransferOperation(OperationKind):
 
 def transfer_result(transfer: Transfer) -> dict:
     """ "¡Transferencia exitosa!" with the receipt, as the done step shows it."""
-    result = receipt_result(transfer.journal, viewer=transfer.member)
+    result = receipt_result(transfer.journal_id, viewer=transfer.member)
     result["title"] = "¡Transferencia exitosa!"
-    result["message"] = f"Comprobante N.º {transfer.journal.reference}"
+    result["message"] = f"Comprobante N.º {Journal.reference_of(transfer.journal_id)}"
     if transfer.value_date > timezone.localdate(transfer.created_at):
         result["deferred"] = (
             f"{DEFERRED_NOTE}: se procesará el {transfer.value_date.strftime('%d/%m/%Y')}."

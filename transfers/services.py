@@ -17,7 +17,6 @@ catalogs — profile, tariff, limits, books, calendar — come from the process'
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Sum
@@ -33,7 +32,7 @@ from ledger import calendar
 from ledger.books import book_account_id
 from ledger.exceptions import IdempotencyConflict
 from ledger.fees import FeeQuote, fee_lines, fee_quote
-from ledger.models import Channel, Kind, Tariff
+from ledger.models import Channel, Journal, Kind, Tariff
 from ledger.services import Line, booking_time, journal_post
 from products.models import DepositAccount
 from transfers.exceptions import (
@@ -358,15 +357,16 @@ def transfer_execute(
     notify: bool = True,
 ) -> Transfer:
     """Does ``order`` once per ``key``: the same key returns the transfer already made.
-    ``notify``: e-mail the member and the beneficiary after commit (not for loaded history).
+    ``notify``: e-mail the member and the beneficiary (not for loaded history): the notices
+    are stored in the transfer's transaction and sent once it commits.
 
     Raises the ``DomainError`` of the first rule it breaks, with nothing written.
 
     The round trips: the member's lock (which also takes the new transfer's id), the
     accounts and the beneficiary read again, one read of what was sent and of the
-    member's limits, the journal (one ``ledger_post`` call) and the transfer row. The
-    catalogs it reads — the profile, the tariff, the cooperative's limits, the books —
-    come from the process's copy (``core.cached``)."""
+    member's limits, the journal (one ``ledger_post`` call), the transfer row and its
+    e-mail notices. The catalogs it reads — the profile, the tariff, the cooperative's
+    limits, the books — come from the process's copy (``core.cached``)."""
     with catalog_generation(), transaction.atomic():
         transfer_id = member_lock(member.pk)
         order = _refreshed(order)
@@ -409,8 +409,8 @@ def transfer_execute(
         )
         transfer.journal_id = posted.journal_id
         transfer.save(force_insert=True)
-        if notify:
-            transaction.on_commit(partial(transfer_notify, transfer.pk))
+        if notify:  # stored with the transfer, queued for delivery once it commits
+            transfer_notify(transfer)
     return transfer
 
 
@@ -456,16 +456,17 @@ def _what(kind: str, coop) -> str:
     }[kind]
 
 
-def transfer_notify(transfer_id: int) -> None:
-    """E-mails the member and, if the beneficiary left an address, the beneficiary. The
-    transfer is done by now: a mail relay that fails is logged, never shown as an error."""
-    transfer = Transfer.objects.select_related(
-        "member", "origin", "destination", "beneficiary", "journal"
-    ).get(pk=transfer_id)
+def transfer_notify(transfer: Transfer) -> None:
+    """E-mails the member and, if the beneficiary left an address, the beneficiary:
+    ``notify`` stores the notices inside the transfer's transaction (rolled back, nothing
+    is sent) and queues them once it commits; a mail relay that fails is logged by the
+    worker, never shown as an error. ``transfer``: the one ``transfer_execute`` is
+    writing, with the member, accounts and beneficiary it was made with (not read
+    again)."""
     coop = cooperative_current()
     amount = format_money(transfer.amount, transfer.currency)
     when = timezone.localtime(transfer.created_at).strftime("%d/%m/%Y a las %H:%M")
-    reference = transfer.journal.reference
+    reference = Journal.reference_of(transfer.journal_id)
     to_whom = (
         f"tu cuenta {mask_number(transfer.destination.number)}"
         if transfer.kind == TransferKind.OWN

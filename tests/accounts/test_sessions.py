@@ -169,3 +169,38 @@ def test_ending_a_users_sessions_leaves_other_users_alone(member, other_member, 
     assert user_sessions_end(user=member.user) == 1
     assert mine.get(HOME).status_code == 302
     assert theirs.get(HOME).status_code == 200
+
+
+def test_a_signed_in_request_reads_its_session_user_and_member_in_one_query(member_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    member_client.get(HOME)  # the first request also saves the session
+    with CaptureQueriesContext(connection) as captured:
+        assert member_client.get(HOME).status_code == 200
+    reads = [q["sql"] for q in captured if "accounts_session" in q["sql"]]
+    assert len(reads) == 1 and "accounts_user" in reads[0] and "accounts_member" in reads[0]
+    assert not [q["sql"] for q in captured if q["sql"].startswith('SELECT "accounts_')]
+
+
+def test_a_deactivated_or_locked_users_session_signs_nobody_in(member_client, member):
+    from django.utils import timezone
+
+    assert member_client.get(HOME).status_code == 200
+    User.objects.filter(pk=member.user.pk).update(locked_at=timezone.now())
+    assert member_client.get(HOME).status_code == 200  # locking alone: sessions end elsewhere
+    User.objects.filter(pk=member.user.pk).update(is_active=False)
+    assert member_client.get(HOME)["Location"].startswith("/ingresar/")
+
+
+def test_a_session_whose_password_hash_changed_is_flushed(member_client, member):
+    assert member_client.get(HOME).status_code == 200
+    User.objects.filter(pk=member.user.pk).update(password=make_password("Otra-clave-2026"))
+    assert member_client.get(HOME)["Location"].startswith("/ingresar/")
+    assert member_client.get(HOME)["Location"].startswith("/ingresar/")
+
+
+def test_a_staff_users_session_has_no_member(staff_client):
+    assert staff_client.get("/admin/").status_code == 200
+    assert staff_client.get(HOME).status_code == 200  # the position of nobody: empty
+    assert staff_client.get("/transferencias/").status_code == 404  # no owner to act for
