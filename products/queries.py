@@ -17,7 +17,7 @@ from django.db import connection
 
 from accounts.models import Member
 from core.cached import catalog_cached, catalog_watch
-from core.db.rows import Columns, rows_read
+from core.db.rows import Columns, columns_sql, rows_read
 from ledger.models import Account, Journal, Posting
 from products.models import (
     DepositAccount,
@@ -50,17 +50,13 @@ catalog_watch(LoanType)
 catalog_watch(TermDepositType)
 
 
-def _select(columns: tuple[Columns, ...]) -> str:
-    return ", ".join(part.sql() for part in columns)
-
-
 _ACCOUNTS = (Columns(DepositAccount, "d"), Columns(Account, "a"))
 
 
 @cache
 def _accounts_sql(*, one: bool = False) -> str:
     return (
-        f"SELECT {_select(_ACCOUNTS)} FROM products_depositaccount d "  # noqa: S608 - no input in the text
+        f"SELECT {columns_sql(_ACCOUNTS)} FROM products_depositaccount d "  # noqa: S608 - no input in the text
         "JOIN ledger_account a ON a.id = d.ledger_account_id "
         "WHERE d.member_id = %s" + (" AND d.public_id = %s" if one else "") + " "
         "ORDER BY d.opened_at, d.id"
@@ -103,7 +99,7 @@ _LOANS = (Columns(Loan, "l"), Columns(Account, "a"), Columns(Installment, "i"))
 @cache
 def _loans_sql() -> str:
     return (
-        f"SELECT {_select(_LOANS)} FROM products_loan l "  # noqa: S608 - no input in the text
+        f"SELECT {columns_sql(_LOANS)} FROM products_loan l "  # noqa: S608 - no input in the text
         "JOIN ledger_account a ON a.id = l.ledger_account_id "
         "LEFT JOIN products_installment i ON i.loan_id = l.id AND i.state <> %s "
         "WHERE l.member_id = %s AND l.status <> %s "
@@ -142,7 +138,7 @@ _DEPOSITS = (Columns(TermDeposit, "t"), Columns(DepositAccount, "d"))
 @cache
 def _deposits_sql() -> str:
     return (
-        f"SELECT {_select(_DEPOSITS)} FROM products_termdeposit t "  # noqa: S608 - no input in the text
+        f"SELECT {columns_sql(_DEPOSITS)} FROM products_termdeposit t "  # noqa: S608 - no input in the text
         "LEFT JOIN products_depositaccount d ON d.id = t.account_id "
         "WHERE t.member_id = %s ORDER BY t.issued_on, t.id"
     )
@@ -179,7 +175,7 @@ def _legs_sql(*, by_posting: bool) -> str:
         else "%s"
     )
     return (
-        f"SELECT {_select(_LEGS)} FROM ledger_posting p "  # noqa: S608 - no input in the text
+        f"SELECT {columns_sql(_LEGS)} FROM ledger_posting p "  # noqa: S608 - no input in the text
         "JOIN ledger_journal j ON j.id = p.journal_id "
         "JOIN ledger_account a ON a.id = p.account_id "
         "LEFT JOIN products_depositaccount d ON d.ledger_account_id = a.id "

@@ -27,7 +27,7 @@ from django.db import connection
 from accounts.models import Member
 from core.cached import catalog_cached, catalog_watch
 from core.db.ids import next_id_sql
-from core.db.rows import Columns, converted
+from core.db.rows import Columns, columns_sql, converted
 from ledger.models import Account
 from products.models import DepositAccount, ProductType
 from transfers.models import Beneficiary, Institution, MemberLimit, Transfer
@@ -82,7 +82,7 @@ catalog_watch(Institution)
 
 @cache
 def _rows_sql() -> str:
-    select = ", ".join(columns.sql() for columns in _ROWS)
+    select = columns_sql(_ROWS)
     return f"SELECT {select} {_ROWS_FROM}"
 
 
