@@ -246,7 +246,9 @@ def count(client, url, **params) -> int:
 def test_the_lists_query_count_does_not_grow_with_the_cards(
     member_client, member, savings, debit_card, credit_card
 ):
-    count(member_client, INDEX)  # the first request also saves the session and caches
+    # The first request of each page also saves the session and fills the caches.
+    count(member_client, INDEX)
+    count(member_client, f"/cuentas/{savings.public_id}/", vista="tarjeta-debito")
     before = (count(member_client, INDEX), count(member_client, INDEX, ver="debito"))
     account_before = count(member_client, f"/cuentas/{savings.public_id}/", vista="tarjeta-debito")
     for n in range(4):
