@@ -3,8 +3,11 @@
 import os
 
 bind = os.environ.get("WEB_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_WORKERS", "2"))
-threads = int(os.environ.get("WEB_THREADS", "4"))
+# Processes, not threads: a request's Python holds the GIL, so a thread back from a
+# database or Redis round trip waits for its neighbour to let go — on the position page
+# 2 workers × 4 threads served half what 4 workers × 1 thread did (docs/performance.md).
+workers = int(os.environ.get("WEB_WORKERS", str(2 * (os.cpu_count() or 1))))
+threads = int(os.environ.get("WEB_THREADS", "1"))
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 10

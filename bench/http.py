@@ -766,7 +766,8 @@ def main() -> None:
     print(f"\nPosición / ingreso: {ratio:.2f} (objetivo ≥ 0.40)")
     verdict = "sí" if slowest <= 0.050 else "no"
     print(f"Todas las p95 ≤ 50 ms: {verdict} (la mayor: {slowest * ms:.1f} ms)")
-    workers, threads = os.environ.get("WEB_WORKERS", "2"), os.environ.get("WEB_THREADS", "4")
+    workers = os.environ.get("WEB_WORKERS", str(2 * (os.cpu_count() or 1)))
+    threads = os.environ.get("WEB_THREADS", "1")
     print(
         f"\ngunicorn {workers} workers × {threads} hilos; {len(people)} socios; "
         f"{args.connections} conexiones; {args.seconds} s por medida; "
