@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.translation import gettext
 
 from core.profile import cooperative_current
 
 
 @dataclass(frozen=True)
 class MenuEntry:
-    label: str  # "{coop}" stands for the active cooperative's short name
+    label: str  # "{coop}" stands for the active cooperative's short name; translated
     url_name: str
     audience: frozenset[str]
     sections: tuple[str, ...] = ()  # first path segments of its pages besides its own URL's
@@ -64,7 +65,7 @@ MENU = (
 
 @dataclass(frozen=True)
 class MenuLink:
-    label: str
+    label: str  # translated
     url: str
     current: str = ""  # aria-current: "page" on the section's own page, "true" under it
 
@@ -101,7 +102,7 @@ def _resolved(entry: MenuEntry, path: str = "") -> MenuLink | None:
         current = "page"
     elif path and section_of(path) in (section_of(url), *entry.sections):
         current = "true"
-    label = entry.label
+    label = gettext(entry.label)  # here, not in the template: the menu is on every page
     if "{coop}" in label:
         label = label.replace("{coop}", cooperative_current().short_name)
     return MenuLink(label, url, current)
