@@ -7,12 +7,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from ledger.audit import ledger_check
 from ledger.books import books_open
 from ledger.models import Hold, Tariff
 from ledger.selectors import book_balance
-from payments.models import Biller, ServiceCategory
+from payments.models import Biller, PaymentSchedule, ServiceCategory
+from payments.schedules import TERMS_VERSION, SchedulePlan, schedule_create
 from payments.services import BillOrder
 from products.catalog import product_types_load
 from products.models import ProductType
@@ -123,3 +125,22 @@ def payable():
 
 def active_holds(account):
     return Hold.objects.filter(account=account.ledger_account, status=Hold.Status.ACTIVE)
+
+
+def scheduled(member, account, biller, reference=ONE_BILL, **plan) -> PaymentSchedule:
+    """A schedule registered through the service, from today, with no end by default."""
+    fields = {
+        "origin": account,
+        "max_amount": D("20.00"),
+        "frequency": PaymentSchedule.Frequency.AVAILABLE,
+        "start_date": timezone.localdate(),
+        **plan,
+    }
+    return schedule_create(
+        member=member,
+        biller=biller,
+        reference=reference,
+        plan=SchedulePlan(**fields),
+        terms_version=TERMS_VERSION,
+        key=f"schedule-test-{reference}-{member.pk}",
+    )

@@ -23,9 +23,15 @@ from payments import batch
 from payments.batch import schedules_run
 from payments.models import BillPayment, PaymentSchedule, ScheduleNotice, SimulatedBillerPayment
 from payments.network import SimulatedBillerNetwork, simulated_bills
-from payments.schedules import TERMS_VERSION, SchedulePlan, schedule_create, schedule_run
+from payments.schedules import schedule_run
 from payments.services import bill_quote
-from tests.payments.conftest import ONE_BILL, assert_ledger_ok, balances, open_funded
+from tests.payments.conftest import (
+    ONE_BILL,
+    assert_ledger_ok,
+    balances,
+    open_funded,
+    scheduled,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -52,24 +58,6 @@ def one_bill_reference(n: int, *, most: str = "20.00", least: str = "1.00") -> s
             if found == n:
                 return reference
     raise AssertionError("no such reference")
-
-
-def scheduled(member, account, biller, reference, **plan) -> PaymentSchedule:
-    fields = {
-        "origin": account,
-        "max_amount": D("20.00"),
-        "frequency": PaymentSchedule.Frequency.AVAILABLE,
-        "start_date": timezone.localdate(),
-        **plan,
-    }
-    return schedule_create(
-        member=member,
-        biller=biller,
-        reference=reference,
-        plan=SchedulePlan(**fields),
-        terms_version=TERMS_VERSION,
-        key=f"batch-test-{reference}-{member.pk}",
-    )
 
 
 def total_of(reference: str, biller) -> Decimal:

@@ -31,8 +31,6 @@ from payments.models import (
 from payments.network import Bill, SimulatedBillerNetwork, simulated_bills
 from payments.schedules import (
     TERMS_VERSION,
-    SchedulePlan,
-    schedule_create,
     schedule_delete,
     schedule_is_due,
     schedule_pay_day,
@@ -51,6 +49,7 @@ from tests.payments.conftest import (
     assert_ledger_ok,
     balances,
     open_funded,
+    scheduled,
 )
 
 pytestmark = pytest.mark.django_db
@@ -65,25 +64,6 @@ SATURDAY = datetime(2026, 3, 7, 7, 0)
 
 def at(moment: datetime):
     return time_machine.travel(timezone.make_aware(moment), tick=False)
-
-
-def scheduled(member, account, biller, reference=ONE_BILL, **plan) -> PaymentSchedule:
-    """A schedule registered through the service, from today, with no end by default."""
-    fields = {
-        "origin": account,
-        "max_amount": D("20.00"),
-        "frequency": PaymentSchedule.Frequency.AVAILABLE,
-        "start_date": timezone.localdate(),
-        **plan,
-    }
-    return schedule_create(
-        member=member,
-        biller=biller,
-        reference=reference,
-        plan=SchedulePlan(**fields),
-        terms_version=TERMS_VERSION,
-        key=f"schedule-test-{reference}-{member.pk}",
-    )
 
 
 def bill_of(reference: str) -> Bill:
