@@ -69,7 +69,8 @@ def database_url(base: str, name: str) -> str:
     return urlunparse(parsed._replace(path=f"/{name}"))
 
 
-def recreate_database(base: str, name: str) -> None:
+def recreate_database(base: str, name: str, *, template: str | None = None) -> None:
+    """Drops ``name`` and creates it again, empty or as a copy of ``template``."""
     import psycopg
 
     parsed = urlparse(base)
@@ -82,7 +83,8 @@ def recreate_database(base: str, name: str) -> None:
         autocommit=True,
     ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
 
 
 def pgbench(url: str, *, clients: int, seconds: int, hot: bool) -> float:

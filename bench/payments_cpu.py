@@ -33,24 +33,6 @@ TEMPLATE, COPY = "cooprogreso_bench_payments_cpu_tpl", "cooprogreso_bench_paymen
 CHUNK = 50
 
 
-def copy_template(base: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parsed = urlparse(base)
-    with psycopg.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{COPY}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{COPY}" TEMPLATE "{TEMPLATE}"')
-
-
 def backend_cpu() -> float:
     from django.db import connection
 
@@ -135,7 +117,7 @@ def main() -> None:
         django_setup(database_url(args.database_url, TEMPLATE))
         setup(args.schedules, 40)
         return
-    copy_template(args.database_url)
+    recreate_database(args.database_url, COPY, template=TEMPLATE)
     django_setup(database_url(args.database_url, COPY))
     run(args.mode)
 
