@@ -27,7 +27,7 @@ for a chunk of schedules (fifty) in phases, each a few statements for the whole 
 The rows are the ones the one-bill way writes — the same keys, states, holds, journals,
 notices and operation results — so the operations' sweep, ``bill_payments_sweep`` and
 the resolver recover a crashed chunk as they recover a crashed bill. An unexpected error
-in a phase sends the bills it covered the one-bill way (``_bill_run``, or the capture of
+in a phase sends the bills it covered the one-bill way (``schedule_bill_run``, or the capture of
 ``bill_pay``), which finds by key what committed: nothing is done twice.
 
 PostgreSQL only (a few statements are written for it); on SQLite, and for one schedule
@@ -63,13 +63,13 @@ from payments.schedules import (
     BILL_PAYMENT,
     SILENT,
     ScheduleRun,
-    _bill_run,
-    _notice_text,
-    _prepared,
-    _tell,
     schedule_bill_key,
+    schedule_bill_prepared,
+    schedule_bill_run,
     schedule_is_due,
+    schedule_notice_text,
     schedule_run,
+    schedule_tell,
 )
 from payments.services import (
     CENT,
@@ -293,7 +293,9 @@ def _hold(chunk: _Chunk) -> None:
                 runs=[
                     (
                         Actor(user=None, owner=b.schedule.member, channel=Channel.SYSTEM),
-                        _prepared(b.schedule, b.bill, b.quote.total, inquired_at=chunk.inquired_at),
+                        schedule_bill_prepared(
+                            b.schedule, b.bill, b.quote.total, inquired_at=chunk.inquired_at
+                        ),
                         b.key,
                     )
                     for b in chunk.paying
@@ -385,7 +387,9 @@ def _each_bill(chunk: _Chunk) -> None:
     for schedule, bill in chunk.one_by_one:
         try:
             schedule.origin.ledger_account.refresh_from_db(fields=["balance_minor", "held_minor"])
-            _bill_run(schedule, bill, chunk.runs[schedule.pk], inquired_at=chunk.inquired_at)
+            schedule_bill_run(
+                schedule, bill, chunk.runs[schedule.pk], inquired_at=chunk.inquired_at
+            )
         except Exception:
             logger.exception("scheduled payment failed", extra={"schedule": schedule.pk})
             chunk.failed.add(schedule.pk)
@@ -454,7 +458,9 @@ def _tell_all(notices: list[_Notice]) -> None:
     for n in notices:
         if (n.schedule.pk, n.bill.number, n.reason) not in stored:
             continue
-        subject, body = _notice_text(n.schedule, n.bill, n.reason, n.total, n.paid, n.detail)
+        subject, body = schedule_notice_text(
+            n.schedule, n.bill, n.reason, n.total, n.paid, n.detail
+        )
         mails.append(
             {"email": n.schedule.member.email, "subject": subject, "body": body,
              "kind": "Pago programado"}
@@ -485,7 +491,7 @@ def _finish_each(chunk: _Chunk, confirmed: list[_Bill], *, rest: bool = True) ->
             operations_end(ended=[(b.operation, b.result, "")])
             if b.payment.state == BillPayment.State.PAID:
                 chunk.runs[b.schedule.pk].paid.append(b.bill.number)
-                _tell(b.schedule, b.bill, Reason.PAID, paid=b.result["payments"][0])
+                schedule_tell(b.schedule, b.bill, Reason.PAID, paid=b.result["payments"][0])
             else:
                 chunk.runs[b.schedule.pk].pending.append(b.bill.number)
         except Exception:  # the sweeps finish it
@@ -496,7 +502,7 @@ def _finish_each(chunk: _Chunk, confirmed: list[_Bill], *, rest: bool = True) ->
     for step in (
         lambda: _end(chunk, [b for b in chunk.paying if not isinstance(b.answer, Confirmation)]),
         lambda: [
-            _tell(n.schedule, n.bill, n.reason, total=n.total, paid=n.paid, detail=n.detail)
+            schedule_tell(n.schedule, n.bill, n.reason, total=n.total, paid=n.paid, detail=n.detail)
             for n in chunk.notices
             if n.reason != Reason.PAID
         ],

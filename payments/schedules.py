@@ -421,7 +421,7 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> ScheduleRu
     for n, bill in enumerate(bills):
         if n:  # the first bill's payment changed what is available
             schedule.origin.ledger_account.refresh_from_db(fields=["balance_minor", "held_minor"])
-        _bill_run(schedule, bill, run, inquired_at=inquired_at)
+        schedule_bill_run(schedule, bill, run, inquired_at=inquired_at)
     stamp = {"last_run_at": now}
     if run.paid or run.pending:
         stamp["last_paid_at"] = now
@@ -438,7 +438,7 @@ def schedule_bill_key(schedule: PaymentSchedule, bill: Bill) -> str:
 SILENT = (BillAlreadyPaid.message, NoDebt.message)
 
 
-def _bill_run(
+def schedule_bill_run(
     schedule: PaymentSchedule, bill: Bill, run: ScheduleRun, *, inquired_at: datetime
 ) -> None:
     key = schedule_bill_key(schedule, bill)
@@ -451,10 +451,10 @@ def _bill_run(
         if operation is None:
             if over_max:
                 run.over_max.append(bill.number)
-                _tell(schedule, bill, Reason.OVER_MAX)
+                schedule_tell(schedule, bill, Reason.OVER_MAX)
             else:
                 run.no_funds.append(bill.number)
-                _tell(schedule, bill, Reason.NO_FUNDS, total=quote.total)
+                schedule_tell(schedule, bill, Reason.NO_FUNDS, total=quote.total)
             return
     try:
         if over_max or no_funds:
@@ -465,7 +465,9 @@ def _bill_run(
                 actor=Actor(user=None, owner=schedule.member, channel=Channel.SYSTEM),
                 # The member approved it when confirming the schedule with their code; a
                 # row a crash left executing is resumed by the operations' sweep.
-                prepared=_prepared(schedule, bill, quote.total, inquired_at=inquired_at),
+                prepared=schedule_bill_prepared(
+                    schedule, bill, quote.total, inquired_at=inquired_at
+                ),
                 key=key,
             )
     except DomainError as exc:
@@ -482,7 +484,7 @@ def _bill_run(
     done = ((operation.result or {}).get("payments") or [{}])[0]
     if done.get("state") == BillPayment.State.PAID:
         run.paid.append(bill.number)
-        _tell(schedule, bill, Reason.PAID, paid=done)
+        schedule_tell(schedule, bill, Reason.PAID, paid=done)
         return
     state = BillPayment.objects.filter(key=f"{key}:0").values_list("state", flat=True).first()
     if state == BillPayment.State.PAID:
@@ -501,10 +503,10 @@ def _refused(schedule: PaymentSchedule, bill: Bill, message: str, run: ScheduleR
         run.skipped.append(bill.number)
         return
     run.refused.append(bill.number)
-    _tell(schedule, bill, Reason.REFUSED, detail=message)
+    schedule_tell(schedule, bill, Reason.REFUSED, detail=message)
 
 
-def _prepared(
+def schedule_bill_prepared(
     schedule: PaymentSchedule, bill: Bill, total: Decimal, *, inquired_at: datetime
 ) -> Prepared:
     """The payment of one bill, as ``BillPay.prepare`` would have stored it, the schedule
@@ -539,7 +541,7 @@ def _prepared(
 # --- telling the member ----------------------------------------------------------------------
 
 
-def _tell(
+def schedule_tell(
     schedule: PaymentSchedule,
     bill: Bill,
     reason: str,
@@ -551,7 +553,7 @@ def _tell(
     """E-mails the member what happened to ``bill``, once per schedule, bill and reason:
     the notice row and the e-mail commit together, and a second notice is refused by the
     row's unique constraint. Returns whether it was sent now."""
-    subject, body = _notice_text(schedule, bill, reason, total, paid, detail)
+    subject, body = schedule_notice_text(schedule, bill, reason, total, paid, detail)
     try:
         with transaction.atomic():
             ScheduleNotice.objects.create(
@@ -567,7 +569,7 @@ def _tell(
     return True
 
 
-def _notice_text(schedule, bill, reason, total, paid, detail) -> tuple[str, str]:
+def schedule_notice_text(schedule, bill, reason, total, paid, detail) -> tuple[str, str]:
     coop = cooperative_current()
     member, biller = schedule.member, schedule.biller
     currency = schedule.origin.ledger_account.currency
