@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from core.db.rows import rows_insert
 
 GENESIS = "0" * 64
 _LOCK_KEY = 7_201_955  # any constant shared by every writer of the chain
@@ -93,7 +94,9 @@ def audit_log(*, event: str, user=None, actor=None, request=None, **data) -> Aud
     """Appends one entry; ``data`` must never hold a password, code, PIN or answer."""
     if event not in EVENTS:
         raise ValueError(f"unknown audit event {event!r}")
-    with transaction.atomic():
+    # Inside the caller's transaction when there is one (no savepoint: an entry that
+    # cannot be written fails the whole of what it records).
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
@@ -112,7 +115,7 @@ def audit_log(*, event: str, user=None, actor=None, request=None, **data) -> Aud
             prev_hash=prev_hash,
         )
         entry.hash = _digest(prev_hash, _fields(entry))
-        entry.save()
+        rows_insert([entry])
     return entry
 
 

@@ -60,7 +60,7 @@ from accounts.sessions import user_sessions_end
 from core.models import Cooperative
 from core.notifications import notification_send
 from core.profile import cooperative_current
-from core.ratelimit import hit_limit, hit_return
+from core.ratelimit import hit_limit, hits_over, hits_return
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +198,7 @@ def _over_budget(challenge: Challenge, *, at: float) -> bool:
     if challenge.sends >= MAX_SENDS_PER_CHALLENGE:
         return True
     window = int(SEND_WINDOW.total_seconds())
-    return any(hit_limit(name, limit, window, at=at) for name, limit in _budget_keys(challenge))
+    return bool(hits_over(_budget_keys(challenge), window, at=at))
 
 
 @dataclass(frozen=True)
@@ -269,8 +269,7 @@ def _deliver(challenge: Challenge, issued: _Issued, *, request=None) -> None:
     challenge.code_hmac, challenge.expires_at = issued.previous_hmac, issued.previous_expiry
     challenge.sends -= 1
     window = int(SEND_WINDOW.total_seconds())
-    for name, _ in _budget_keys(challenge):
-        hit_return(name, window, at=issued.counted_at)
+    hits_return([name for name, _ in _budget_keys(challenge)], window, at=issued.counted_at)
     audit_log(event="otp_undelivered", user=user, request=request, purpose=challenge.purpose)
     raise CodeNotDelivered(challenge=challenge)
 
@@ -455,11 +454,7 @@ def guess_claim(*, request, user: User | None) -> float:
     are refused alike. Returns the moment counted, to give a right answer back."""
     counted_at = time.time()
     window = int(GUESS_WINDOW.total_seconds())
-    over = [
-        name
-        for name, limit in _guess_keys(request, user)
-        if hit_limit(name, limit, window, at=counted_at)
-    ]
+    over = hits_over(_guess_keys(request, user), window, at=counted_at)
     if over:
         scopes = sorted(name.split(":")[2] for name in over)
         logger.warning("otp guesses limited", extra={"scopes": scopes})
@@ -471,8 +466,7 @@ def guess_claim(*, request, user: User | None) -> float:
 
 def _guess_return(*, request, user: User, at: float) -> None:
     window = int(GUESS_WINDOW.total_seconds())
-    for name, _ in _guess_keys(request, user):
-        hit_return(name, window, at=at)
+    hits_return([name for name, _ in _guess_keys(request, user)], window, at=at)
 
 
 def _wrong_secret_locks(user: User, request) -> bool:

@@ -33,9 +33,21 @@ def hit_limit(name: str, limit: int, window: int, *, at: float | None = None) ->
     The window is fixed (its number is part of the key), so a refused person can try
     again when it ends, however often they retried meanwhile. ``at`` (a ``time.time()``)
     names the moment counted, for a caller that may give the hit back with
-    ``hit_return``."""
+    ``hits_return``."""
+    return bool(hits_over([(name, limit)], window, at=at))
+
+
+def hits_over(limits: list[tuple[str, int]], window: int, *, at: float | None = None) -> list:
+    """Counts one hit on each ``(name, limit)`` and returns the names that went over their
+    limit in ``window`` — all counted together (one round trip on Redis)."""
     at = time.time() if at is None else at
-    key = _key(name, window, at)
+    keys = [_key(name, window, at) for name, _ in limits]
+    counts_add = getattr(cache, "counts_add", None)  # core.cache.RedisCache
+    counts = counts_add(keys, window) if counts_add else [_count(key, window) for key in keys]
+    return [name for (name, limit), count in zip(limits, counts, strict=True) if count > limit]
+
+
+def _count(key: str, window: int) -> int:
     cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)
@@ -43,20 +55,25 @@ def hit_limit(name: str, limit: int, window: int, *, at: float | None = None) ->
         cache.set(key, 1, timeout=window)
         count = 1
     _keep_for_the_window(key, window)
-    return count > limit
+    return count
 
 
-def hit_return(name: str, window: int, *, at: float) -> None:
-    """Takes back one hit that ``hit_limit(name, …, at=at)`` counted — something that
-    turned out not to count (a code that reached nobody, a right answer). A window that
-    has ended meanwhile has nothing left to take back."""
-    key = _key(name, window, at)
-    try:
-        if cache.decr(key) < 0:
-            cache.incr(key)
-    except ValueError:  # the window ended
+def hits_return(names: list[str], window: int, *, at: float) -> None:
+    """Takes back the hits that ``hits_over`` (or ``hit_limit``) counted on ``names`` at
+    ``at`` — something that turned out not to count (a code that reached nobody, a right
+    answer). A window that has ended meanwhile has nothing left to take back."""
+    keys = [_key(name, window, at) for name in names]
+    counts_return = getattr(cache, "counts_return", None)  # core.cache.RedisCache
+    if counts_return:
+        counts_return(keys)
         return
-    _keep_for_the_window(key, window)
+    for key in keys:
+        try:
+            if cache.decr(key) < 0:
+                cache.incr(key)
+        except ValueError:  # the window ended
+            continue
+        _keep_for_the_window(key, window)
 
 
 def rate_limited(
@@ -70,10 +87,10 @@ def rate_limited(
 ) -> bool:
     """Counts this request and tells whether it exceeds a limit for ``scope``."""
     ip = request.META.get("REMOTE_ADDR", "")
-    over = hit_limit(f"{scope}:ip:{ip}", per_ip, window)
+    limits = [(f"{scope}:ip:{ip}", per_ip)]
     if key is not None and per_key is not None:
-        over = hit_limit(f"{scope}:key:{key.lower()}", per_key, window) or over
-    return over
+        limits.append((f"{scope}:key:{key.lower()}", per_key))
+    return bool(hits_over(limits, window))
 
 
 def too_many_requests(request, *, message: str = ""):

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from core.masking import mask_number
 from core.receipts import Description
+from ledger.models import Kind
 from transfers.models import Transfer
 
 TRANSFER_SOURCE = Transfer._meta.label_lower
@@ -15,6 +16,8 @@ TRANSFER_SOURCE = Transfer._meta.label_lower
 
 def transfer_describe(journal) -> Description | None:
     """The receipt lines of the interbank transfer ``journal`` made or refunded."""
+    if journal.source_type == TRANSFER_SOURCE and journal.kind != Kind.TRANSFER_INTERBANK:
+        return None  # a transfer inside the cooperative: its receipt is the ledger's
     transfer = _transfer_of(journal)
     if transfer is None:
         return None
