@@ -28,8 +28,10 @@ import json
 import logging
 import random
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache as memoized
 
 import pyotp
 from django.conf import settings
@@ -55,8 +57,9 @@ from accounts.exceptions import (
     TooManySends,
     WrongAnswer,
 )
-from accounts.models import Challenge, SecurityAnswer, User
+from accounts.models import Challenge, SecurityAnswer, SecurityQuestion, User
 from accounts.sessions import user_sessions_end
+from core.db.rows import Columns, columns_sql, rows_read
 from core.models import Cooperative
 from core.notifications import notification_send
 from core.profile import cooperative_current
@@ -381,11 +384,7 @@ def challenge_verify(
     counted_at = guess_claim(request=request, user=user)
     refusal = None
     with transaction.atomic(durable=True):
-        challenge = (
-            Challenge.objects.select_related("user", "question")
-            .filter(user=user, public_id=public_id)
-            .first()
-        )
+        challenge = _challenge_read(user=user, public_id=public_id)
         if challenge is None or challenge.purpose != purpose:
             raise ChallengeMismatch
         if challenge.payload_digest != payload_digest(purpose, payload):
@@ -410,10 +409,7 @@ def challenge_verify(
             else:
                 refusal = _wrong_answer(challenge, left=MAX_ATTEMPTS - attempt)
         else:
-            used = Challenge.objects.filter(
-                pk=challenge.pk, used_at__isnull=True, voided_at__isnull=True
-            ).update(used_at=now)
-            if used != 1:  # a parallel request used it first
+            if not _use(challenge, now):  # a parallel request used it first
                 raise ChallengeUsed
             audit_log(event="otp_ok", user=user, request=request, purpose=purpose)
     if refusal is not None:
@@ -421,6 +417,49 @@ def challenge_verify(
     _guess_return(request=request, user=user, at=counted_at)
     challenge.used_at = now
     return challenge
+
+
+@memoized
+def _challenge_columns() -> tuple[Columns, Columns]:
+    return Columns(Challenge, "c"), Columns(SecurityQuestion, "q")
+
+
+@memoized
+def _challenge_sql() -> str:
+    challenge, question = _challenge_columns()
+    return (
+        f"SELECT {columns_sql(_challenge_columns())} FROM {challenge.model._meta.db_table} c "  # noqa: S608 - no input in the text
+        f"LEFT JOIN {question.model._meta.db_table} q ON q.id = c.question_id "
+        "WHERE c.public_id = %s AND c.user_id = %s"
+    )
+
+
+def _challenge_read(*, user: User, public_id) -> Challenge | None:
+    """``user``'s challenge ``public_id`` with its question: one written query (every code
+    typed reads it)."""
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    rows = rows_read(_challenge_sql(), [public_id, user.pk], _challenge_columns())
+    if not rows:
+        return None
+    challenge, question = rows[0]
+    challenge.user, challenge.question = user, question
+    return challenge
+
+
+def _use(challenge: Challenge, now: datetime) -> bool:
+    """Uses the challenge up, unless it was used or voided meanwhile: whether this caller
+    did (a conditional UPDATE, one statement)."""
+    table = Challenge._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET used_at = %s "  # noqa: S608 - no input in the text
+            "WHERE id = %s AND used_at IS NULL AND voided_at IS NULL",
+            [now, challenge.pk],
+        )
+        return cursor.rowcount == 1
 
 
 def _attempt_claim(challenge: Challenge) -> int | None:

@@ -29,6 +29,7 @@ from abc import ABC, abstractmethod
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -39,7 +40,7 @@ from accounts.challenges import payload_digest
 from accounts.exceptions import OperationClosed, OperationExpired
 from accounts.models import Challenge, Member, Operation, OperationApproval, User
 from core.crypto import decrypt, encrypt
-from core.db.rows import rows_insert
+from core.db.rows import Columns, columns_sql, rows_insert, rows_read
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -209,21 +210,36 @@ def operation_payload(operation: Operation) -> dict:
     return json.loads(decrypt(operation.payload_encrypted))
 
 
+@cache
+def _get_columns() -> tuple[Columns, Columns, Columns]:
+    return Columns(Operation, "o"), Columns(Member, "m"), Columns(Challenge, "c")
+
+
+@cache
+def _get_sql() -> str:
+    operation, owner, challenge = _get_columns()
+    return (
+        f"SELECT {columns_sql(_get_columns())} FROM {operation.model._meta.db_table} o "  # noqa: S608 - no input in the text
+        f"JOIN {owner.model._meta.db_table} m ON m.id = o.owner_id "
+        f"LEFT JOIN {challenge.model._meta.db_table} c ON c.id = o.challenge_id "
+        "WHERE o.public_id = %s AND o.created_by_id = %s"
+    )
+
+
 def operation_get(*, user: User, public_id, purpose: str | None = None) -> Operation:
-    """An operation ``user`` created, by its public id; anything else is a 404."""
+    """An operation ``user`` created, by its public id, with its owner and challenge;
+    anything else is a 404. One written query: every step of every dialog reads it."""
     from django.http import Http404
 
     try:
         public_id = uuid.UUID(str(public_id))
     except ValueError:
         raise Http404 from None
-    query = Operation.objects.select_related("owner", "created_by", "challenge")
-    filters = {"created_by": user, "public_id": public_id}
-    if purpose is not None:
-        filters["purpose"] = purpose
-    operation = query.filter(**filters).first()
-    if operation is None:
+    rows = rows_read(_get_sql(), [public_id, user.pk], _get_columns())
+    if not rows or (purpose is not None and rows[0][0].purpose != purpose):
         raise Http404
+    operation, owner, challenge = rows[0]
+    operation.owner, operation.created_by, operation.challenge = owner, user, challenge
     return operation
 
 

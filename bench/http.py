@@ -25,8 +25,9 @@ Needs wrk (Debian: ``apt-get install -y wrk``), PostgreSQL and Redis.
    e-mails go nowhere; the notices' tasks to an in-memory broker (no worker).
 4. For each page, after a warm-up: the maximum rate with ``wrk`` (``--connections``
    connections, every request a different member's session, round robin); a complete
-   transfer — the «Transferencias a mis cuentas» form, «Continuar» (the review and the
-   code sent), the code (the receipt) — from a threaded Python client, ``--connections``
+   transfer — the «Transferencias a mis cuentas» form's page, then «Continuar» (the review
+   and the code sent) and the code (the receipt) posted as htmx posts them, each answered
+   with the dialog's next step — from a threaded Python client, ``--connections``
    threads. The pages' maximum rates are measured in turns of two seconds each (login,
    position, account, login…) until each had ``--seconds``, so that a drift of the
    machine's speed weighs on every page alike; the rate-limit counts are forgotten
@@ -437,10 +438,13 @@ class Browser:
         self.port = port
         self.connection = None
 
-    def request(self, method: str, path: str, cookie: str, body: dict | None = None):
+    def request(self, method: str, path: str, cookie: str, body: dict | None = None, *, htmx=False):
         from urllib.parse import urlencode
 
         headers = {"Cookie": cookie, "Host": "127.0.0.1"}
+        if htmx:  # as htmx sends it: the answer is the dialog's next step, not a page
+            headers["HX-Request"] = "true"
+            headers["HX-Current-URL"] = f"http://127.0.0.1:{self.port}{path}"
         data = None
         if body is not None:
             data = urlencode(body)
@@ -465,12 +469,15 @@ class Browser:
 
 
 def transfer_steps(browser: Browser, person: Person, cache, timer=None) -> None:
-    """One complete transfer: the form, «Continuar» (review and code), the code (receipt).
-    ``timer(step, seconds)`` hears each request's time."""
+    """One complete transfer as a browser makes it: the form's page, then «Continuar»
+    (review and code) and the code (receipt) posted by htmx, which swaps the dialog's next
+    step into the page. ``timer(step, seconds)`` hears each request's time."""
 
     def step(name, method, body=None):
         began = time.perf_counter()
-        status, html, set_cookie = browser.request(method, TRANSFER_URL, person.cookie(), body)
+        status, html, set_cookie = browser.request(
+            method, TRANSFER_URL, person.cookie(), body, htmx=method == "POST"
+        )
         if timer:
             timer(name, time.perf_counter() - began)
         if status != 200:
@@ -654,8 +661,9 @@ def queries_per_page(people: list[Person]) -> dict[str, int]:
     client.force_login(User.objects.get(username=person.username))
 
     def count(method, url, data=None) -> tuple[int, str]:
+        headers = {"HX-Request": "true"} if method == "post" else {}
         with CaptureQueriesContext(connection) as captured:
-            response = getattr(client, method)(url, data, secure=True)
+            response = getattr(client, method)(url, data, secure=True, headers=headers)
         assert response.status_code == 200, (url, response.status_code)
         return len(captured), response.content.decode()
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
-from core.profile import cooperative_current
+from core.profile import NoActiveCooperative, cooperative_current
 
 
 @dataclass(frozen=True)
@@ -108,10 +108,32 @@ def _resolved(entry: MenuEntry, path: str = "") -> MenuLink | None:
     return MenuLink(label, url, current)
 
 
+@cache
+def _menu(audience: str, urlconf, prefix: str, language: str, coop: str) -> tuple:
+    """The menu of ``audience`` as ``(label, url, sections)``, worked out once per URLconf,
+    script prefix, language and cooperative name: it is on every signed-in page."""
+    entries = []
+    for entry in MENU:
+        if audience not in entry.audience:
+            continue
+        link = _resolved(entry)
+        if link is not None:
+            entries.append((link.label, link.url, (section_of(link.url), *entry.sections)))
+    return tuple(entries)
+
+
 def menu_for(audience: str, path: str = "") -> list[MenuLink]:
     """The menu of ``audience``, with the section of the page at ``path`` marked."""
-    links = (_resolved(e, path) for e in MENU if audience in e.audience)
-    return [link for link in links if link is not None]
+    try:
+        coop = cooperative_current().short_name
+    except NoActiveCooperative:
+        coop = ""
+    entries = _menu(audience, get_urlconf(), get_script_prefix(), get_language(), coop)
+    section = section_of(path) if path else None
+    return [
+        MenuLink(label, url, "page" if path == url else "true" if section in sections else "")
+        for label, url, sections in entries
+    ]
 
 
 # The credential-support links under the sign-in form, as the manuals list them.

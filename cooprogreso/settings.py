@@ -106,6 +106,8 @@ TEMPLATES = [
                 "django.templatetags.static",
                 "template_partials.templatetags.partials",
                 "core.templatetags.money",
+                # After Django's: their tags, remembering what a constant argument gives.
+                "core.templatetags.constants",
             ],
             "context_processors": [
                 "django.template.context_processors.request",

@@ -10,6 +10,7 @@ instances converted as the ORM converts them, with their related rows attached a
 process's catalog copy (``core.cached``), not from a join.
 """
 
+from datetime import date
 from functools import cache
 
 from django.core.exceptions import ValidationError
@@ -98,23 +99,32 @@ _LOANS = (Columns(Loan, "l"), Columns(Account, "a"), Columns(Installment, "i"))
 
 @cache
 def _loans_sql() -> str:
+    unpaid = Columns(Installment, "u")
     return (
-        f"SELECT {columns_sql(_LOANS)} FROM products_loan l "  # noqa: S608 - no input in the text
+        f"SELECT {columns_sql(_LOANS)}, i.unpaid FROM products_loan l "  # noqa: S608 - no input in the text
         "JOIN ledger_account a ON a.id = l.ledger_account_id "
-        "LEFT JOIN products_installment i ON i.loan_id = l.id AND i.state <> %s "
+        f"LEFT JOIN (SELECT {unpaid.sql()}, "
+        "ROW_NUMBER() OVER (PARTITION BY u.loan_id ORDER BY u.number) AS n, "
+        "COUNT(*) OVER (PARTITION BY u.loan_id) AS unpaid "
+        "FROM products_installment u JOIN products_loan k ON k.id = u.loan_id "
+        "WHERE k.member_id = %s AND u.state <> %s) i "
+        "ON i.loan_id = l.id AND (i.n = 1 OR i.due_date < %s) "
         "WHERE l.member_id = %s AND l.status <> %s "
         "ORDER BY l.granted_on, l.id, i.number"
     )
 
 
-def loans_read(member: Member) -> list[Loan]:
-    """The member's loans not paid off, each with its ledger account and type, and its
-    unpaid installments in order as ``unpaid``: one query, however many."""
+def loans_read(member: Member, *, on: date) -> list[Loan]:
+    """The member's loans not paid off, each with its ledger account and type, what it
+    owes on ``on`` as ``owed`` — its installments overdue, else its next one, in order —
+    and how many are unpaid as ``unpaid_count``: one query, however many."""
     types = loan_types()
     loan_columns, account_columns, installment_columns = _LOANS
     split = len(loan_columns) + len(account_columns)
+    end = split + len(installment_columns)
+    params = [member.pk, Installment.State.PAID, on, member.pk, Loan.Status.PAID_OFF]
     with connection.cursor() as cursor:
-        cursor.execute(_loans_sql(), [Installment.State.PAID, member.pk, Loan.Status.PAID_OFF])
+        cursor.execute(_loans_sql(), params)
         rows = cursor.fetchall()
     loans: dict[int, Loan] = {}
     for row in rows:  # a loan's columns repeat on each of its installments' rows
@@ -123,12 +133,12 @@ def loans_read(member: Member) -> list[Loan]:
             loan = loan_columns.build(row[: len(loan_columns)])
             loan.ledger_account = account_columns.build(row[len(loan_columns) : split])
             loan.loan_type = types[loan.loan_type_id]
-            loan.unpaid = []
+            loan.owed, loan.unpaid_count = [], row[end] or 0
             loans[loan.pk] = loan
-        installment = installment_columns.build(row[split:])
+        installment = installment_columns.build(row[split:end])
         if installment is not None:
             installment.loan = loan
-            loan.unpaid.append(installment)
+            loan.owed.append(installment)
     return list(loans.values())
 
 

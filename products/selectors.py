@@ -48,10 +48,11 @@ def enrollment_needs_an_active_product(member: Member) -> str:
     return "necesitas tener un producto activo en la cooperativa"
 
 
-def member_loans(*, member: Member) -> list[Loan]:
-    """The member's loans not paid off with their unpaid installments (``unpaid``): one
-    query, however many."""
-    return loans_read(member)
+def member_loans(*, member: Member, on: date) -> list[Loan]:
+    """The member's loans not paid off, each with what it owes on ``on`` (``owed``: its
+    overdue installments, else its next one) and its ``unpaid_count``: one query, however
+    many."""
+    return loans_read(member, on=on)
 
 
 def member_loan(*, member: Member, public_id) -> Loan:
@@ -110,19 +111,24 @@ class LoanSummary:
         return quantize((self.loan.principal - self.balance) * 100 / self.loan.principal)
 
 
-def loan_summary(loan: Loan, *, unpaid: list[Installment] | None = None, on: date | None = None):
-    """The figures of the loan's row and detail; ``unpaid`` when already prefetched."""
+def loan_summary(loan: Loan, *, on: date | None = None):
+    """The figures of the loan's row and detail. A loan ``member_loans`` read carries what
+    they need (``owed``, ``unpaid_count``); any other is read here."""
     on = on or timezone.localdate()
-    if unpaid is None:
+    owed = getattr(loan, "owed", None)
+    if owed is None:
         unpaid = list(loan.installments.exclude(state=Installment.State.PAID).order_by("number"))
-    overdue = [i for i in unpaid if i.due_date < on]
-    owed = overdue or unpaid[:1]
-    amount = sum((i.total + late_charge(i, loan=loan, on=on) for i in owed), Decimal("0.00"))
+        owed, unpaid_count = [i for i in unpaid if i.due_date < on] or unpaid[:1], len(unpaid)
+    else:
+        unpaid_count = loan.unpaid_count
+    # The installments overdue, else the next one (the first unpaid one is always read).
+    due = [i for i in owed if i.due_date < on] or owed[:1]
+    amount = sum((i.total + late_charge(i, loan=loan, on=on) for i in due), Decimal("0.00"))
     return LoanSummary(
         loan=loan,
         balance=loan.ledger_account.balance,
-        paid_count=loan.installments_count - len(unpaid),
-        next_due=unpaid[0].due_date if unpaid else None,
+        paid_count=loan.installments_count - unpaid_count,
+        next_due=owed[0].due_date if owed else None,
         amount_due=amount,
     )
 

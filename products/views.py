@@ -41,9 +41,7 @@ def position(request):
         return render(request, "products/position.html", {})
     today = timezone.localdate()
     with catalog_generation():  # one look at the catalogs' stamp for the whole page
-        loans = [
-            loan_summary(loan, unpaid=loan.unpaid, on=today) for loan in member_loans(member=member)
-        ]
+        loans = [loan_summary(loan, on=today) for loan in member_loans(member=member, on=today)]
         deposits = [term_deposit_summary(d, on=today) for d in member_term_deposits(member=member)]
         context = {
             "accounts": member_deposit_accounts(member=member),

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Member, User
 from core.cached import catalog_generation
+from core.db.rows import rows_insert
 from core.masking import mask_number
 from core.money import format_money
 from core.notifications import notify
@@ -408,7 +409,7 @@ def transfer_execute(
             savepoint=False,  # any refusal ends this transaction
         )
         transfer.journal_id = posted.journal_id
-        transfer.save(force_insert=True)
+        rows_insert([transfer])
         if notify:  # stored with the transfer, queued for delivery once it commits
             transfer_notify(transfer)
     return transfer

@@ -100,7 +100,10 @@ def test_a_companys_accounts_and_movements_read_through_the_members_selectors(
         andina_savings
     )
     assert member_has_active_products(member=andina)
-    assert member_loans(member=andina) == [] and member_term_deposits(member=andina) == []
+    assert (
+        member_loans(member=andina, on=timezone.localdate()) == []
+        and member_term_deposits(member=andina) == []
+    )
     page = movements(account=andina_savings.ledger_account)
     assert [(m.description, m.amount) for m in page.items] == [
         ("RETIRO DE AHORROS", Decimal("-1180.40")),

@@ -23,7 +23,12 @@ from products.models import (
     TermDeposit,
     TermDepositType,
 )
-from products.selectors import member_deposit_accounts, member_loans, member_term_deposits
+from products.selectors import (
+    loan_summary,
+    member_deposit_accounts,
+    member_loans,
+    member_term_deposits,
+)
 from products.services import cash_deposit, deposit_account_open
 
 D = Decimal
@@ -119,21 +124,27 @@ def test_the_accounts_are_the_orms_with_their_ledger_account_type_and_member(hol
     assert not captured
 
 
-def test_the_loans_leave_out_paid_off_ones_and_carry_their_unpaid_installments(holdings, member):
+@pytest.mark.parametrize("overdue", [0, 1, 3])
+def test_the_loans_leave_out_paid_off_ones_and_carry_what_they_owe(holdings, member, overdue):
+    """``owed``: the unpaid installments already due, else the next one; as the ORM says."""
     _, _, loan = holdings
-    member_loans(member=member)
-    loans = _one_query(lambda: member_loans(member=member))
-    assert loans == [loan]
     unpaid = list(loan.installments.exclude(state=Installment.State.PAID).order_by("number"))
+    on = unpaid[overdue - 1].due_date + timedelta(days=1) if overdue else unpaid[0].due_date
+    member_loans(member=member, on=on)
+    loans = _one_query(lambda: member_loans(member=member, on=on))
+    assert loans == [loan]
     balance = Loan.objects.get(pk=loan.pk).ledger_account.balance
-    assert [i.number for i in loans[0].unpaid] == [2, 3, 4, 5, 6]
-    assert loans[0].unpaid == unpaid
+    assert [i.number for i in unpaid] == [2, 3, 4, 5, 6]
+    assert loans[0].owed == (unpaid[:overdue] or unpaid[:1])
+    assert loans[0].unpaid_count == 5
     with CaptureQueriesContext(connection) as captured:
-        assert loans[0].unpaid[0].due_date == unpaid[0].due_date
-        assert loans[0].unpaid[0].total == unpaid[0].total
+        assert loans[0].owed[0].due_date == unpaid[0].due_date
+        assert loans[0].owed[0].total == unpaid[0].total
         assert loans[0].ledger_account.balance == balance
         assert loans[0].loan_type.code == "CAG"
+        summary = loan_summary(loans[0], on=on)
     assert not captured
+    assert summary == loan_summary(Loan.objects.get(pk=loan.pk), on=on)
 
 
 def test_the_term_deposits_carry_their_type_and_account(holdings, member):
