@@ -15,7 +15,7 @@ BODIES = [
     '{% translate "Comisión 5%% mínima" as label %}[{{ label }}]',
     '{% translate "Tom & Jerry" as label %}{% autoescape off %}{{ label }}{% endautoescape %}',
     '{% translate "Home" %}|{% translate "Home" noop %}',  # a text Django's catalog has
-    '{% translate text %}',
+    "{% translate text %}",
     '{% translate "May" context "month name" %}',
     "{% url 'home' %}|{% url 'products:position' %}",
     "{% url 'home' as home %}[{{ home }}]",
