@@ -792,7 +792,8 @@ def main() -> None:
                 slices[label].append(rate)
         maximum = {label: statistics.fmean(rates) for label, rates in slices.items()}
         for label, rate in maximum.items():
-            print(f"  {label}: {rate:.0f}/s", flush=True)
+            turns = f"{min(slices[label]):.0f}–{max(slices[label]):.0f}"
+            print(f"  {label}: {rate:.0f}/s (tramos de {SLICE_SECONDS} s: {turns})", flush=True)
         with limits_forgotten(args.redis_url):
             maximum["transfer"] = transfers_max(
                 args.port, people, seconds=args.seconds, threads=min(c, len(people))

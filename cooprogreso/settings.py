@@ -134,6 +134,16 @@ if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+        "DB_PREPARED_STATEMENTS", default=True
+    ):
+        # Parameters bound by the server, and a statement run five times on a connection
+        # prepared there: PostgreSQL plans it once, not on every request (planning was
+        # half the database's work on the position page; docs/performance.md). Off
+        # (DB_PREPARED_STATEMENTS=false) behind a pooler that cannot keep them.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["ENGINE"] = "core.db.sqlite3"
         DATABASES["default"]["OPTIONS"] = {

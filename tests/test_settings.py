@@ -81,8 +81,22 @@ def test_database_url_and_redis_url_select_postgresql_and_redis(tmp_path):
         tmp_path,
     )
     assert out["engine"] == "django.db.backends.postgresql"
+    # Statements bound and prepared by the server: planned once per connection.
+    assert out["options"] == {"server_side_binding": "True", "prepare_threshold": "5"}
     assert out["broker"] == "redis://127.0.0.1:6379/0"
     assert out["cache"] == "core.cache.RedisCache"  # Django's, keeping its client
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(tmp_path):
+    out = settings_in(
+        {
+            "DJANGO_DEBUG": "true",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/cooprogreso",
+            "DB_PREPARED_STATEMENTS": "false",
+        },
+        tmp_path,
+    )
+    assert out["options"] == {}
 
 
 def test_production_is_the_default_posture(tmp_path):
@@ -111,6 +125,7 @@ def test_development_makes_and_keeps_its_own_secret_key(tmp_path):
 def test_the_suite_runs_on_postgresql_when_it_is_reachable(db):
     assert connection.vendor == "postgresql"
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+    assert settings.DATABASES["default"]["OPTIONS"]["server_side_binding"] is True
 
 
 def test_a_sqlite_database_url_gets_the_same_write_lock_settings(tmp_path):
