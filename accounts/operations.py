@@ -40,7 +40,7 @@ from accounts.challenges import payload_digest
 from accounts.exceptions import OperationClosed, OperationExpired
 from accounts.models import Challenge, Member, Operation, OperationApproval, User
 from core.crypto import decrypt, encrypt
-from core.db.rows import Columns, columns_sql, rows_insert, rows_read
+from core.db.rows import Columns, assignments, columns_sql, rows_insert, rows_read
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -271,8 +271,19 @@ def _move(
         if to not in TRANSITIONS[state]:
             raise IllegalTransition(f"{state} → {to}")
     now = timezone.now()
-    rows = Operation.objects.filter(pk=operation.pk, state__in=expect)
-    updated = rows.filter(where or Q()).update(state=to, updated_at=now, **fields)
+    if where is not None:
+        rows = Operation.objects.filter(where, pk=operation.pk, state__in=expect)
+        updated = rows.update(state=to, updated_at=now, **fields)
+    else:  # every step of every operation: one written statement
+        sets, params = assignments(Operation, {"state": to, "updated_at": now, **fields})
+        states = ", ".join(["%s"] * len(expect))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Operation._meta.db_table} SET {sets} "  # noqa: S608 - no input in the text
+                f"WHERE id = %s AND state IN ({states})",
+                [*params, operation.pk, *expect],
+            )
+            updated = cursor.rowcount
     if updated:
         operation.state = to
         operation.updated_at = now

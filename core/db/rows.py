@@ -139,3 +139,17 @@ def rows_insert(
         obj._state.adding = False
         obj._state.db = connection.alias
     return [obj for obj, _ in inserted]
+
+
+def assignments(model: type[Model], values: dict) -> tuple[str, list]:
+    """The ``SET`` list of an UPDATE of ``model``'s fields by name (a related instance for
+    a foreign key) and its parameters, prepared as ``QuerySet.update`` prepares them."""
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        if isinstance(value, Model):
+            value = value.pk
+        parts.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    return ", ".join(parts), params
