@@ -83,6 +83,15 @@ class DepositAccount(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.product_type}"
 
+    def share_text(self, cooperative: str) -> str:
+        """What the position's «Compartir» hands to the phone: the cooperative, the
+        account's type and number, its holder and the holder's identification."""
+        member = self.member
+        parts = [cooperative, self.product_type.name, f"N.º {self.number}", member.full_name]
+        if member.id_number:
+            parts.append(f"{member.get_id_type_display()} {member.id_number}")
+        return " · ".join(parts)
+
     @property
     def can_transact(self) -> bool:
         """Whether the member may debit it from the channels ("las cuentas con firma conjunta

@@ -50,3 +50,9 @@ def percent(value) -> str:
 def masked(number: str) -> str:
     """An account or loan number as receipts show it: ``*****1234``."""
     return mask_number(str(number))
+
+
+@register.filter
+def share_text(account, cooperative: str) -> str:
+    """``{{ account|share_text:coop.short_name }}``: ``DepositAccount.share_text``."""
+    return account.share_text(cooperative)

@@ -184,12 +184,18 @@ def test_the_eye_is_a_post(member_client):
 
 
 def test_the_share_button_carries_the_account_details(member_client, savings):
+    from django.utils.html import escape
+
+    from core.profile import cooperative_current
+
     html = member_client.get("/posicion-consolidada/").content.decode()
-    assert (
-        f'data-share="COOPROGRESO · CUENTA DE AHORROS · N.º {savings.number}'
-        in html.replace("Cooprogreso", "COOPROGRESO")
-        or f"N.º {savings.number}" in html
+    holder = savings.member
+    text = (
+        f"{cooperative_current().short_name} · {savings.product_type.name} · "
+        f"N.º {savings.number} · {holder.full_name} · "
+        f"{holder.get_id_type_display()} {holder.id_number}"
     )
+    assert holder.id_number and f'data-share="{escape(text)}"' in html
 
 
 def test_a_product_request_reaches_staff(member_client, member, admin_client):
