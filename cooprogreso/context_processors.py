@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from accounts.middleware import idle_limit
-from cooprogreso.navigation import menu_for, support_links
+from cooprogreso.navigation import menu_for, menu_html, support_links
 from core.profile import NoActiveCooperative, cooperative_current
 
 
@@ -16,7 +16,8 @@ def portal(request) -> dict:
     if user is None or not user.is_authenticated:
         context["support_links"] = support_links()
     else:
-        context["menu"] = menu_for(user.portal_audience, request.path)
+        context["menu"] = menu = menu_for(user.portal_audience, request.path)
+        context["menu_html"] = menu_html(tuple(menu))
         context["idle_seconds"] = idle_limit(request)
         context["previous_login"] = _previous_login(request.session.get("previous_login"))
     return context

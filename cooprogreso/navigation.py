@@ -11,8 +11,9 @@ section of the page being shown.
 """
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import get_language, gettext
 
@@ -134,6 +135,14 @@ def menu_for(audience: str, path: str = "") -> list[MenuLink]:
         MenuLink(label, url, "page" if path == url else "true" if section in sections else "")
         for label, url, sections in entries
     ]
+
+
+@lru_cache(maxsize=1024)
+def menu_html(links: tuple[MenuLink, ...]) -> str:
+    """``links`` as the menu's list items (``partials/menu_links.html``), rendered once for
+    each set of links — labels, URLs and the section marked — since every page of a
+    section shows the same menu."""
+    return render_to_string("partials/menu_links.html", {"menu": links})
 
 
 # The credential-support links under the sign-in form, as the manuals list them.
