@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import Member
+from core.links import uuid_link
 from ledger.models import Account as LedgerAccount
 
 
@@ -82,6 +83,10 @@ class DepositAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.product_type}"
+
+    def page_url(self) -> str:
+        """The member's page of it (one UUID link, `core.links`)."""
+        return uuid_link("products:account", self.public_id)
 
     def share_text(self, cooperative: str) -> str:
         """What the position's «Compartir» hands to the phone: the cooperative, the
@@ -174,6 +179,10 @@ class Loan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.loan_type}"
+
+    def page_url(self) -> str:
+        """The member's page of it (one UUID link, `core.links`)."""
+        return uuid_link("products:loan", self.public_id)
 
 
 class Installment(models.Model):
@@ -294,6 +303,10 @@ class TermDeposit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.deposit_type}"
+
+    def page_url(self) -> str:
+        """The member's page of it (one UUID link, `core.links`)."""
+        return uuid_link("products:term_deposit", self.public_id)
 
 
 class ProductRequest(models.Model):

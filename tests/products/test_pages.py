@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from accounts.models import AuditEvent
 from ledger.models import Posting
@@ -196,6 +197,7 @@ def test_the_share_button_carries_the_account_details(member_client, savings):
         f"{holder.get_id_type_display()} {holder.id_number}"
     )
     assert holder.id_number and f'data-share="{escape(text)}"' in html
+    assert f'href="{reverse("products:account", args=[savings.public_id])}"' in html
 
 
 def test_a_product_request_reaches_staff(member_client, member, admin_client):
