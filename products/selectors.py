@@ -116,9 +116,9 @@ def loan_summary(loan: Loan, *, on: date | None = None):
     they need (``owed``, ``unpaid_count``); any other is read here."""
     on = on or timezone.localdate()
     owed = getattr(loan, "owed", None)
-    if owed is None:
-        unpaid = list(loan.installments.exclude(state=Installment.State.PAID).order_by("number"))
-        owed, unpaid_count = [i for i in unpaid if i.due_date < on] or unpaid[:1], len(unpaid)
+    if owed is None:  # every unpaid installment: more than what is owed, in order
+        owed = list(loan.installments.exclude(state=Installment.State.PAID).order_by("number"))
+        unpaid_count = len(owed)
     else:
         unpaid_count = loan.unpaid_count
     # The installments overdue, else the next one (the first unpaid one is always read).
