@@ -8,7 +8,8 @@ class CardsConfig(AppConfig):
     def ready(self) -> None:
         # The operation kinds, so that a worker executes them by purpose.
         from cards import defer_operations, operations, pin_operations  # noqa: F401
-        from cards.selectors import account_debit_cards, member_cards_position
+        from cards.position import member_cards_position
+        from cards.selectors import account_debit_cards
         from products.account_tabs import account_tab_register
         from products.position import position_section_register
 

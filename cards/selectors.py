@@ -24,16 +24,6 @@ def member_cards(*, member: Member) -> list[Card]:
     return member_cards_read(member)
 
 
-def member_cards_position(member: Member) -> dict:
-    """The consolidated position's card section (registered with ``products.position`` by
-    ``CardsConfig.ready``): credit cards, then debit cards; one query."""
-    cards = member_cards(member=member)
-    return {
-        "credit_cards": [card for card in cards if card.is_credit],
-        "debit_cards": [card for card in cards if not card.is_credit],
-    }
-
-
 def member_card(*, member: Member, public_id) -> Card:
     """One of the member's cards; anybody else's answers 404."""
     return get_object_or_404(_cards(), member=member, public_id=public_id)

@@ -64,6 +64,15 @@ def parse_amount(text: str) -> Decimal:
     return value
 
 
+HIDDEN_AMOUNT = "****"
+
+
+def money_shown(value: Decimal, currency: str = "USD", *, hidden: bool) -> str:
+    """An amount on a member's page: ``format_money``, or asterisks when the member hides
+    amounts with the eye icon (the figure then never reaches the page)."""
+    return HIDDEN_AMOUNT if hidden else format_money(value, currency)
+
+
 def format_money(value: Decimal, currency: str = "USD") -> str:
     """The portal's one display style, as the manuals' tables show it: ``$1,234.56``,
     ``-$5.50``; other currencies by code (``Bs 1,234.56``)."""

@@ -17,7 +17,12 @@ from products import operations
 from products.account_tabs import account_tab, account_tabs
 from products.investments import term_deposit_summary
 from products.movements import MovementFilterForm, movement_query, movement_type
-from products.position import position_sections
+from products.position import (
+    ACCOUNT_COLUMNS,
+    DEPOSIT_COLUMNS,
+    LOAN_COLUMNS,
+    position_sections,
+)
 from products.receipts import receipt_build, receipt_pdf
 from products.selectors import (
     loan_summary,
@@ -45,8 +50,11 @@ def position(request):
         deposits = [term_deposit_summary(d, on=today) for d in member_term_deposits(member=member)]
         context = {
             "accounts": member_deposit_accounts(member=member),
+            "account_columns": ACCOUNT_COLUMNS,
             "loans": loans,
+            "loan_columns": LOAN_COLUMNS,
             "deposits": deposits,
+            "deposit_columns": DEPOSIT_COLUMNS,
             "sections": position_sections(member=member),
         }
         return render(request, "products/position.html", context)

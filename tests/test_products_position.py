@@ -36,6 +36,23 @@ def test_the_position_lists_accounts_with_their_balances(member_client, maria_ac
     assert "ACTIVA" in html
 
 
+def test_a_joint_account_says_it_cannot_transact_and_each_row_names_its_cells(
+    member_client, member, maria_accounts
+):
+    joint = deposit_account_open(
+        member=member, product_type=ProductType.objects.get(code="AHO"), signature="joint"
+    )
+    html = member_client.get("/posicion-consolidada/").content.decode()
+    assert (
+        '<span class="badge" title="Las cuentas con firma conjunta no podrán transaccionar.">'
+        "Firma conjunta</span>"
+    ) in html
+    assert html.count("Firma conjunta</span>") == 1
+    assert f'aria-label="Ver movimientos de la cuenta {joint.number}"' in html
+    assert f'aria-label="Compartir los datos de la cuenta {joint.number}"' in html
+    assert html.count('data-label="Saldo disponible"') == 3  # a cell per account
+
+
 def test_another_members_accounts_are_not_shown(member_client, other_member, maria_accounts):
     product_type = ProductType.objects.get(code="AHO")
     foreign = deposit_account_open(member=other_member, product_type=product_type)

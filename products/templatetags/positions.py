@@ -6,18 +6,15 @@ from decimal import Decimal
 from django import template
 
 from core.masking import mask_number
-from core.money import format_money
+from core.money import money_shown
 
 register = template.Library()
-HIDDEN = "****"
 
 
 @register.simple_tag(takes_context=True)
 def shown(context, value, currency: str = "USD") -> str:
     user = getattr(context.get("request"), "user", None)
-    if getattr(user, "hide_amounts", False):
-        return HIDDEN
-    return format_money(value, currency)
+    return money_shown(value, currency, hidden=getattr(user, "hide_amounts", False))
 
 
 @register.filter
@@ -32,9 +29,3 @@ def percent(value) -> str:
 def masked(number: str) -> str:
     """An account or loan number as receipts show it: ``*****1234``."""
     return mask_number(str(number))
-
-
-@register.filter
-def share_text(account, cooperative: str) -> str:
-    """``{{ account|share_text:coop.short_name }}``: ``DepositAccount.share_text``."""
-    return account.share_text(cooperative)
