@@ -13,7 +13,7 @@ class CardsConfig(AppConfig):
         from products.account_tabs import account_tab_register
         from products.position import position_section_register
 
-        position_section_register(template="cards/_position.html", context=member_cards_position)
+        position_section_register(template="cards/_position.html", reading=member_cards_position)
         account_tab_register(
             slug="tarjeta-debito",
             label="Tarjeta débito",

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Member
 from cards.models import Card
-from cards.selectors import member_cards
+from cards.queries import member_cards_reading
+from core.db.rows import Reading
 from core.tables import Column, amount_column, day, html
 
 
@@ -41,10 +42,10 @@ DEBIT_COLUMNS = (
 )
 
 
-def member_cards_position(member: Member) -> dict:
-    """The section's cards, credit before debit, and the columns of each table; one
-    query."""
-    cards = member_cards(member=member)
+def member_cards_position(member: Member) -> Reading[dict]:
+    """The section's cards, credit before debit, and the columns of each table: a reading
+    of one statement (``core.db.rows``)."""
+    cards = yield from member_cards_reading(member)
     return {
         "credit_cards": [card for card in cards if card.is_credit],
         "credit_columns": CREDIT_COLUMNS,

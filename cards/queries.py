@@ -6,7 +6,7 @@ from functools import cache
 
 from accounts.models import Member
 from cards.models import Card
-from core.db.rows import Columns, columns_sql, rows_read
+from core.db.rows import Columns, Reading, columns_sql, reading_run, rows_cut
 from ledger.models import Account
 from products.models import DepositAccount
 from products.queries import product_types
@@ -34,11 +34,15 @@ def _cards_sql() -> str:
 def member_cards_read(member: Member) -> list[Card]:
     """The member's cards that are not cancelled, credit before debit, each with its linked
     account (and its type) or its two receivables: one query, however many cards."""
+    return reading_run(member_cards_reading(member))
+
+
+def member_cards_reading(member: Member) -> Reading[list[Card]]:
+    """``member_cards_read`` as a reading (``core.db.rows``)."""
+    rows = yield _cards_sql(), [member.pk, Card.Status.CANCELLED]
     types = product_types()
     cards = []
-    for card, account, revolving, deferred in rows_read(
-        _cards_sql(), [member.pk, Card.Status.CANCELLED], _CARDS
-    ):
+    for card, account, revolving, deferred in rows_cut(rows, _CARDS):
         if account is not None:
             account.product_type = types[account.product_type_id]
             card.account = account

@@ -1,25 +1,31 @@
-"""The consolidated position: the products' own tables and the sections other apps
-contribute.
+"""The consolidated position: what it reads, the products' own tables and the sections
+other apps contribute.
 
 Products shows the member's accounts, loans and investments itself, each family a table of
-``core.tables`` (the page's template prints them with ``{% data_table %}``). An app above it whose
-products belong on the same page — cards: the member's credit and debit cards — registers a
-section in its AppConfig.ready: the template that renders it and a function that reads, for
-one member, what the template finds as ``section``. Products never imports those apps; the
-page shows their sections after its own, in the order registered. Each section reads with
-a fixed number of queries, so the page's count stays flat (tested).
+``core.tables`` (the page's template prints them with ``{% data_table %}``). An app above
+it whose products belong on the same page — cards: the member's credit and debit cards —
+registers a section in its AppConfig.ready: the template that renders it and a reading
+(``core.db.rows``) of what the template finds as ``section`` for one member. Products never
+imports those apps; the page shows their sections after its own, in the order registered.
+``member_position`` sends every family's statement and every section's in one round trip:
+one query each, so the page's count stays flat (tested).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Member
+from core.db.rows import Reading, readings_run
 from core.profile import cooperative_current
 from core.tables import Column, amount_column, day, html, link
+from products.investments import TermDepositSummary, term_deposit_summary
 from products.models import DepositAccount
+from products.queries import deposit_accounts_reading, loans_reading, term_deposits_reading
+from products.selectors import LoanSummary, loan_summary
 from products.templatetags.positions import percent
 
 # The share icon of «Compartir» (three joined dots).
@@ -121,18 +127,48 @@ DEPOSIT_COLUMNS = (
 @dataclass(frozen=True)
 class PositionSection:
     template: str
-    context: Callable[[Member], dict]
+    reading: Callable[[Member], Reading[dict]]
 
 
 _sections: list[PositionSection] = []
 
 
-def position_section_register(*, template: str, context: Callable[[Member], dict]) -> None:
+def position_section_register(*, template: str, reading: Callable[[Member], Reading[dict]]) -> None:
     """Adds a section to the position (once per template)."""
     if all(section.template != template for section in _sections):
-        _sections.append(PositionSection(template=template, context=context))
+        _sections.append(PositionSection(template=template, reading=reading))
+
+
+@dataclass(frozen=True)
+class Position:
+    accounts: list[DepositAccount]
+    loans: list[LoanSummary]
+    deposits: list[TermDepositSummary]
+    sections: list[tuple[str, dict]]  # (template, section) of each registered section
+
+
+def member_position(*, member: Member, on: date) -> Position:
+    """Everything the member holds, as the position shows it on ``on``: one round trip."""
+    accounts, loans, deposits, *sections = readings_run(
+        deposit_accounts_reading(member),
+        loans_reading(member, on=on),
+        term_deposits_reading(member),
+        *(section.reading(member) for section in _sections),
+    )
+    return Position(
+        accounts=accounts,
+        loans=[loan_summary(loan, on=on) for loan in loans],
+        deposits=[term_deposit_summary(deposit, on=on) for deposit in deposits],
+        sections=[
+            (section.template, context)
+            for section, context in zip(_sections, sections, strict=True)
+        ],
+    )
 
 
 def position_sections(*, member: Member) -> list[tuple[str, dict]]:
     """``(template, section)`` for each registered section, read for ``member``."""
-    return [(section.template, section.context(member)) for section in _sections]
+    contexts = readings_run(*(section.reading(member) for section in _sections))
+    return [
+        (section.template, context) for section, context in zip(_sections, contexts, strict=True)
+    ]

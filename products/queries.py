@@ -18,7 +18,7 @@ from django.db import connection
 
 from accounts.models import Member
 from core.cached import catalog_cached, catalog_watch
-from core.db.rows import Columns, columns_sql, rows_read
+from core.db.rows import Columns, Reading, columns_sql, reading_run, rows_cut, rows_read
 from ledger.models import Account, Journal, Posting
 from products.models import (
     DepositAccount,
@@ -67,7 +67,13 @@ def _accounts_sql(*, one: bool = False) -> str:
 def deposit_accounts_read(member: Member) -> list[DepositAccount]:
     """The member's accounts, oldest first, each with its ledger account, product type
     and member: one query."""
-    return _accounts_built(member, rows_read(_accounts_sql(), [member.pk], _ACCOUNTS))
+    return reading_run(deposit_accounts_reading(member))
+
+
+def deposit_accounts_reading(member: Member) -> Reading[list[DepositAccount]]:
+    """``deposit_accounts_read`` as a reading (``core.db.rows``)."""
+    rows = yield _accounts_sql(), [member.pk]
+    return _accounts_built(member, rows_cut(rows, _ACCOUNTS))
 
 
 def deposit_account_read(member: Member, public_id) -> DepositAccount | None:
@@ -118,14 +124,17 @@ def loans_read(member: Member, *, on: date) -> list[Loan]:
     """The member's loans not paid off, each with its ledger account and type, what it
     owes on ``on`` as ``owed`` — its installments overdue, else its next one, in order —
     and how many are unpaid as ``unpaid_count``: one query, however many."""
+    return reading_run(loans_reading(member, on=on))
+
+
+def loans_reading(member: Member, *, on: date) -> Reading[list[Loan]]:
+    """``loans_read`` as a reading (``core.db.rows``)."""
+    params = [member.pk, Installment.State.PAID, on, member.pk, Loan.Status.PAID_OFF]
+    rows = yield _loans_sql(), params
     types = loan_types()
     loan_columns, account_columns, installment_columns = _LOANS
     split = len(loan_columns) + len(account_columns)
     end = split + len(installment_columns)
-    params = [member.pk, Installment.State.PAID, on, member.pk, Loan.Status.PAID_OFF]
-    with connection.cursor() as cursor:
-        cursor.execute(_loans_sql(), params)
-        rows = cursor.fetchall()
     loans: dict[int, Loan] = {}
     for row in rows:  # a loan's columns repeat on each of its installments' rows
         loan = loans.get(row[loan_columns.pk_index])
@@ -157,9 +166,15 @@ def _deposits_sql() -> str:
 def term_deposits_read(member: Member) -> list[TermDeposit]:
     """The member's pólizas, oldest first, each with its type and the account it was paid
     from: one query."""
+    return reading_run(term_deposits_reading(member))
+
+
+def term_deposits_reading(member: Member) -> Reading[list[TermDeposit]]:
+    """``term_deposits_read`` as a reading (``core.db.rows``)."""
+    rows = yield _deposits_sql(), [member.pk]
     types = deposit_types()
     deposits = []
-    for deposit, account in rows_read(_deposits_sql(), [member.pk], _DEPOSITS):
+    for deposit, account in rows_cut(rows, _DEPOSITS):
         deposit.deposit_type = types[deposit.deposit_type_id]
         deposit.account = account
         deposits.append(deposit)

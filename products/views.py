@@ -21,7 +21,7 @@ from products.position import (
     ACCOUNT_COLUMNS,
     DEPOSIT_COLUMNS,
     LOAN_COLUMNS,
-    position_sections,
+    member_position,
 )
 from products.receipts import receipt_build, receipt_pdf
 from products.selectors import (
@@ -29,10 +29,8 @@ from products.selectors import (
     member_deposit_account,
     member_deposit_accounts,
     member_loan,
-    member_loans,
     member_product_requests,
     member_term_deposit,
-    member_term_deposits,
     schedule_rows,
 )
 
@@ -44,18 +42,16 @@ def position(request):
     member = request_owner(request)
     if member is None:
         return render(request, "products/position.html", {})
-    today = timezone.localdate()
     with catalog_generation():  # one look at the catalogs' stamp for the whole page
-        loans = [loan_summary(loan, on=today) for loan in member_loans(member=member, on=today)]
-        deposits = [term_deposit_summary(d, on=today) for d in member_term_deposits(member=member)]
+        position = member_position(member=member, on=timezone.localdate())
         context = {
-            "accounts": member_deposit_accounts(member=member),
+            "accounts": position.accounts,
             "account_columns": ACCOUNT_COLUMNS,
-            "loans": loans,
+            "loans": position.loans,
             "loan_columns": LOAN_COLUMNS,
-            "deposits": deposits,
+            "deposits": position.deposits,
             "deposit_columns": DEPOSIT_COLUMNS,
-            "sections": position_sections(member=member),
+            "sections": position.sections,
         }
         return render(request, "products/position.html", context)
 

@@ -8,10 +8,25 @@ returns datetimes as text, booleans as integers and decimals as floats);
 ``converted(value, field)`` converts one computed value (a sum of ``field``);
 ``rows_read(sql, params, columns)`` runs a SELECT of several models' columns and builds
 each row's instances.
+
+A page that reads several such statements for one member — the consolidated position
+reads accounts, loans, pólizas and cards — waits for each answer before it sends the next
+question: a round trip, and the driver's and the server's work of one exchange, per
+statement. A *reading* is a generator that yields its one statement ``(sql, params)``,
+receives the result rows and returns what it makes of them (``yield from`` another reading
+to build on it); ``readings_run`` sends every reading's statement in one exchange —
+psycopg's pipeline mode on PostgreSQL, one after another on SQLite — and returns each
+reading's result.
 """
+
+from collections.abc import Generator
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Field, Model
+
+T = TypeVar("T")
+Reading = Generator[tuple[str, list], list[tuple], T]
 
 
 def _converters(field: Field, alias: str):
@@ -74,6 +89,11 @@ def rows_read(sql: str, params: list, columns: tuple[Columns, ...]) -> list[list
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    return rows_cut(rows, columns)
+
+
+def rows_cut(rows: list[tuple], columns: tuple[Columns, ...]) -> list[list]:
+    """Each of ``rows`` cut into one instance per ``columns``, as ``rows_read`` cuts them."""
     built = []
     for row in rows:
         instances, start = [], 0
@@ -82,6 +102,49 @@ def rows_read(sql: str, params: list, columns: tuple[Columns, ...]) -> list[list
             start += len(part)
         built.append(instances)
     return built
+
+
+def reading_run(reading: Reading[T]) -> T:
+    """What ``reading`` makes of its statement's rows, read on their own."""
+    return readings_run(reading)[0]
+
+
+def readings_run(*readings: Reading[Any]) -> list[Any]:
+    """What each of ``readings`` makes of its statement's rows, the statements sent
+    together: one round trip on PostgreSQL, however many."""
+    statements = [next(reading) for reading in readings]
+    if connection.vendor == "postgresql" and len(statements) > 1:
+        results = _pipelined(statements)
+    else:
+        results = []
+        for sql, params in statements:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                results.append(cursor.fetchall())
+    made = []
+    for reading, rows in zip(readings, results, strict=True):
+        try:
+            reading.send(rows)
+        except StopIteration as done:
+            made.append(done.value)
+        else:
+            raise RuntimeError("A reading reads one statement.")
+    return made
+
+
+def _pipelined(statements: list[tuple[str, list]]) -> list[list[tuple]]:
+    """The rows of each statement, all sent before the first answer is awaited (psycopg's
+    pipeline mode); an error of any is raised as Django raises database errors."""
+    connection.ensure_connection()
+    cursors = [connection.cursor() for _ in statements]
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                cursor.execute(sql, params)
+        return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def rows_insert(
