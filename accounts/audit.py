@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from core.db.rows import rows_insert
+from core.db.rows import Reading, readings_run, rows_insert
 
 GENESIS = "0" * 64
 _LOCK_KEY = 7_201_955  # any constant shared by every writer of the chain
@@ -97,10 +97,10 @@ def audit_log(*, event: str, user=None, actor=None, request=None, **data) -> Aud
     # Inside the caller's transaction when there is one (no savepoint: an entry that
     # cannot be written fails the whole of what it records).
     with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        # On PostgreSQL the chain's lock, then its last entry as committed once the lock
+        # is held (each statement sees what committed before it began): sent together.
+        locked = [_chain_lock()] if connection.vendor == "postgresql" else []
+        *_, last = readings_run(*locked, _chain_end())
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
         entry = AuditEvent(
             seq=seq,
@@ -117,6 +117,18 @@ def audit_log(*, event: str, user=None, actor=None, request=None, **data) -> Aud
         entry.hash = _digest(prev_hash, _fields(entry))
         rows_insert([entry])
     return entry
+
+
+def _chain_lock() -> Reading[None]:
+    """Every writer of the chain waits here for the one before it to commit."""
+    yield "SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY]
+
+
+def _chain_end() -> Reading[tuple[int, str] | None]:
+    """The chain's last entry: ``(seq, hash)``, or ``None`` before the first."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    rows = yield f"SELECT seq, hash FROM {table} ORDER BY seq DESC LIMIT 1", []  # noqa: S608 - no input in the text
+    return tuple(rows[0]) if rows else None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from accounts.audit import GENESIS, audit_log, audit_verify
 from accounts.models import AuditEvent
+from tests.ledger.test_concurrency import in_threads
 
 
 @pytest.fixture
@@ -66,3 +67,17 @@ def test_the_command_confirms_an_intact_log(chain, capsys):
 def test_unknown_events_are_programming_errors(db):
     with pytest.raises(ValueError):
         audit_log(event="whatever")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_writers_at_once_extend_one_chain_without_a_fork(member):
+    def write(i):
+        for _ in range(5):
+            with transaction.atomic():
+                audit_log(event="login_ok", user=member.user, writer=i)
+
+    in_threads(6, write)
+    entries = list(AuditEvent.objects.order_by("seq"))
+    assert [e.seq for e in entries] == list(range(1, 31))
+    assert audit_verify().ok
