@@ -20,6 +20,7 @@ from functools import lru_cache
 from html import escape
 from typing import Any
 
+from django.core.signals import setting_changed
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
@@ -75,6 +76,14 @@ def _frame(columns: tuple[Column, ...], language: str | None) -> tuple[str, tupl
         texts = tuple(str(text) for text in column.texts)
         cells.append((f'<td{numeric} data-label="{name}">', column, texts))
     return "".join(head), tuple(cells)
+
+
+def _forget(**kwargs) -> None:
+    """A changed setting (the languages, the catalogs' folders) may change a translation."""
+    _frame.cache_clear()
+
+
+setting_changed.connect(_forget, dispatch_uid="core.tables")
 
 
 def table_html(columns: Sequence[Column], rows: Iterable, *, amounts_hidden: bool) -> SafeString:

@@ -164,11 +164,3 @@ def member_position(*, member: Member, on: date) -> Position:
             for section, context in zip(_sections, sections, strict=True)
         ],
     )
-
-
-def position_sections(*, member: Member) -> list[tuple[str, dict]]:
-    """``(template, section)`` for each registered section, read for ``member``."""
-    contexts = readings_run(*(section.reading(member) for section in _sections))
-    return [
-        (section.template, context) for section, context in zip(_sections, contexts, strict=True)
-    ]

@@ -71,3 +71,12 @@ def test_a_reading_reads_one_statement():
 
     with pytest.raises(RuntimeError, match="one statement"):
         readings_run(greedy())
+
+
+def test_a_reading_that_reads_nothing_is_refused():
+    def idle() -> Reading[None]:
+        return None
+        yield  # a generator that never yields its statement
+
+    with pytest.raises(RuntimeError, match="one statement"):
+        readings_run(number(1), idle())

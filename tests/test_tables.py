@@ -75,3 +75,14 @@ def test_the_names_and_texts_are_translated_in_the_active_language():
 @pytest.mark.parametrize(("value", "shown"), [(None, "—"), (date(2026, 1, 31), "31/01/2026")])
 def test_a_day_reads_as_the_manuals_print_it(value, shown):
     assert day(value, "—") == shown
+
+
+def test_a_changed_setting_forgets_the_translated_names():
+    from django.test import override_settings
+
+    from core.tables import _frame
+
+    table_html(COLUMNS, THINGS, amounts_hidden=False)
+    assert _frame.cache_info().currsize
+    with override_settings(LANGUAGE_CODE="es"):
+        assert _frame.cache_info().currsize == 0

@@ -20,6 +20,7 @@ reading's result.
 """
 
 from collections.abc import Generator
+from contextlib import ExitStack
 from typing import Any, TypeVar
 
 from django.db import connection
@@ -112,7 +113,12 @@ def reading_run(reading: Reading[T]) -> T:
 def readings_run(*readings: Reading[Any]) -> list[Any]:
     """What each of ``readings`` makes of its statement's rows, the statements sent
     together: one round trip on PostgreSQL, however many."""
-    statements = [next(reading) for reading in readings]
+    statements = []
+    for reading in readings:
+        try:
+            statements.append(next(reading))
+        except StopIteration:
+            raise RuntimeError("A reading reads one statement.") from None
     if connection.vendor == "postgresql" and len(statements) > 1:
         results = _pipelined(statements)
     else:
@@ -134,17 +140,17 @@ def readings_run(*readings: Reading[Any]) -> list[Any]:
 
 def _pipelined(statements: list[tuple[str, list]]) -> list[list[tuple]]:
     """The rows of each statement, all sent before the first answer is awaited (psycopg's
-    pipeline mode); an error of any is raised as Django raises database errors."""
+    pipeline mode); an error of any is raised as Django raises database errors, when the
+    pipeline ends. So a cursor's ``execute`` returns once its statement is sent: what
+    ``connection.execute_wrapper`` hooks and the query log time is the sending."""
     connection.ensure_connection()
-    cursors = [connection.cursor() for _ in statements]
-    try:
+    with ExitStack() as stack:
+        # Every cursor opened first: opening one may check the connection's health.
+        cursors = [stack.enter_context(connection.cursor()) for _ in statements]
         with connection.wrap_database_errors, connection.connection.pipeline():
             for cursor, (sql, params) in zip(cursors, statements, strict=True):
                 cursor.execute(sql, params)
         return [cursor.fetchall() for cursor in cursors]
-    finally:
-        for cursor in cursors:
-            cursor.close()
 
 
 def rows_insert(

@@ -17,7 +17,7 @@ from ledger.services import booked_at
 from products.documents import movements_pdf, movements_report
 from products.models import DepositAccount, ProductType
 from products.movements import MovementQuery
-from products.position import position_sections
+from products.position import member_position
 from products.receipts import receipt_build
 from products.selectors import (
     member_deposit_account,
@@ -133,12 +133,14 @@ def test_one_owner_never_reads_anothers_accounts(andina, andina_savings, member,
 
 def test_a_companys_position_sections_show_its_cards_only(andina, andina_savings, member, savings):
     card_issue_debit(account=andina_savings, brand=Card.Brand.VISA, pan="4000001234567899")
-    (template, section), *_ = position_sections(member=andina)
+    (template, section), *_ = member_position(member=andina, on=timezone.localdate()).sections
     assert template == "cards/_position.html"
     (card,) = section["debit_cards"]
     assert card.holder_name == "COMERCIAL ANDINA S.A." and card.account == andina_savings
     assert member_cards(member=member) == []
-    assert position_sections(member=member)[0][1]["debit_cards"] == []
+    assert (
+        member_position(member=member, on=timezone.localdate()).sections[0][1]["debit_cards"] == []
+    )
 
 
 def test_a_companys_receipt_names_the_company(andina_savings):
