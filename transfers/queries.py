@@ -6,12 +6,13 @@ statements are the whole of what a transfer reads (besides the catalogs, which c
 the process's copy): they run on PostgreSQL and SQLite alike, take their column lists from
 the models, and return model instances and amounts converted exactly as the ORM would.
 
-1. ``member_lock``: the member's row lock, which serializes the member's transfers, and
-   the new transfer's id.
-2. ``order_rows``: the origin and destination accounts with their ledger accounts, and
-   the beneficiary, read again after the lock. Their product types and the beneficiary's
-   institution are catalogs too: every extra table in the join costs PostgreSQL more
-   planning than the whole read costs to run.
+1. ``member_locking``: the member's row lock, which serializes the member's transfers,
+   and the new transfer's id.
+2. ``order_rows_reading``: the origin and destination accounts with their ledger
+   accounts, and the beneficiary, read again after the lock — both readings
+   (``core.db.rows``), sent together: the server runs the read once the lock is held.
+   Their product types and the beneficiary's institution are catalogs too: every extra
+   table in the join costs PostgreSQL more planning than the whole read costs to run.
 3. ``sent_read``: what the member already sent that the rules count (the limits' day,
    week and month, the funds-origin window, a new payee's first payments), their own
    limits for the kind and the transfer already made with the idempotency key.
@@ -27,7 +28,7 @@ from django.db import connection
 from accounts.models import Member
 from core.cached import catalog_cached, catalog_watch
 from core.db.ids import next_id_sql
-from core.db.rows import Columns, columns_sql, converted
+from core.db.rows import Columns, Reading, columns_sql, converted
 from ledger.models import Account
 from products.models import DepositAccount, ProductType
 from transfers.models import Beneficiary, Institution, MemberLimit, Transfer
@@ -35,18 +36,18 @@ from transfers.models import Beneficiary, Institution, MemberLimit, Transfer
 ZERO = Decimal("0.00")
 
 
-def member_lock(member_id: int) -> int:
-    """Locks the member's row until the transaction ends; returns an id for the transfer."""
+def member_locking(member_id: int) -> Reading[int]:
+    """Locks the member's row until the transaction ends and gives an id for the
+    transfer: a reading (``core.db.rows``) — a statement sent with it runs once the lock
+    is held, and sees what committed before."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {next_id_sql(Transfer)} FROM accounts_member WHERE id = %s{lock}",  # noqa: S608 - no input in the text
-            [member_id],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    rows = yield (
+        f"SELECT {next_id_sql(Transfer)} FROM accounts_member WHERE id = %s{lock}",  # noqa: S608 - no input in the text
+        [member_id],
+    )
+    if not rows:
         raise Member.DoesNotExist
-    return row[0]
+    return rows[0][0]
 
 
 _ROWS = (
@@ -86,17 +87,16 @@ def _rows_sql() -> str:
     return f"SELECT {select} {_ROWS_FROM}"
 
 
-def order_rows(
+def order_rows_reading(
     *, origin_id: int, destination_id: int | None, beneficiary_id: int | None
-) -> tuple[DepositAccount, DepositAccount | None, Beneficiary | None]:
+) -> Reading[tuple[DepositAccount, DepositAccount | None, Beneficiary | None]]:
     """The accounts (with their ledger account and, from the catalog, product type) and
     the beneficiary (with its institution from the catalog, and its account when it is
-    the destination), in one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_rows_sql(), [destination_id, beneficiary_id, origin_id])
-        row = cursor.fetchone()
-    if row is None:
+    the destination), in one query: a reading (``core.db.rows``)."""
+    rows = yield _rows_sql(), [destination_id, beneficiary_id, origin_id]
+    if not rows:
         raise DepositAccount.DoesNotExist
+    row = rows[0]
     built, start = [], 0
     for columns in _ROWS:
         built.append(columns.build(row[start : start + len(columns)]))

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Member, User
 from core.cached import catalog_generation
-from core.db.rows import rows_insert
+from core.db.rows import readings_run, rows_insert
 from core.masking import mask_number
 from core.money import format_money
 from core.notifications import notify
@@ -51,7 +51,7 @@ from transfers.exceptions import (
 )
 from transfers.limits import PERIODS, Limits, limits_combine, limits_enforce, period_starts
 from transfers.models import Beneficiary, Transfer, TransferKind
-from transfers.queries import Sent, member_lock, order_rows, sent_read
+from transfers.queries import Sent, member_locking, order_rows_reading, sent_read
 
 CENT = Decimal("0.01")
 DEFERRED_NOTE = (
@@ -363,14 +363,13 @@ def transfer_execute(
 
     Raises the ``DomainError`` of the first rule it breaks, with nothing written.
 
-    The round trips: the member's lock (which also takes the new transfer's id), the
-    accounts and the beneficiary read again, one read of what was sent and of the
+    The round trips: the member's lock (which also takes the new transfer's id) with the
+    accounts and the beneficiary read again under it, one read of what was sent and of the
     member's limits, the journal (one ``ledger_post`` call), the transfer row and its
     e-mail notices. The catalogs it reads — the profile, the tariff, the cooperative's
     limits, the books — come from the process's copy (``core.cached``)."""
     with catalog_generation(), transaction.atomic():
-        transfer_id = member_lock(member.pk)
-        order = _refreshed(order)
+        transfer_id, order = _locked(member, order)
         now = booking_time()
         sent = _sent(member, order, now, key=key)
         if sent.done is not None:
@@ -415,17 +414,23 @@ def transfer_execute(
     return transfer
 
 
-def _refreshed(order: TransferOrder) -> TransferOrder:
-    """The order with its accounts and beneficiary read again inside the transaction: the
-    balances and statuses the checks see are the current ones (one query)."""
-    origin, destination, beneficiary = order_rows(
-        origin_id=order.origin.pk,
-        destination_id=order.destination.pk if order.destination else None,
-        beneficiary_id=order.beneficiary.pk if order.beneficiary else None,
+def _locked(member: Member, order: TransferOrder) -> tuple[int, TransferOrder]:
+    """The member's lock and the new transfer's id, and the order with its accounts and
+    beneficiary read again under the lock: the balances and statuses the checks see are
+    the current ones. Two statements in one round trip (the read runs once the lock is
+    held)."""
+    transfer_id, (origin, destination, beneficiary) = readings_run(
+        member_locking(member.pk),
+        order_rows_reading(
+            origin_id=order.origin.pk,
+            destination_id=order.destination.pk if order.destination else None,
+            beneficiary_id=order.beneficiary.pk if order.beneficiary else None,
+        ),
     )
     if order.beneficiary is not None and beneficiary is None:
         raise Beneficiary.DoesNotExist
-    return replace(order, origin=origin, destination=destination, beneficiary=beneficiary)
+    order = replace(order, origin=origin, destination=destination, beneficiary=beneficiary)
+    return transfer_id, order
 
 
 def _replayed(done: Transfer, member: Member, order: TransferOrder) -> Transfer:
