@@ -43,7 +43,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.crypto import decrypt, encrypt
-from core.db.rows import Columns
+from core.db.rows import Columns, rows_insert
 from core.masking import mask_email, mask_number
 from core.models import Notification
 
@@ -362,9 +362,9 @@ def notify(
         )
         if to
     ]
+    rows_insert(rows)  # one written INSERT: every action that reports to a member stores it
     batch = _batch.get()
     for row in rows:
-        row.save(force_insert=True)
         if batch is None:
             transaction.on_commit(partial(_enqueue, row.pk))
         else:
