@@ -87,10 +87,13 @@ def columns_sql(columns: tuple[Columns, ...]) -> str:
 def rows_read(sql: str, params: list, columns: tuple[Columns, ...]) -> list[list]:
     """Each result row cut into one instance per ``columns`` (``None`` for an empty LEFT
     JOIN side)."""
+    return rows_cut(_fetched(sql, params), columns)
+
+
+def _fetched(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return rows_cut(rows, columns)
+        return cursor.fetchall()
 
 
 def rows_cut(rows: list[tuple], columns: tuple[Columns, ...]) -> list[list]:
@@ -122,11 +125,7 @@ def readings_run(*readings: Reading[Any]) -> list[Any]:
     if connection.vendor == "postgresql" and len(statements) > 1:
         results = _pipelined(statements)
     else:
-        results = []
-        for sql, params in statements:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                results.append(cursor.fetchall())
+        results = [_fetched(sql, params) for sql, params in statements]
     made = []
     for reading, rows in zip(readings, results, strict=True):
         try:

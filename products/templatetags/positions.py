@@ -7,14 +7,14 @@ from django import template
 
 from core.masking import mask_number
 from core.money import money_shown
+from core.templatetags.tables import amounts_hidden
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def shown(context, value, currency: str = "USD") -> str:
-    user = getattr(context.get("request"), "user", None)
-    return money_shown(value, currency, hidden=getattr(user, "hide_amounts", False))
+    return money_shown(value, currency, hidden=amounts_hidden(context))
 
 
 @register.filter
