@@ -59,7 +59,16 @@ from accounts.exceptions import (
 )
 from accounts.models import Challenge, SecurityAnswer, SecurityQuestion, User
 from accounts.sessions import user_sessions_end
-from core.db.rows import Columns, columns_sql, rows_read
+from core.db.rows import (
+    Columns,
+    Reading,
+    columns_sql,
+    reading_run,
+    readings_run,
+    rows_cut,
+    rows_inserting,
+    rows_read,
+)
 from core.models import Cooperative
 from core.notifications import notification_send
 from core.profile import cooperative_current
@@ -94,9 +103,10 @@ def payload_digest(purpose: str, payload: dict) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _code_hmac(challenge: Challenge, code: str) -> str:
+def _code_hmac(public_id: uuid.UUID, code: str) -> str:
+    """What is stored of the code ``code`` sent for the challenge ``public_id``."""
     key = hashlib.sha256(("otp:" + settings.SECRET_KEY).encode()).digest()
-    message = f"{challenge.public_id}:{code}".encode()
+    message = f"{public_id}:{code}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
@@ -224,7 +234,7 @@ def _issue(challenge: Challenge, *, save: bool = True) -> _Issued:
     code = _new_code()
     issued = _Issued(
         code=code,
-        code_hmac=_code_hmac(challenge, code),
+        code_hmac=_code_hmac(challenge.public_id, code),
         counted_at=counted_at,
         previous_hmac=challenge.code_hmac,
         previous_expiry=challenge.expires_at,
@@ -303,29 +313,40 @@ def challenge_start(
     method = method or method_for(purpose)
     now = timezone.now()
     issued = None
+    challenge = Challenge(
+        user=user,
+        purpose=purpose,
+        payload_digest=payload_digest(purpose, payload),
+        method=method,
+        summary=summary[:200],
+        created_at=now,
+        expires_at=now + LIFETIME,
+    )
+    if method == Challenge.Method.QUESTION:
+        answers = list(SecurityAnswer.objects.filter(user=user).select_related("question"))
+        if answers:
+            challenge.question = random.SystemRandom().choice(answers).question
+    if method == Challenge.Method.OTP:
+        issued = _issue(challenge, save=False)  # inserted with its first code
+    # The earlier ones voided and this one stored, in one transaction, sent together.
     with transaction.atomic(durable=True):
-        Challenge.objects.filter(
-            user=user, purpose=purpose, used_at__isnull=True, voided_at__isnull=True
-        ).update(voided_at=now)
-        challenge = Challenge(
-            user=user,
-            purpose=purpose,
-            payload_digest=payload_digest(purpose, payload),
-            method=method,
-            summary=summary[:200],
-            created_at=now,
-            expires_at=now + LIFETIME,
-        )
-        if method == Challenge.Method.QUESTION:
-            answers = list(SecurityAnswer.objects.filter(user=user).select_related("question"))
-            if answers:
-                challenge.question = random.SystemRandom().choice(answers).question
-        if method == Challenge.Method.OTP:
-            issued = _issue(challenge, save=False)  # inserted with its first code
-        challenge.save(force_insert=True)
+        readings_run(_voiding(user=user, purpose=purpose, now=now), rows_inserting([challenge]))
     if issued is not None:
         _deliver(challenge, issued, request=request)
     return challenge
+
+
+def _voiding(*, user: User, purpose: str, now: datetime) -> Reading[int]:
+    """Voids ``user``'s open challenges for ``purpose``: how many."""
+    table = Challenge._meta.db_table
+    now = Challenge._meta.get_field("voided_at").get_db_prep_value(now, connection)
+    rows = yield (
+        f"UPDATE {table} SET voided_at = %s "  # noqa: S608 - no input in the text
+        "WHERE user_id = %s AND purpose = %s AND used_at IS NULL AND voided_at IS NULL "
+        "RETURNING id",
+        [now, user.pk, purpose],
+    )
+    return len(rows)
 
 
 def challenge_get(*, user: User, public_id) -> Challenge:
@@ -354,7 +375,7 @@ def challenge_resend(*, user: User, public_id, request=None) -> Challenge:
 def _answer_matches(challenge: Challenge, answer: str) -> bool:
     answer = (answer or "").strip()
     if challenge.method == Challenge.Method.OTP:
-        if hmac.compare_digest(challenge.code_hmac, _code_hmac(challenge, answer)):
+        if hmac.compare_digest(challenge.code_hmac, _code_hmac(challenge.public_id, answer)):
             return True
         return authenticator_accepts(user=challenge.user, code=answer)
     if challenge.method == Challenge.Method.PIN:
@@ -375,31 +396,45 @@ def challenge_verify(
     """Checks ``answer`` for the challenge and uses it up; raises a ``ChallengeError``
     (with a Spanish message) otherwise.
 
-    A try is claimed — committed — *before* the answer is compared, with a conditional
+    A try is claimed — committed — *before* the answer is judged, with a conditional
     UPDATE, so parallel submissions cannot make more than three guesses; the right
-    answer then uses the challenge up with another conditional UPDATE (exactly one of
-    two simultaneous right answers wins). Before anything, the answer is counted against
+    answer uses the challenge up with a conditional UPDATE too (exactly one of two
+    simultaneous right answers wins). Before anything, the answer is counted against
     the address's and the user's guesses (``TooManyGuesses``); a right one is given back.
+
+    The common case — the sent code, typed in time — is one statement: the claim also
+    uses the challenge up when the stored HMAC is the typed code's (computed before, from
+    the challenge's public id). Comparing HMACs in SQL rather than in constant time tells
+    nothing: without the key nobody can make an HMAC to compare. Anything else (an
+    authenticator's code, a PIN, an answer, a late or wrong code) is judged in Python
+    after the claim, as it was sent; and a claim that matches nothing is read again only
+    to say why it was refused.
     """
     counted_at = guess_claim(request=request, user=user)
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        raise ChallengeMismatch from None
+    answer = (answer or "").strip()
     refusal = None
     with transaction.atomic(durable=True):
-        challenge = _challenge_read(user=user, public_id=public_id)
-        if challenge is None or challenge.purpose != purpose:
-            raise ChallengeMismatch
-        if challenge.payload_digest != payload_digest(purpose, payload):
-            raise ChallengeMismatch
-        if challenge.used_at is not None:
-            raise ChallengeUsed
         now = timezone.now()
-        if challenge.voided_at is not None:
-            raise ChallengeExhausted
-        attempt = _attempt_claim(challenge)
-        if attempt is None:
-            if Challenge.objects.filter(pk=challenge.pk, used_at__isnull=False).exists():
-                raise ChallengeUsed  # a simultaneous submission used it while we waited
-            raise ChallengeExhausted
-        if challenge.expires_at <= now:
+        claim = reading_run(
+            _claiming(
+                user=user,
+                public_id=public_id,
+                digest=payload_digest(purpose, payload),
+                purpose=purpose,
+                code_hmac=_code_hmac(public_id, answer),
+                now=now,
+            )
+        )
+        if claim is None:
+            raise _unclaimed(user=user, public_id=public_id, purpose=purpose, payload=payload)
+        challenge, attempt = claim
+        if challenge.used_at is not None:  # the sent code, used up by the claim
+            audit_log(event="otp_ok", user=user, request=request, purpose=purpose)
+        elif challenge.expires_at <= now:
             audit_log(event="otp_expired", user=user, request=request, purpose=purpose)
             refusal = ChallengeExpired()
         elif not _answer_matches(challenge, answer):
@@ -435,8 +470,7 @@ def _challenge_sql() -> str:
 
 
 def _challenge_read(*, user: User, public_id) -> Challenge | None:
-    """``user``'s challenge ``public_id`` with its question: one written query (every code
-    typed reads it)."""
+    """``user``'s challenge ``public_id`` with its question: one written query."""
     try:
         public_id = uuid.UUID(str(public_id))
     except ValueError:
@@ -447,6 +481,54 @@ def _challenge_read(*, user: User, public_id) -> Challenge | None:
     challenge, question = rows[0]
     challenge.user, challenge.question = user, question
     return challenge
+
+
+def _claiming(
+    *, user: User, public_id: uuid.UUID, purpose: str, digest: str, code_hmac: str, now
+) -> Reading[tuple[Challenge, int] | None]:
+    """One try of ``user``'s open challenge for this operation, claimed: the challenge as
+    the claim left it (used up if ``code_hmac`` is its sent code's and it is in time) and
+    the tries counted so far, this one included; ``None`` when nothing was claimed (see
+    :func:`_unclaimed`). One UPDATE … RETURNING; a security question, the rare case, is
+    read after it."""
+    columns = _claim_columns()
+    table = Challenge._meta.db_table
+    now = Challenge._meta.get_field("used_at").get_db_prep_value(now, connection)
+    params = [Challenge.Method.OTP, code_hmac, now, now, public_id, user.pk, purpose, digest]
+    rows = yield (
+        f"UPDATE {table} SET attempts = attempts + 1, "  # noqa: S608 - no input in the text
+        "used_at = CASE WHEN method = %s AND code_hmac = %s AND expires_at > %s THEN %s END "
+        "WHERE public_id = %s AND user_id = %s AND purpose = %s AND payload_digest = %s "
+        f"AND used_at IS NULL AND voided_at IS NULL AND attempts < %s RETURNING {columns.sql()}",
+        [*params, MAX_ATTEMPTS],
+    )
+    if not rows:
+        return None
+    (challenge,) = rows_cut(rows, (columns,))[0]
+    challenge.user = user
+    challenge.question = (
+        SecurityQuestion.objects.get(pk=challenge.question_id) if challenge.question_id else None
+    )
+    return challenge, challenge.attempts
+
+
+@memoized
+def _claim_columns() -> Columns:
+    return Columns(Challenge, Challenge._meta.db_table)
+
+
+def _unclaimed(*, user: User, public_id: uuid.UUID, purpose: str, payload: dict):
+    """Why no try of the challenge could be claimed: not this user's, or for another
+    operation (``ChallengeMismatch``), used (``ChallengeUsed`` — maybe by a simultaneous
+    submission), voided or out of tries (``ChallengeExhausted``)."""
+    challenge = _challenge_read(user=user, public_id=public_id)
+    if challenge is None or challenge.purpose != purpose:
+        return ChallengeMismatch()
+    if challenge.payload_digest != payload_digest(purpose, payload):
+        return ChallengeMismatch()
+    if challenge.used_at is not None:
+        return ChallengeUsed()
+    return ChallengeExhausted()
 
 
 def _use(challenge: Challenge, now: datetime) -> bool:
@@ -460,21 +542,6 @@ def _use(challenge: Challenge, now: datetime) -> bool:
             [now, challenge.pk],
         )
         return cursor.rowcount == 1
-
-
-def _attempt_claim(challenge: Challenge) -> int | None:
-    """One try of the challenge, claimed with a conditional UPDATE that returns the tries
-    counted so far (this one included); ``None`` when it is used or out of tries. One
-    statement, where the ORM needs the UPDATE and then a read of the count."""
-    table = Challenge._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET attempts = attempts + 1 "  # noqa: S608 - no input in the text
-            "WHERE id = %s AND used_at IS NULL AND attempts < %s RETURNING attempts",
-            [challenge.pk, MAX_ATTEMPTS],
-        )
-        row = cursor.fetchone()
-    return None if row is None else row[0]
 
 
 def _guess_keys(request, user: User | None) -> list[tuple[str, int]]:

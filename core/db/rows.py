@@ -165,6 +165,14 @@ def rows_insert(
     row gets it back: the conflicting one waits for the other's transaction to end."""
     if not objs:
         return []
+    return reading_run(rows_inserting(objs, skip_conflicts=skip_conflicts, match=match))
+
+
+def rows_inserting(
+    objs: list[Model], *, skip_conflicts: bool = False, match: tuple[str, ...] = ()
+) -> Reading[list]:
+    """:func:`rows_insert` as a reading, to send the INSERT together with other
+    statements (``objs`` not empty)."""
     model = type(objs[0])
     meta = model._meta
     pk = meta.pk
@@ -193,9 +201,7 @@ def rows_insert(
         f"{rows_sql}{' ON CONFLICT DO NOTHING' if skip_conflicts else ''} "
         f"RETURNING {', '.join(quote(c) for c in returned)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = yield sql, params
     if matched:
         by_value = {tuple(getattr(obj, f.attname) for f in matched): obj for obj in objs}
         inserted = [(by_value[tuple(row[1:])], row[0]) for row in rows]

@@ -82,12 +82,49 @@ def test_the_right_code_confirms_once(member, challenge):
         verify(member, challenge, code)
 
 
+def test_the_sent_code_is_claimed_and_used_up_in_one_statement(
+    member, challenge, django_assert_num_queries
+):
+    """The claim of a try uses the challenge up too when the typed code is the sent one:
+    then only the security log's entry (its lock and the chain's end, sent together, and
+    the INSERT), inside the transaction (here the test's savepoint and its release)."""
+    code = last_code()
+    with django_assert_num_queries(6) as captured:
+        verify(member, challenge, code)
+    challenge_statements = [
+        q["sql"] for q in captured.captured_queries if "accounts_challenge" in q["sql"]
+    ]
+    assert len(challenge_statements) == 1
+    assert challenge_statements[0].startswith("UPDATE") and "RETURNING" in challenge_statements[0]
+    stored = Challenge.objects.get(pk=challenge.pk)
+    assert stored.used_at is not None and stored.attempts == 1
+
+
+def test_the_right_code_typed_late_is_not_used_up(member, challenge):
+    code = last_code()
+    later = timezone.now() + timedelta(minutes=3, seconds=1)
+    with time_machine.travel(later), pytest.raises(ChallengeExpired):
+        verify(member, challenge, code)
+    stored = Challenge.objects.get(pk=challenge.pk)
+    assert stored.used_at is None and stored.attempts == 1
+
+
+def test_a_voided_challenge_takes_no_try_even_with_the_right_code(member, challenge):
+    code = last_code()
+    Challenge.objects.filter(pk=challenge.pk).update(voided_at=timezone.now())
+    with pytest.raises(ChallengeExhausted):
+        verify(member, challenge, code)
+    stored = Challenge.objects.get(pk=challenge.pk)
+    assert stored.used_at is None and stored.attempts == 0
+
+
 def test_a_code_cannot_confirm_another_operation(member, challenge):
     code = last_code()
     with pytest.raises(ChallengeMismatch):
         verify(member, challenge, code, payload={**TRANSFER, "amount": "2500.00"})
     with pytest.raises(ChallengeMismatch):
         verify(member, challenge, code, purpose="beneficiary")
+    assert Challenge.objects.get(pk=challenge.pk).attempts == 0  # no try spent on them
 
 
 def test_another_members_code_is_refused(member, other_member, challenge):
