@@ -9,13 +9,15 @@ the models, and return model instances and amounts converted exactly as the ORM 
 1. ``member_locking``: the member's row lock, which serializes the member's transfers,
    and the new transfer's id.
 2. ``order_rows_reading``: the origin and destination accounts with their ledger
-   accounts, and the beneficiary, read again after the lock — both readings
-   (``core.db.rows``), sent together: the server runs the read once the lock is held.
-   Their product types and the beneficiary's institution are catalogs too: every extra
-   table in the join costs PostgreSQL more planning than the whole read costs to run.
-3. ``sent_read``: what the member already sent that the rules count (the limits' day,
+   accounts, and the beneficiary, read again after the lock. Their product types and
+   the beneficiary's institution are catalogs too: every extra table in the join costs
+   PostgreSQL more planning than the whole read costs to run.
+3. ``sent_reading``: what the member already sent that the rules count (the limits' day,
    week and month, the funds-origin window, a new payee's first payments), their own
    limits for the kind and the transfer already made with the idempotency key.
+
+All three are readings (``core.db.rows``), sent together: the server runs both reads once
+the lock is held, so they see every transfer of the member committed before.
 """
 
 from dataclasses import dataclass
@@ -118,7 +120,7 @@ def order_rows_reading(
 
 @dataclass(frozen=True)
 class Sent:
-    """What ``sent_read`` found."""
+    """What ``sent_reading`` found."""
 
     done: int | None  # the transfer already made with the idempotency key
     periods: dict[str, Decimal]  # of the kind, since each period's start
@@ -137,7 +139,7 @@ _SAME_PAYEE = {
 }
 
 
-def sent_read(
+def sent_reading(
     *,
     member_id: int,
     kind: str,
@@ -147,7 +149,7 @@ def sent_read(
     payee: Beneficiary | None = None,
     payee_since: datetime | None = None,
     key: str = "",
-) -> Sent:
+) -> Reading[Sent]:
     """One query over the member's transfers since the earliest start asked for (refunded
     ones do not count), on the ``(member, kind, created_at)`` index; with the member's own
     limits for ``kind`` and the transfer of ``key``. ``payee``: also what went to the
@@ -195,9 +197,8 @@ def sent_read(
         "AND t.status <> %s"
     )
     params += [member_id, *kinds, adapt(min(since)), Transfer.Status.REJECTED]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        values = iter(cursor.fetchone())
+    rows = yield sql, params
+    values = iter(rows[0])
     amount = Transfer._meta.get_field("amount")
     sums = {period: converted(next(values), amount) for period in periods}
     window = {currency: converted(next(values), amount) for currency in currencies}

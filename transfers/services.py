@@ -7,9 +7,10 @@ when the same member sends several transfers at once: each one reads the running
 only after the previous one has committed. The ledger itself refuses to overdraw the
 origin account whatever happens before it.
 
-A transfer is a few round trips: the lock, one read of its accounts and beneficiary, one
-of what the member already sent (``transfers.queries``, written out because compiling
-ORM queries cost more than running them), the journal and the transfer row. The
+A transfer is a few round trips: the lock sent together with one read of its accounts and
+beneficiary and one of what the member already sent (``transfers.queries``, written out
+because compiling ORM queries cost more than running them), the journal and the transfer
+row. The
 catalogs — profile, tariff, limits, books, calendar — come from the process's copy
 (``core.cached``), and the journal names the transfer as its source.
 """
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import Member, User
 from core.cached import catalog_generation
-from core.db.rows import readings_run, rows_insert
+from core.db.rows import Reading, reading_run, readings_run, rows_insert
 from core.masking import mask_number
 from core.money import format_money
 from core.notifications import notify
@@ -51,7 +52,7 @@ from transfers.exceptions import (
 )
 from transfers.limits import PERIODS, Limits, limits_combine, limits_enforce, period_starts
 from transfers.models import Beneficiary, Transfer, TransferKind
-from transfers.queries import Sent, member_locking, order_rows_reading, sent_read
+from transfers.queries import Sent, member_locking, order_rows_reading, sent_reading
 
 CENT = Decimal("0.01")
 DEFERRED_NOTE = (
@@ -219,15 +220,23 @@ def cooling_off_note(beneficiary: Beneficiary | None, currency: str) -> str:
 
 def _sent(member: Member, order: TransferOrder, now: datetime, *, key: str = "") -> Sent:
     """What the member already sent that the rules of ``order`` count, their own limits
-    and the transfer of ``key``: one query (``transfers.queries.sent_read``). Under the
-    member's lock it sees every transfer committed before."""
+    and the transfer of ``key``, read on its own (a quote's)."""
+    return _summed(member, reading_run(_sent_reading(member, order, now, key=key)), now)
+
+
+def _sent_reading(
+    member: Member, order: TransferOrder, now: datetime, *, key: str = ""
+) -> Reading[Sent]:
+    """``transfers.queries.sent_reading`` for ``order``: under the member's lock it sees
+    every transfer committed before. ``order.beneficiary``'s registration date, which
+    decides whether its first payments are counted, never changes."""
     coop = cooperative_current()
     window_since, currencies = None, ()
     if coop.funds_origin_threshold is not None:
         window_since = now - timedelta(days=coop.funds_origin_window_days)
         currencies = tuple(dict.fromkeys(["USD", coop.currency]))
     payee = order.beneficiary if cooling_off_until(order.beneficiary, now) else None
-    sent = sent_read(
+    return sent_reading(
         member_id=member.pk,
         kind=order.kind,
         periods=period_starts(now),
@@ -237,15 +246,21 @@ def _sent(member: Member, order: TransferOrder, now: datetime, *, key: str = "")
         payee_since=now - timedelta(hours=coop.new_beneficiary_hours) if payee else None,
         key=key,
     )
-    if sent.window_other:  # a currency without an official rate: sum it to say so
-        sums = (
-            Transfer.objects.filter(member=member, created_at__gte=window_since)
-            .exclude(status=Transfer.Status.REJECTED)
-            .values("currency")
-            .annotate(total=Sum("amount"))
-        )
-        sent = replace(sent, window={row["currency"]: row["total"] for row in sums})
-    return sent
+
+
+def _summed(member: Member, sent: Sent, now: datetime) -> Sent:
+    """``sent`` with the window's sums per currency when a currency without an official
+    rate was sent in it (a rare second query, to say so)."""
+    if not sent.window_other:
+        return sent
+    window_since = now - timedelta(days=cooperative_current().funds_origin_window_days)
+    sums = (
+        Transfer.objects.filter(member=member, created_at__gte=window_since)
+        .exclude(status=Transfer.Status.REJECTED)
+        .values("currency")
+        .annotate(total=Sum("amount"))
+    )
+    return replace(sent, window={row["currency"]: row["total"] for row in sums})
 
 
 def _check_cooling_off(order: TransferOrder, now: datetime, sent: Sent) -> None:
@@ -364,14 +379,13 @@ def transfer_execute(
     Raises the ``DomainError`` of the first rule it breaks, with nothing written.
 
     The round trips: the member's lock (which also takes the new transfer's id) with the
-    accounts and the beneficiary read again under it, one read of what was sent and of the
-    member's limits, the journal (one ``ledger_post`` call), the transfer row and its
+    accounts and the beneficiary read again under it and what was sent with the member's
+    limits (one exchange), the journal (one ``ledger_post`` call), the transfer row and its
     e-mail notices. The catalogs it reads — the profile, the tariff, the cooperative's
     limits, the books — come from the process's copy (``core.cached``)."""
     with catalog_generation(), transaction.atomic():
-        transfer_id, order = _locked(member, order)
         now = booking_time()
-        sent = _sent(member, order, now, key=key)
+        transfer_id, order, sent = _locked(member, order, now, key=key)
         if sent.done is not None:
             return _replayed(Transfer.objects.get(pk=sent.done), member, order)
         quote = _checked(member, order, now, sent)
@@ -414,23 +428,26 @@ def transfer_execute(
     return transfer
 
 
-def _locked(member: Member, order: TransferOrder) -> tuple[int, TransferOrder]:
-    """The member's lock and the new transfer's id, and the order with its accounts and
-    beneficiary read again under the lock: the balances and statuses the checks see are
-    the current ones. Two statements in one round trip (the read runs once the lock is
-    held)."""
-    transfer_id, (origin, destination, beneficiary) = readings_run(
+def _locked(
+    member: Member, order: TransferOrder, now: datetime, *, key: str
+) -> tuple[int, TransferOrder, Sent]:
+    """The member's lock and the new transfer's id; the order with its accounts and
+    beneficiary read again under the lock, so the balances and statuses the checks see are
+    the current ones; and what the member sent (``_sent``). Three statements in one
+    round trip: the server runs both reads once the lock is held."""
+    transfer_id, (origin, destination, beneficiary), sent = readings_run(
         member_locking(member.pk),
         order_rows_reading(
             origin_id=order.origin.pk,
             destination_id=order.destination.pk if order.destination else None,
             beneficiary_id=order.beneficiary.pk if order.beneficiary else None,
         ),
+        _sent_reading(member, order, now, key=key),
     )
     if order.beneficiary is not None and beneficiary is None:
         raise Beneficiary.DoesNotExist
     order = replace(order, origin=origin, destination=destination, beneficiary=beneficiary)
-    return transfer_id, order
+    return transfer_id, order, _summed(member, sent, now)
 
 
 def _replayed(done: Transfer, member: Member, order: TransferOrder) -> Transfer:
