@@ -205,9 +205,16 @@ def operation_kind(purpose: str) -> OperationKind:
 
 
 def operation_payload(operation: Operation) -> dict:
+    """The operation's payload, decrypted once per row read (a copy each call)."""
     if not operation.payload_encrypted:
         return {}
-    return json.loads(decrypt(operation.payload_encrypted))
+    cached = getattr(operation, "_payload", None)
+    if cached is None or cached[0] != operation.payload_encrypted:
+        cached = operation._payload = (
+            operation.payload_encrypted,
+            decrypt(operation.payload_encrypted),
+        )
+    return json.loads(cached[1])
 
 
 @cache
@@ -312,19 +319,29 @@ def operation_create(
             return existing
     now = timezone.now()
     window = APPROVAL_WINDOW if state == State.PENDING_APPROVAL else CODE_WINDOW
+    if key is None:  # a fresh key clashes with nothing: one INSERT, in no transaction of its own
+        return _create(kind, actor, prepared, state, signatures_required, key, now, window)
     try:
         with transaction.atomic():
             return _create(kind, actor, prepared, state, signatures_required, key, now, window)
     except IntegrityError:
-        if key is None:
-            raise
         return Operation.objects.get(key=key)  # a simultaneous run created it first
 
 
 def _create(
     kind, actor, prepared, state, signatures_required, key, now, window, **fields
 ) -> Operation:
-    return Operation.objects.create(
+    """The row stored with one written INSERT (every dialog's «Continuar» stores one)."""
+    (operation,) = rows_insert(
+        [_new(kind, actor, prepared, state, signatures_required, key, now, window, **fields)]
+    )
+    return operation
+
+
+def _new(
+    kind, actor, prepared, state, signatures_required, key, now, window, **fields
+) -> Operation:
+    return Operation(
         **fields,
         purpose=kind.purpose,
         owner=actor.owner,
@@ -388,23 +405,7 @@ def operations_insert_executing(
     caller executes each and ends it with :func:`operations_end`."""
     now = timezone.now()
     rows = [
-        Operation(
-            purpose=kind.purpose,
-            owner=actor.owner,
-            created_by=actor.user,
-            channel=actor.channel,
-            payload_encrypted=encrypt(json.dumps(prepared.payload, sort_keys=True, default=str)),
-            digest=payload_digest(kind.purpose, prepared.payload),
-            key=key,
-            summary=prepared.summary[:200],
-            review=[[str(label), str(value)] for label, value in prepared.review],
-            notes=[str(note) for note in prepared.notes],
-            state=State.EXECUTING,
-            signatures_required=0,
-            created_at=now,
-            expires_at=now + CODE_WINDOW,
-            attempts=1,
-        )
+        _new(kind, actor, prepared, State.EXECUTING, 0, key, now, CODE_WINDOW, attempts=1)
         for actor, prepared, key in sorted(runs, key=lambda run: run[2])  # one lock order
     ]
     return {row.key: row for row in rows_insert(rows, skip_conflicts=True, match=("key",))}
