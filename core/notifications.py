@@ -43,7 +43,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.crypto import decrypt, encrypt
-from core.db.rows import Columns, rows_insert
+from core.db.rows import Columns, Reading, reading_run, rows_inserting
 from core.masking import mask_email, mask_number
 from core.models import Notification
 
@@ -343,38 +343,33 @@ def notify(
     ``kind`` names the notice for staff ("Credenciales temporales"); ``secret`` marks a
     body holding a secret (a temporary password), wiped even when the message finally
     fails. Recipient and body are stored encrypted; neither is ever logged."""
-    now = timezone.now()
-    rows = [
-        Notification(
-            kind=kind[:60],
-            channel=channel,
-            recipient_masked=masked,
-            recipient_encrypted=encrypt(to),
-            subject=subject[:200],
-            body_encrypted=encrypt(body),
-            secret=secret,
-            created_at=now,
-            next_attempt_at=now,
-        )
-        for channel, to, masked in (
-            (Notification.Channel.SMS, phone, mask_number(phone or "")),
-            (Notification.Channel.EMAIL, email, mask_email(email or "")),
-        )
-        if to
-    ]
-    rows_insert(rows)  # one written INSERT: every action that reports to a member stores it
-    batch = _batch.get()
-    for row in rows:
-        if batch is None:
-            transaction.on_commit(partial(_enqueue, row.pk))
-        else:
-            transaction.on_commit(partial(batch.append, row.pk))
-    return rows
+    return notify_many(
+        [
+            {
+                "phone": phone,
+                "email": email,
+                "subject": subject,
+                "body": body,
+                "kind": kind,
+                "secret": secret,
+            }
+        ]
+    )
 
 
 def notify_many(notices: list[dict]) -> list[Notification]:
-    """:func:`notify` for many notices at once (a worker telling a run's members), each
-    one a dict of ``notify``'s arguments: the same rows, inserted in one statement."""
+    """:func:`notify` for many notices at once (a worker telling a run's members, a
+    transfer telling its member and beneficiary), each one a dict of ``notify``'s
+    arguments: the rows inserted in one statement."""
+    rows = notification_rows(notices)
+    if not rows:
+        return rows
+    return reading_run(notifications_storing(rows))
+
+
+def notification_rows(notices: list[dict]) -> list[Notification]:
+    """The rows of ``notices`` (dicts of :func:`notify`'s arguments), one per channel with
+    a recipient, not stored yet: :func:`notifications_storing` stores them."""
     now = timezone.now()
     rows = []
     for notice in notices:
@@ -398,16 +393,21 @@ def notify_many(notices: list[dict]) -> list[Notification]:
                     next_attempt_at=now,
                 )
             )
-    if not rows:
-        return rows
-    Notification.objects.bulk_create(rows)
+    return rows
+
+
+def notifications_storing(rows: list[Notification]) -> Reading[list[Notification]]:
+    """Inserts ``rows`` (not empty) in one written INSERT, as a reading — to send it
+    together with the action's own statements — and queues each once the transaction
+    commits (or into the ``notifications_batched`` block's task)."""
+    stored = yield from rows_inserting(rows)
     batch = _batch.get()
-    for row in rows:
+    for row in stored:
         if batch is None:
             transaction.on_commit(partial(_enqueue, row.pk))
         else:
             transaction.on_commit(partial(batch.append, row.pk))
-    return rows
+    return stored
 
 
 # The ids of the notices stored, and committed, inside ``notifications_batched``.

@@ -218,10 +218,26 @@ def journal_legs_read(
     that account belongs to (``account.deposit_account``, ``.loan`` or ``.term_deposit``,
     with its type and member), as a receipt reads them: one query. By ``journal_id``, or
     by the movement ``posting_id`` of ``ledger_account_id`` (nothing when it is not one)."""
+    return reading_run(
+        journal_legs_reading(
+            journal_id=journal_id, posting_id=posting_id, ledger_account_id=ledger_account_id
+        )
+    )
+
+
+Legs = tuple[Journal | None, list[Posting]]
+
+
+def journal_legs_reading(
+    *, journal_id: int | None = None, posting_id: int | None = None, ledger_account_id=None
+) -> Reading[Legs]:
+    """``journal_legs_read`` as a reading (``core.db.rows``): to read a journal's legs in
+    the exchange that writes what it records."""
     if journal_id is not None:
-        rows = rows_read(_legs_sql(by_posting=False), [journal_id], _LEGS)
+        rows = yield _legs_sql(by_posting=False), [journal_id]
     else:
-        rows = rows_read(_legs_sql(by_posting=True), [posting_id, ledger_account_id], _LEGS)
+        rows = yield _legs_sql(by_posting=True), [posting_id, ledger_account_id]
+    rows = rows_cut(rows, _LEGS)
     if not rows:
         return None, []
     journal = rows[0][2]

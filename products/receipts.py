@@ -22,7 +22,7 @@ from core.profile import cooperative_current
 from core.receipts import receipt_describe
 from ledger.models import Journal, Posting
 from products.models import DepositAccount
-from products.queries import journal_legs_read
+from products.queries import Legs, journal_legs_read
 
 # Lines a receipt prints that its public verification page leaves out: who the other
 # party is, the member's own words, and a bill's reference (a contract, a cédula, a
@@ -179,12 +179,13 @@ def _receipt(account: DepositAccount, mine: Posting, journal, postings: list[Pos
     )
 
 
-def receipt_result(journal: Journal | int, *, viewer) -> dict:
+def receipt_result(journal: Journal | int, *, viewer, legs: Legs | None = None) -> dict:
     """What an operation's done step shows: the receipt of the journal's debit on the
     member's account, as plain data (JSON: the operation's row keeps it). ``journal``: the
-    journal or its id (the receipt reads it with its legs)."""
+    journal or its id; ``legs``: the journal with its legs as ``journal_legs_read`` gives
+    them, when the caller read them already (else the receipt reads them)."""
     journal_id = journal if isinstance(journal, int) else journal.pk
-    journal_read, postings = journal_legs_read(journal_id=journal_id)
+    journal_read, postings = legs or journal_legs_read(journal_id=journal_id)
     mine = next(
         (
             (p, account)

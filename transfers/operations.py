@@ -238,13 +238,16 @@ class TransferOperation(OperationKind):
             user=actor.user,
             channel=actor.channel or Channel.WEB,
             payee_check=payload["payee_check"],
+            receipt=True,
         )
         return transfer_result(transfer)
 
 
 def transfer_result(transfer: Transfer) -> dict:
-    """ "¡Transferencia exitosa!" with the receipt, as the done step shows it."""
-    result = receipt_result(transfer.journal_id, viewer=transfer.member)
+    """ "¡Transferencia exitosa!" with the receipt, as the done step shows it (from the
+    legs ``transfer_execute`` read as it posted them, when it did)."""
+    legs = getattr(transfer, "receipt_legs", None)
+    result = receipt_result(transfer.journal_id, viewer=transfer.member, legs=legs)
     result["title"] = "¡Transferencia exitosa!"
     result["message"] = f"Comprobante N.º {Journal.reference_of(transfer.journal_id)}"
     if transfer.value_date > timezone.localdate(transfer.created_at):

@@ -25,10 +25,10 @@ from django.utils import timezone
 
 from accounts.models import Member, User
 from core.cached import catalog_generation
-from core.db.rows import Reading, reading_run, readings_run, rows_insert
+from core.db.rows import Reading, reading_run, readings_run, rows_inserting
 from core.masking import mask_number
 from core.money import format_money
-from core.notifications import notify
+from core.notifications import notification_rows, notifications_storing
 from core.profile import cooperative_current
 from ledger import calendar
 from ledger.books import book_account_id
@@ -37,6 +37,7 @@ from ledger.fees import FeeQuote, fee_lines, fee_quote
 from ledger.models import Channel, Journal, Kind, Tariff
 from ledger.services import Line, booking_time, journal_post
 from products.models import DepositAccount
+from products.queries import journal_legs_reading
 from transfers.exceptions import (
     CoolingOff,
     CurrencyMismatch,
@@ -371,23 +372,29 @@ def transfer_execute(
     channel: str = Channel.WEB,
     payee_check: str = "",
     notify: bool = True,
+    receipt: bool = False,
 ) -> Transfer:
     """Does ``order`` once per ``key``: the same key returns the transfer already made.
     ``notify``: e-mail the member and the beneficiary (not for loaded history): the notices
-    are stored in the transfer's transaction and sent once it commits.
+    are stored in the transfer's transaction and sent once it commits. ``receipt``: read
+    the journal's legs as posted, for the receipt (``transfer.receipt_legs``; ``None``
+    otherwise, and for a transfer found by its key).
 
     Raises the ``DomainError`` of the first rule it breaks, with nothing written.
 
     The round trips: the member's lock (which also takes the new transfer's id) with the
     accounts and the beneficiary read again under it and what was sent with the member's
-    limits (one exchange), the journal (one ``ledger_post`` call), the transfer row and its
-    e-mail notices. The catalogs it reads — the profile, the tariff, the cooperative's
-    limits, the books — come from the process's copy (``core.cached``)."""
+    limits (one exchange), the journal (one ``ledger_post`` call), then the transfer row,
+    its e-mail notices and the legs for the receipt (one exchange). The catalogs it
+    reads — the profile, the tariff, the cooperative's limits, the books — come from the
+    process's copy (``core.cached``)."""
     with catalog_generation(), transaction.atomic():
         now = booking_time()
         transfer_id, order, sent = _locked(member, order, now, key=key)
         if sent.done is not None:
-            return _replayed(Transfer.objects.get(pk=sent.done), member, order)
+            done = _replayed(Transfer.objects.get(pk=sent.done), member, order)
+            done.receipt_legs = None
+            return done
         quote = _checked(member, order, now, sent)
         interbank = order.kind == TransferKind.INTERBANK
         transfer = Transfer(
@@ -422,9 +429,15 @@ def transfer_execute(
             savepoint=False,  # any refusal ends this transaction
         )
         transfer.journal_id = posted.journal_id
-        rows_insert([transfer])
-        if notify:  # stored with the transfer, queued for delivery once it commits
-            transfer_notify(transfer)
+        # The row, its notices (queued for delivery once this commits) and, for a receipt,
+        # the journal's legs as posted: one exchange.
+        readings = [rows_inserting([transfer])]
+        if notify and (notices := notification_rows(transfer_notices(transfer))):
+            readings.append(notifications_storing(notices))
+        if receipt:
+            readings.append(journal_legs_reading(journal_id=posted.journal_id))
+        made = readings_run(*readings)
+        transfer.receipt_legs = made[-1] if receipt else None
     return transfer
 
 
@@ -479,13 +492,13 @@ def _what(kind: str, coop) -> str:
     }[kind]
 
 
-def transfer_notify(transfer: Transfer) -> None:
-    """E-mails the member and, if the beneficiary left an address, the beneficiary:
-    ``notify`` stores the notices inside the transfer's transaction (rolled back, nothing
-    is sent) and queues them once it commits; a mail relay that fails is logged by the
-    worker, never shown as an error. ``transfer``: the one ``transfer_execute`` is
-    writing, with the member, accounts and beneficiary it was made with (not read
-    again)."""
+def transfer_notices(transfer: Transfer) -> list[dict]:
+    """The e-mails to the member and, if the beneficiary left an address, to the
+    beneficiary (``core.notifications.notify``'s arguments): ``transfer_execute`` stores
+    them inside the transfer's transaction (rolled back, nothing is sent) and they are
+    queued once it commits; a mail relay that fails is logged by the worker, never shown
+    as an error. ``transfer``: the one ``transfer_execute`` is writing, with the member,
+    accounts and beneficiary it was made with (not read again)."""
     coop = cooperative_current()
     amount = format_money(transfer.amount, transfer.currency)
     when = timezone.localtime(transfer.created_at).strftime("%d/%m/%Y a las %H:%M")
@@ -506,20 +519,26 @@ def transfer_notify(transfer: Transfer) -> None:
     ):
         body += f"\n{DEFERRED_NOTE}: {transfer.value_date:%d/%m/%Y}.\n"
     body += f"\nSi no reconoces esta operación, llama de inmediato al {coop.call_center_phone}."
-    notify(
-        email=transfer.member.email,
-        subject=f"{coop.short_name}: transferencia",
-        body=body,
-        kind="Comprobante de transferencia",
-    )
+    notices = [
+        {
+            "email": transfer.member.email,
+            "subject": f"{coop.short_name}: transferencia",
+            "body": body,
+            "kind": "Comprobante de transferencia",
+        }
+    ]
     if transfer.beneficiary and transfer.beneficiary.email:
-        notify(
-            email=transfer.beneficiary.email,
-            subject=f"{coop.short_name}: te enviaron una transferencia",
-            body=(
-                f"Hola {transfer.beneficiary.name}:\n\n{transfer.member.full_name} te transfirió "
-                f"{amount} a tu cuenta {mask_number(transfer.beneficiary.account_number)} "
-                f"el {when}. Comprobante N.º {reference}.\n"
-            ),
-            kind="Transferencia recibida",
+        notices.append(
+            {
+                "email": transfer.beneficiary.email,
+                "subject": f"{coop.short_name}: te enviaron una transferencia",
+                "body": (
+                    f"Hola {transfer.beneficiary.name}:\n\n{transfer.member.full_name} te "
+                    f"transfirió {amount} a tu cuenta "
+                    f"{mask_number(transfer.beneficiary.account_number)} el {when}. "
+                    f"Comprobante N.º {reference}.\n"
+                ),
+                "kind": "Transferencia recibida",
+            }
         )
+    return notices

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from core.cached import STAMP_KEY
 from ledger.models import Tariff
 from products.models import ProductType
+from products.receipts import receipt_result
 from transfers.exceptions import InstitutionNotAvailable, OriginNotAllowed
 from transfers.limits import LimitExceeded
 from transfers.models import Institution, Transfer, TransferKind, TransferLimit
@@ -45,6 +46,39 @@ def test_an_own_transfer_runs_at_most_eight_queries(
     execute(member, own(savings, certificates, "5.00"), key="first")
     with django_assert_max_num_queries(8):  # the member's e-mail notice among them
         execute(member, own(savings, certificates, "6.00"), key="counted")
+
+
+@pytest.mark.postgres
+def test_the_receipts_legs_are_read_in_the_exchange_that_writes_the_row(
+    member, savings, certificates, django_assert_max_num_queries
+):
+    """The confirmation dialog's receipt: the journal's legs sent together with the
+    transfer's row and notice, read as posted — the receipt made from them is the one a
+    read after the commit makes."""
+    first = own(savings, certificates, "5.00")  # reads the catalogs
+    transfer_execute(member=member, order=first, key="first", user=member.user, receipt=True)
+    with django_assert_max_num_queries(9) as captured:
+        transfer = transfer_execute(
+            member=member,
+            order=own(savings, certificates, "6.00"),
+            key="counted",
+            user=member.user,
+            receipt=True,
+        )
+    assert "ledger_posting" in captured.captured_queries[-2]["sql"]  # before the release
+    journal, postings = transfer.receipt_legs
+    assert journal.pk == transfer.journal_id and len(postings) == 2
+    assert receipt_result(
+        transfer.journal_id, viewer=member, legs=transfer.receipt_legs
+    ) == receipt_result(transfer.journal_id, viewer=member)
+    again = transfer_execute(
+        member=member,
+        order=own(savings, certificates, "6.00"),
+        key="counted",
+        user=member.user,
+        receipt=True,
+    )
+    assert again.pk == transfer.pk and again.receipt_legs is None  # a replay reads them after
 
 
 def test_a_replay_is_found_under_the_lock_without_posting(
