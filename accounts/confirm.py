@@ -42,7 +42,6 @@ from accounts.models import Operation
 from accounts.operations import (
     Actor,
     OperationKind,
-    operation_awaits_code,
     operation_check_open,
     operation_create,
     operation_execute,
@@ -141,7 +140,6 @@ class OperationView(View):
         undelivered = None
         try:
             prepared = kind.prepare(actor, form, kind.context(request))
-            operation = operation_create(kind=kind, actor=actor, prepared=prepared)
             try:
                 challenge = challenges.challenge_start(
                     user=request.user,
@@ -152,13 +150,17 @@ class OperationView(View):
                 )
             except CodeNotDelivered as exc:  # the code step, saying so, with «Reenviar»
                 challenge, undelivered = exc.context["challenge"], exc.message
-            except DomainError as exc:
-                operation_refuse(operation=operation, message=exc.message)
-                raise
-        except DomainError as exc:
+        except DomainError as exc:  # a rule, or the send caps: nothing stored
             form.add_error(None, exc.message)
             return self._render(request, "form", actor, form=form)
-        operation_awaits_code(operation=operation, challenge=challenge)
+        # Stored awaiting the code it is bound to: one INSERT.
+        operation = operation_create(
+            kind=kind,
+            actor=actor,
+            prepared=prepared,
+            state=State.AWAITING_CODE,
+            challenge=challenge,
+        )
         return self._confirm_page(request, actor, operation, challenge, error=undelivered)
 
     def _confirm_page(

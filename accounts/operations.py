@@ -14,6 +14,10 @@ executing what other people approved::
                  │    ▲   └─► rejected | expired
                  └────┘ (a changed payload voids the signatures)
 
+A row is born *prepared* (a worker's ``operation_prepare``), *awaiting_code* (the dialog
+stores it with the challenge already sent), *pending_approval* (dual control) or
+*executing* (``operation_run``: a worker that executes at once what it derives from a key).
+
 Execution is guarded twice: only one caller moves a row into ``executing`` (a conditional
 UPDATE), and the executing service is idempotent by the row's ``key``, so a worker that
 crashed mid-way is recovered by running it again (``operations_sweep``), never by paying
@@ -307,8 +311,10 @@ def operation_create(
     state: str = State.PREPARED,
     signatures_required: int = 0,
     key: str | None = None,
+    challenge: Challenge | None = None,
 ) -> Operation:
-    """Stores a prepared operation (its payload encrypted, bound by its digest).
+    """Stores a prepared operation (its payload encrypted, bound by its digest), in
+    ``state``: *awaiting_code* with the ``challenge`` sent for it, for the dialog.
 
     ``key`` names an operation a worker derives from what it does (a schedule and the
     bill it pays): the row with that key, if one exists, is returned instead — so two
@@ -319,11 +325,12 @@ def operation_create(
             return existing
     now = timezone.now()
     window = APPROVAL_WINDOW if state == State.PENDING_APPROVAL else CODE_WINDOW
+    args = (kind, actor, prepared, state, signatures_required, key, now, window)
     if key is None:  # a fresh key clashes with nothing: one INSERT, in no transaction of its own
-        return _create(kind, actor, prepared, state, signatures_required, key, now, window)
+        return _create(*args, challenge=challenge)
     try:
         with transaction.atomic():
-            return _create(kind, actor, prepared, state, signatures_required, key, now, window)
+            return _create(*args, challenge=challenge)
     except IntegrityError:
         return Operation.objects.get(key=key)  # a simultaneous run created it first
 
@@ -474,10 +481,6 @@ def operation_prepare(
         raise DomainError(first)
     prepared = kind.prepare(actor, form, context or {})
     return operation_create(kind=kind, actor=actor, prepared=prepared, key=key)
-
-
-def operation_awaits_code(*, operation: Operation, challenge) -> None:
-    _move(operation, State.AWAITING_CODE, challenge=challenge)
 
 
 def operation_expired(operation: Operation) -> bool:

@@ -28,8 +28,8 @@ from accounts.operations import (
     IllegalTransition,
     OperationKind,
     Prepared,
+    _move,
     operation_approve,
-    operation_awaits_code,
     operation_create,
     operation_execute,
     operation_kind,
@@ -518,8 +518,9 @@ def test_the_sweep_queues_again_an_approval_whose_task_was_lost(
 
 
 def test_the_sweep_expires_operations_that_waited_too_long(books, system, company, carla):
-    awaiting = operation_create(kind=transfer_kind, actor=system, prepared=transfer(books))
-    operation_awaits_code(operation=awaiting, challenge=None)
+    awaiting = operation_create(
+        kind=transfer_kind, actor=system, prepared=transfer(books), state=State.AWAITING_CODE
+    )
     pending = submitted(books, company, carla)
 
     assert operations_sweep(now=timezone.now() + CODE_WINDOW + timedelta(seconds=1)).expired == 1
@@ -657,7 +658,7 @@ def test_an_executed_operation_cannot_be_moved(books, system):
     operation_execute(operation=operation)
 
     with pytest.raises(IllegalTransition):
-        operation_awaits_code(operation=operation, challenge=None)
+        _move(operation, State.AWAITING_CODE)
 
     assert fresh(operation).state == State.EXECUTED
 

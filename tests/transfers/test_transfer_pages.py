@@ -10,6 +10,8 @@ import pytest
 import time_machine
 from django.core import mail
 
+from accounts import challenges
+from accounts.models import Operation
 from ledger.models import Journal
 from products.models import VerifiedDocument
 from tests.auth import last_code, op_id
@@ -67,6 +69,29 @@ def test_own_transfer_end_to_end(member_client, member, savings, certificates):
     assert "¡Transferencia exitosa!" in done and "Comprobante N.º" in done
     assert "Imprimir" in done and "Realizar otra transferencia" in done
     assert balance(savings) == D("849.75") and balance(certificates) == D("150.25")
+
+
+def test_continuar_stores_the_operation_awaiting_its_code(member_client, savings, certificates):
+    url = "/transferencias/mis-cuentas/"
+    step = submit(
+        member_client, url, origen=savings.public_id, destino=certificates.public_id, monto="5"
+    )
+    operation = Operation.objects.select_related("challenge").get(public_id=op_id(step))
+    assert operation.state == Operation.State.AWAITING_CODE
+    assert operation.challenge.purpose == "transfer_own" and operation.challenge.sends == 1
+
+
+def test_continuar_over_the_send_cap_says_so_and_stores_nothing(
+    member_client, savings, certificates, monkeypatch
+):
+    monkeypatch.setitem(challenges.MAX_SENDS_PER_WINDOW, "operations", 1)
+    url = "/transferencias/mis-cuentas/"
+    data = {"origen": savings.public_id, "destino": certificates.public_id, "monto": "5"}
+    submit(member_client, url, **data)
+    html = submit(member_client, url, **data).content.decode()
+    assert "Enviamos demasiados códigos" in html and "Monto a transferir" in html
+    assert Operation.objects.count() == 1  # the first one only
+    assert balance(savings) == D("1000.00")
 
 
 def destinations(html: str) -> dict[str, bool]:
