@@ -429,7 +429,15 @@ class Challenge(models.Model):
     voided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "purpose", "created_at"])]
+        indexes = [
+            models.Index(fields=["user", "purpose", "created_at"]),
+            # The open ones, which a new challenge voids: a handful whatever the history.
+            models.Index(
+                fields=["user", "purpose"],
+                condition=models.Q(used_at__isnull=True, voided_at__isnull=True),
+                name="accounts_challenge_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.created_at:%d/%m/%Y %H:%M}"
