@@ -6,8 +6,9 @@ submission of the form becomes an ``Operation`` row (``accounts.operations``); t
 carries only the row's public id, so the operation outlives the session:
 
 1. the form (``step-form``): shape checks only;
-2. the kind's ``prepare`` checks the operation against the owner's data; the row is
-   stored with its payload and a challenge bound to that payload is opened;
+2. the kind's ``prepare`` checks the operation against the owner's data; a challenge
+   bound to the payload is opened (its code sent), then the row is stored with its
+   payload, awaiting that code;
 3. the code (``step-confirm``): ``challenge_verify`` uses the code up — a second
    submission of the same dialog cannot run the operation again; a kind whose
    ``acceptance`` names terms shows them there, and the code counts only with them

@@ -300,6 +300,8 @@ def _move(
         operation.updated_at = now
         for name, value in fields.items():
             setattr(operation, name, value)
+        if "payload_encrypted" in fields:  # cleared or replaced: no plaintext kept
+            operation.__dict__.pop("_payload", None)
     return bool(updated)
 
 
@@ -441,6 +443,7 @@ def operations_end(*, ended: list[tuple[Operation, dict | None, str]]) -> None:
         operation.error = error[:300]
         if clear:
             operation.payload_encrypted = ""
+            operation.__dict__.pop("_payload", None)
         if result is not None:
             operation.executed_at = now
         operation.updated_at = now

@@ -389,6 +389,9 @@ def transfer_execute(
     reads — the profile, the tariff, the cooperative's limits, the books — come from the
     process's copy (``core.cached``)."""
     with catalog_generation(), transaction.atomic():
+        # The transfer's moment is when it was asked for, read before the member's lock:
+        # one that waits for the member's previous transfer keeps it (its day, limits
+        # and cut-off), as a teller's queue does.
         now = booking_time()
         transfer_id, order, sent = _locked(member, order, now, key=key)
         if sent.done is not None:

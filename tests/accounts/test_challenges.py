@@ -82,6 +82,7 @@ def test_the_right_code_confirms_once(member, challenge):
         verify(member, challenge, code)
 
 
+@pytest.mark.postgres  # the statements as PostgreSQL receives them
 def test_the_sent_code_is_claimed_and_used_up_in_one_statement(
     member, challenge, django_assert_num_queries
 ):
@@ -172,6 +173,33 @@ def test_a_new_challenge_voids_the_previous_one_for_the_same_purpose(member, cha
     start(user=member.user, purpose="transfer", payload=TRANSFER, method="otp")
     with pytest.raises(ChallengeExhausted):
         verify(member, challenge, code)
+
+
+def test_a_new_code_over_the_send_cap_leaves_the_open_one_valid(
+    member, challenge, start, monkeypatch
+):
+    code = last_code()
+    monkeypatch.setitem(challenges.MAX_SENDS_PER_WINDOW, "operations", 1)
+    with pytest.raises(TooManySends):
+        start(user=member.user, purpose="transfer", payload=TRANSFER, method="otp")
+    assert Challenge.objects.count() == 1  # nothing stored, nothing voided
+    assert verify(member, challenge, code).used_at is not None
+
+
+@pytest.mark.postgres  # the statements as PostgreSQL receives them
+def test_a_new_challenge_voids_and_is_stored_in_one_exchange(
+    member, challenge, django_assert_num_queries
+):
+    """The earlier open ones voided and the new one inserted, sent together inside one
+    transaction (here the test's savepoint and its release); then the code is sent and
+    the security log says so (its lock and chain's end, its entry)."""
+    with django_assert_num_queries(7) as captured:
+        challenges.challenge_start(
+            user=member.user, purpose="transfer", payload=TRANSFER, method="otp"
+        )
+    statements = [q["sql"].split()[0] for q in captured.captured_queries[:4]]
+    assert statements == ["SAVEPOINT", "UPDATE", "INSERT", "RELEASE"]
+    assert Challenge.objects.get(pk=challenge.pk).voided_at is not None
 
 
 def test_sends_are_capped_per_quarter_hour(member, start):

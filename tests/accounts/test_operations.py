@@ -602,10 +602,12 @@ def test_an_expired_secret_payload_is_cleared_and_a_kept_one_is_not(books, syste
 
 def test_an_executed_secret_payload_is_cleared(books, system):
     operation = operation_create(kind=secret_kind, actor=system, prepared=transfer(books))
+    assert operation_payload(operation)["amount"] == "25.00"  # decrypted once, kept
 
     operation_execute(operation=operation)
 
     assert fresh(operation).payload_encrypted == ""
+    assert operation_payload(operation) == {} and "_payload" not in operation.__dict__
     assert fresh(operation).result["amount"] == "25.00"
 
 

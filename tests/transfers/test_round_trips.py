@@ -48,36 +48,30 @@ def test_an_own_transfer_runs_at_most_eight_queries(
         execute(member, own(savings, certificates, "6.00"), key="counted")
 
 
+def with_receipt(member, order, key):
+    return transfer_execute(member=member, order=order, key=key, user=member.user, receipt=True)
+
+
 @pytest.mark.postgres
 def test_the_receipts_legs_are_read_in_the_exchange_that_writes_the_row(
     member, savings, certificates, django_assert_max_num_queries
 ):
     """The confirmation dialog's receipt: the journal's legs sent together with the
-    transfer's row and notice, read as posted — the receipt made from them is the one a
-    read after the commit makes."""
-    first = own(savings, certificates, "5.00")  # reads the catalogs
-    transfer_execute(member=member, order=first, key="first", user=member.user, receipt=True)
+    transfer's row and notice, before the commit."""
+    with_receipt(member, own(savings, certificates, "5.00"), key="first")  # the catalogs
     with django_assert_max_num_queries(9) as captured:
-        transfer = transfer_execute(
-            member=member,
-            order=own(savings, certificates, "6.00"),
-            key="counted",
-            user=member.user,
-            receipt=True,
-        )
+        with_receipt(member, own(savings, certificates, "6.00"), key="counted")
     assert "ledger_posting" in captured.captured_queries[-2]["sql"]  # before the release
+
+
+def test_the_receipt_from_the_legs_as_posted_is_the_one_read_after(member, savings, certificates):
+    transfer = with_receipt(member, own(savings, certificates, "6.00"), key="k")
     journal, postings = transfer.receipt_legs
     assert journal.pk == transfer.journal_id and len(postings) == 2
     assert receipt_result(
         transfer.journal_id, viewer=member, legs=transfer.receipt_legs
     ) == receipt_result(transfer.journal_id, viewer=member)
-    again = transfer_execute(
-        member=member,
-        order=own(savings, certificates, "6.00"),
-        key="counted",
-        user=member.user,
-        receipt=True,
-    )
+    again = with_receipt(member, own(savings, certificates, "6.00"), key="k")
     assert again.pk == transfer.pk and again.receipt_legs is None  # a replay reads them after
 
 

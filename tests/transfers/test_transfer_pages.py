@@ -81,6 +81,25 @@ def test_continuar_stores_the_operation_awaiting_its_code(member_client, savings
     assert operation.challenge.purpose == "transfer_own" and operation.challenge.sends == 1
 
 
+def test_the_transfers_steps_run_a_fixed_number_of_statements(
+    member_client, savings, certificates, django_assert_max_num_queries
+):
+    """«Continuar»: the session, the accounts, what was sent; the challenge (its void and
+    INSERT), the code's entry in the security log, the operation's INSERT. The code: the
+    session, the operation; the claim and its log entry; the move to executing, the
+    accounts, the transfer (lock, reads, journal, row, notice, legs); the move to executed
+    — and here, the notice's delivery, which a worker makes (Celery runs it eagerly in
+    tests). The second transfer is counted: the first reads the process's catalogs."""
+    url = "/transferencias/mis-cuentas/"
+    data = {"origen": savings.public_id, "destino": certificates.public_id, "monto": "5"}
+    confirm(member_client, url, submit(member_client, url, **data))
+    with django_assert_max_num_queries(13):
+        step = submit(member_client, url, **data)
+    with django_assert_max_num_queries(20 + 3):
+        done = confirm(member_client, url, step)
+    assert "¡Transferencia exitosa!" in done.content.decode()
+
+
 def test_continuar_over_the_send_cap_says_so_and_stores_nothing(
     member_client, savings, certificates, monkeypatch
 ):
