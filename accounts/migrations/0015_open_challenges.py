@@ -6,21 +6,16 @@ class AddIndexWithoutBlocking(AddIndexConcurrently):
     """On PostgreSQL the index is built without blocking writes (every sign-in and every
     operation writes a challenge); elsewhere (SQLite's tests) as any index."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def _made(self, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+            return super()
+        return super(AddIndexConcurrently, self)  # AddIndex's
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._made(schema_editor).database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_backwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+        self._made(schema_editor).database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
