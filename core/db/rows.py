@@ -16,7 +16,9 @@ statement. A *reading* is a generator that yields its one statement ``(sql, para
 receives the result rows and returns what it makes of them (``yield from`` another reading
 to build on it); ``readings_run`` sends every reading's statement in one exchange —
 psycopg's pipeline mode on PostgreSQL, one after another on SQLite — and returns each
-reading's result.
+reading's result. A statement that writes is a reading too when it returns rows (an
+UPDATE … RETURNING, an INSERT through ``rows_inserting``): a transfer sends its row, its
+notices and the read of its journal's legs in one exchange.
 """
 
 from collections.abc import Generator
