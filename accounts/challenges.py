@@ -419,7 +419,7 @@ def challenge_verify(
     refusal = None
     with transaction.atomic(durable=True):
         now = timezone.now()
-        claim = reading_run(
+        challenge = reading_run(
             _claiming(
                 user=user,
                 public_id=public_id,
@@ -429,9 +429,8 @@ def challenge_verify(
                 now=now,
             )
         )
-        if claim is None:
+        if challenge is None:
             raise _unclaimed(user=user, public_id=public_id, purpose=purpose, payload=payload)
-        challenge, attempt = claim
         if challenge.used_at is not None:  # the sent code, used up by the claim
             audit_log(event="otp_ok", user=user, request=request, purpose=purpose)
         elif challenge.expires_at <= now:
@@ -442,7 +441,7 @@ def challenge_verify(
             if challenge.method != Challenge.Method.OTP and _wrong_secret_locks(user, request):
                 refusal = SecretsLocked()
             else:
-                refusal = _wrong_answer(challenge, left=MAX_ATTEMPTS - attempt)
+                refusal = _wrong_answer(challenge, left=MAX_ATTEMPTS - challenge.attempts)
         else:
             if not _use(challenge, now):  # a parallel request used it first
                 raise ChallengeUsed
@@ -485,10 +484,10 @@ def _challenge_read(*, user: User, public_id) -> Challenge | None:
 
 def _claiming(
     *, user: User, public_id: uuid.UUID, purpose: str, digest: str, code_hmac: str, now
-) -> Reading[tuple[Challenge, int] | None]:
+) -> Reading[Challenge | None]:
     """One try of ``user``'s open challenge for this operation, claimed: the challenge as
-    the claim left it (used up if ``code_hmac`` is its sent code's and it is in time) and
-    the tries counted so far, this one included; ``None`` when nothing was claimed (see
+    the claim left it — its tries counted so far, this one included, and used up if
+    ``code_hmac`` is its sent code's and it is in time; ``None`` when nothing was claimed (see
     :func:`_unclaimed`). One UPDATE … RETURNING; a security question, the rare case, is
     read after it."""
     columns = _claim_columns()
@@ -510,7 +509,7 @@ def _claiming(
     challenge.question = (
         SecurityQuestion.objects.get(pk=challenge.question_id) if challenge.question_id else None
     )
-    return challenge, challenge.attempts
+    return challenge
 
 
 def _uuid_param(public_id: uuid.UUID):
