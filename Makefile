@@ -44,14 +44,15 @@ run: prepare
 	@echo ""
 	exec $(BIN)/python manage.py runportal
 
-# The whole suite (PostgreSQL when reachable), then the ledger's tests again on the
-# embedded SQLite default: both databases keep the same guarantees. The whole suite runs
+# The whole suite (PostgreSQL when reachable), then the ledger's tests and the
+# confirmation dialog's journeys again on the embedded SQLite default (what `make run`
+# uses): both databases keep the same guarantees. The whole suite runs
 # on one pytest-xdist worker per core (at most four), each with its own test database and
 # Redis database; the SQLite rerun is short and runs in one process.
 XDIST := -n auto --maxprocesses 4
 test: $(VENV)/.dev node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(XDIST)
-	TEST_DATABASE=sqlite $(BIN)/python -m pytest tests/ledger tests/transfers/test_services.py tests/transfers/test_round_trips.py
+	TEST_DATABASE=sqlite $(BIN)/python -m pytest tests/ledger tests/transfers/test_services.py tests/transfers/test_round_trips.py tests/transfers/test_transfer_pages.py tests/accounts/test_challenges.py
 
 # Style, then the import contracts of pyproject.toml: no package imports a layer above it,
 # the feature apps import none of each other, the kernel (core) imports no project package.

@@ -474,7 +474,7 @@ def _challenge_read(*, user: User, public_id) -> Challenge | None:
         public_id = uuid.UUID(str(public_id))
     except ValueError:
         return None
-    rows = rows_read(_challenge_sql(), [_uuid_param(public_id), user.pk], _challenge_columns())
+    rows = rows_read(_challenge_sql(), [public_id, user.pk], _challenge_columns())
     if not rows:
         return None
     challenge, question = rows[0]
@@ -493,7 +493,7 @@ def _claiming(
     columns = _claim_columns()
     table = Challenge._meta.db_table
     now = Challenge._meta.get_field("used_at").get_db_prep_value(now, connection)
-    params = [Challenge.Method.OTP, code_hmac, now, now, _uuid_param(public_id), user.pk]
+    params = [Challenge.Method.OTP, code_hmac, now, now, public_id, user.pk]
     params += [purpose, digest]
     rows = yield (
         f"UPDATE {table} SET attempts = attempts + 1, "  # noqa: S608 - no input in the text
@@ -510,11 +510,6 @@ def _claiming(
         SecurityQuestion.objects.get(pk=challenge.question_id) if challenge.question_id else None
     )
     return challenge
-
-
-def _uuid_param(public_id: uuid.UUID):
-    """A public id as the database takes it (SQLite: text)."""
-    return Challenge._meta.get_field("public_id").get_db_prep_value(public_id, connection)
 
 
 @memoized

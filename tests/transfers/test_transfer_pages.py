@@ -81,6 +81,7 @@ def test_continuar_stores_the_operation_awaiting_its_code(member_client, savings
     assert operation.challenge.purpose == "transfer_own" and operation.challenge.sends == 1
 
 
+@pytest.mark.postgres  # the statements as PostgreSQL receives them
 def test_the_transfers_steps_run_a_fixed_number_of_statements(
     member_client, savings, certificates, django_assert_max_num_queries
 ):

@@ -1,5 +1,10 @@
 """SQLite backend of the embedded default: Django's, plus a flush that respects the
-append-only triggers (lifted only while the whole database is emptied)."""
+append-only triggers (lifted only while the whole database is emptied), and UUIDs taken
+as parameters of written SQL (``core.db.rows``) as Django stores a ``UUIDField`` here: its
+32 hex digits (PostgreSQL takes them as they are)."""
+
+import sqlite3
+import uuid
 
 from django.db.backends.sqlite3 import base, operations
 
@@ -19,3 +24,6 @@ class DatabaseOperations(operations.DatabaseOperations):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
+
+
+sqlite3.register_adapter(uuid.UUID, lambda value: value.hex)
