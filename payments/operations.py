@@ -37,6 +37,7 @@ from payments.frequent import member_saved_service, saved_service_add
 from payments.models import Biller, BillPayment, PaymentSchedule
 from payments.network import Bill
 from payments.queries import order_read
+from payments.receipts import service_lines
 from payments.schedules import (
     TERMS_VERSION,
     ScheduleGone,
@@ -190,8 +191,7 @@ class BillPay(OperationKind):
         review = [
             ("Monto a pagar", format_money(amount, currency)),
             ("Cuenta de origen", f"{origin.product_type.name} {mask_number(origin.number)}"),
-            ("Servicio", f"{biller.category.name} {biller.name}"),
-            (biller.reference_label, reference),
+            *service_lines(biller, reference),
         ]
         if len(bills) > 1:
             review += [
@@ -376,14 +376,6 @@ def _plan_review(plan: SchedulePlan, currency: str) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
-def _service_lines(biller: Biller, reference: str) -> list[tuple[str, str]]:
-    return [
-        ("Categoría", biller.category.name),
-        ("Servicio", biller.name),
-        (biller.reference_label, reference),
-    ]
-
-
 def schedule_result(schedule: PaymentSchedule) -> dict:
     """What "¡Pago programado con éxito!" shows: "Información del pago programado",
     "Información de la cuenta de origen", "Información del servicio" (JSON)."""
@@ -492,7 +484,7 @@ class ScheduleCreate(ScheduleOperation):
                 "terms_version": TERMS_VERSION,
                 **_plan_payload(plan),
             },
-            review=[*_service_lines(biller, reference), *_plan_review(plan, currency)],
+            review=[*service_lines(biller, reference), *_plan_review(plan, currency)],
             notes=[OVER_MAX_NOTE],
             summary=f"Pago programado de {biller.name}",
         )
@@ -541,7 +533,7 @@ class ScheduleEdit(ScheduleOperation):
     def extra_context(self, request, actor: Actor) -> dict:
         s = self.schedule(actor, self.context(request)["schedule"])
         return {
-            "schedule_lines": _service_lines(s.biller, s.reference),
+            "schedule_lines": service_lines(s.biller, s.reference),
             "over_max_note": OVER_MAX_NOTE,
         }
 
@@ -554,7 +546,7 @@ class ScheduleEdit(ScheduleOperation):
         currency = plan.origin.ledger_account.currency
         return Prepared(
             payload={"schedule": str(s.public_id), **_plan_payload(plan)},
-            review=[*_service_lines(s.biller, s.reference), *_plan_review(plan, currency)],
+            review=[*service_lines(s.biller, s.reference), *_plan_review(plan, currency)],
             notes=[OVER_MAX_NOTE],
             summary=f"Cambio del pago programado de {s.biller.name}",
         )
@@ -596,7 +588,7 @@ class ScheduleDelete(ScheduleOperation):
     def extra_context(self, request, actor: Actor) -> dict:
         s = self.schedule(actor, self.context(request)["schedule"])
         return {
-            "schedule_lines": _service_lines(s.biller, s.reference),
+            "schedule_lines": service_lines(s.biller, s.reference),
             "question": "¿Deseas eliminar este pago programado? Los pagos que ya se hicieron "
             "no cambian.",
         }
@@ -605,7 +597,7 @@ class ScheduleDelete(ScheduleOperation):
         s = self.schedule(actor, context["schedule"])
         return Prepared(
             payload={"schedule": str(s.public_id)},
-            review=_service_lines(s.biller, s.reference),
+            review=service_lines(s.biller, s.reference),
             summary=f"Eliminación del pago programado de {s.biller.name}",
         )
 

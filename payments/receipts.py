@@ -10,9 +10,20 @@ from django.utils import timezone
 from core.masking import mask_number
 from core.money import format_money
 from core.receipts import Description
-from payments.models import BillPayment
+from payments.models import Biller, BillPayment
 
 BILL_PAYMENT_SOURCE = BillPayment._meta.label_lower
+
+
+def service_lines(biller: Biller, reference: str) -> list[tuple[str, str]]:
+    """The service a payment goes to, as the manual's «Información del servicio» names it
+    before it is paid: Categoría (AGUA), Servicio (AGUA EPMAPA PEDERNALES) and the
+    biller's reference under its own label (NUMERO DE CUENTA)."""
+    return [
+        ("Categoría", biller.category.name),
+        ("Servicio", biller.name),
+        (biller.reference_label, reference),
+    ]
 
 
 def bill_payment_lines(payment: BillPayment, *, journal) -> tuple[tuple[str, str], ...]:

@@ -57,6 +57,7 @@ from payments.exceptions import BillAlreadyPaid, NoDebt
 from payments.models import Biller, BillPayment, PaymentSchedule, ScheduleNotice
 from payments.network import Bill
 from payments.queries import schedule_read
+from payments.receipts import service_lines
 from payments.services import bill_origin_check, bill_quote, biller_inquire
 from products.models import DepositAccount
 
@@ -529,8 +530,7 @@ def schedule_bill_prepared(
         review=[
             ("Monto a pagar", format_money(bill.amount, currency)),
             ("Cuenta de origen", f"{origin.product_type.name} {mask_number(origin.number)}"),
-            ("Servicio", f"{biller.category.name} {biller.name}"),
-            (biller.reference_label, schedule.reference),
+            *service_lines(biller, schedule.reference),
             ("Recibo N.º", bill.number),
             ("Total a debitar", format_money(total, currency)),
         ],

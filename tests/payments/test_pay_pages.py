@@ -80,6 +80,8 @@ def test_a_water_bill_is_consulted_chosen_and_paid_with_a_code(member_client, wa
     assert "Confirmar pago" in review
     for text in ("Monto a pagar", "Cuenta de origen", "Servicio", "Comisión", "Total a debitar"):
         assert text in review
+    # «Información del servicio» as the manual names it: the category, then the service.
+    assert "Categoría" in review and f"{water.category.name} {water.name}" not in review
     assert balance(funded) == D("100.00")  # nothing moves before the code
     done = confirm(member_client, water, step).content.decode()
     assert "¡Pago exitoso!" in done and "Comprobante N.º" in done
