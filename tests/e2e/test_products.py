@@ -81,3 +81,22 @@ def test_the_position_on_a_phone(open_page, member, password, history):
     assert rows.nth(8).is_visible() and not page.get_by_text("Ver más").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.console_errors == []
+
+
+def test_a_phone_offers_one_ver_mas_at_a_time(open_page, member, password, history):
+    """Five rows, «Ver más» shows the ten loaded; only then «Ver más» loads the next ten."""
+    for n in range(6):
+        cash_deposit(account=history, amount=Decimal("1.00"), key=f"more-{n}")
+    page = open_page(width=390)
+    sign_in(page, password)
+    page.goto(f"{page.base}/cuentas/{history.public_id}/")
+    more = page.get_by_text("Ver más", exact=True)
+    more.first.wait_for()
+    assert [more.nth(n).is_visible() for n in range(more.count())] == [True, False]
+    more.first.click()
+    assert page.locator("table.data tbody tr").nth(9).is_visible()
+    assert [more.nth(n).is_visible() for n in range(more.count())] == [False, True]
+    more.nth(1).click()
+    page.wait_for_url("**cursor=**")
+    assert page.locator("table.data tbody tr").first.is_visible()
+    assert page.console_errors == []
