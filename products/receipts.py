@@ -20,7 +20,7 @@ from core.masking import mask_name, mask_number
 from core.money import format_money, from_minor
 from core.profile import cooperative_current
 from core.receipts import receipt_describe
-from ledger.models import Journal, Posting
+from ledger.models import Journal, Kind, Posting
 from products.models import DepositAccount
 from products.queries import Legs, journal_legs_read
 
@@ -28,6 +28,10 @@ from products.queries import Legs, journal_legs_read
 # party is, the member's own words, and a bill's reference (a contract, a cédula, a
 # phone number).
 UNVERIFIED_LINES = frozenset({"Beneficiario", "Motivo", "Referencia"})
+
+# The transfers' journals: their receipts say "Valor transferido" and "Institución
+# financiera", as the manual's transfer receipts do.
+TRANSFER_KINDS = frozenset({Kind.TRANSFER_OWN, Kind.TRANSFER_INTERNAL, Kind.TRANSFER_INTERBANK})
 
 COMMISSION_BOOK = "FEE_INCOME:"
 IVA_BOOK = "IVA_PAYABLE:"
@@ -54,6 +58,7 @@ class Receipt:
     institution: str
     status: str = ""  # from the operation's describer: an interbank transfer's Por enviar…
     described_lines: tuple[tuple[str, str], ...] = ()  # an operation's own receipt
+    transfer: bool = False  # a transfer's journal: the manual's "Valor transferido"
 
     @property
     def lines(self) -> list[tuple[str, str]]:
@@ -63,7 +68,10 @@ class Receipt:
         rows = [
             ("Comprobante N.º", self.reference),
             ("Tipo", self.operation),
-            ("Valor", format_money(self.amount, self.currency)),
+            (
+                "Valor transferido" if self.transfer else "Valor",
+                format_money(self.amount, self.currency),
+            ),
             ("Comisión", format_money(self.fee - self.iva, self.currency)),
         ]
         if self.iva:
@@ -78,7 +86,9 @@ class Receipt:
         ]
         if self.beneficiary:
             rows.append(("Beneficiario", self.beneficiary))
-        rows.append(("Institución", self.institution))
+        rows.append(
+            ("Institución financiera" if self.transfer else "Institución", self.institution)
+        )
         if self.status:
             rows.append(("Estado", self.status))
         return rows
@@ -163,6 +173,7 @@ def _receipt(account: DepositAccount, mine: Posting, journal, postings: list[Pos
         reference=journal.reference,
         title="NOTA DE DÉBITO" if is_debit else "NOTA DE CRÉDITO",
         operation=journal.get_kind_display(),
+        transfer=journal.kind in TRANSFER_KINDS,
         amount=amount,
         fee=fee if is_debit else Decimal("0.00"),
         iva=iva if is_debit else Decimal("0.00"),

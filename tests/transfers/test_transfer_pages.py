@@ -371,7 +371,8 @@ def test_the_interbank_receipt_names_the_beneficiary_and_institution(
     assert "CARLOS ANDRÉS MENDOZA VERA — Ahorros *****4567" in done
     assert "BANCO PICHINCHA" in done
     review = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", done))
-    assert review["Valor"] == "$6.00" and review["Comisión"] == "$0.36"
+    assert review["Valor transferido"] == "$6.00" and review["Comisión"] == "$0.36"
+    assert review["Institución financiera"] == "BANCO PICHINCHA"  # as the manual's receipt
     assert review["IVA"] == "$0.05" and review["Total debitado"] == "$6.41"
     assert review["Estado"] == "Por enviar"
 
@@ -399,7 +400,7 @@ def test_a_transfer_receipts_verification_page_says_what_the_paper_says(
     document = VerifiedDocument.objects.get()
     page = client.get(f"/verificar/{document.code}/").content.decode()
     fields = dict(assert_the_paper_says_what_the_page_says(pdf, page))
-    assert fields["Valor"] == "$6.00"
+    assert fields["Valor transferido"] == "$6.00"
     assert printed.items() <= fields.items()
     assert "Beneficiario" not in fields and "Motivo" not in fields
     assert savings.number not in page and savings.member.last_names not in page
