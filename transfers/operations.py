@@ -51,6 +51,7 @@ from transfers.limits import (
 )
 from transfers.models import Beneficiary, Institution, Transfer, TransferKind
 from transfers.network import PayeeResult, network_get
+from transfers.receipts import transfer_detail
 from transfers.services import (
     DEFERRED_NOTE,
     TransferOrder,
@@ -250,6 +251,7 @@ def transfer_result(transfer: Transfer) -> dict:
     result = receipt_result(transfer.journal_id, viewer=transfer.member, legs=legs)
     result["title"] = "¡Transferencia exitosa!"
     result["message"] = f"Comprobante N.º {Journal.reference_of(transfer.journal_id)}"
+    result["detail"] = transfer_detail(transfer)
     if transfer.value_date > timezone.localdate(transfer.created_at):
         result["deferred"] = (
             f"{DEFERRED_NOTE}: se procesará el {transfer.value_date.strftime('%d/%m/%Y')}."

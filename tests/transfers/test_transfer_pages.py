@@ -68,6 +68,10 @@ def test_own_transfer_end_to_end(member_client, member, savings, certificates):
     done = confirm(member_client, url, step).content.decode()
     assert "¡Transferencia exitosa!" in done and "Comprobante N.º" in done
     assert "Imprimir" in done and "Realizar otra transferencia" in done
+    for text in ("Valor transferido", "$150.25", "Total debitado", "Cuenta de destino"):
+        assert text in done
+    assert f"<dt>Nombre</dt><dd>{member.full_name}</dd>" in done
+    assert "<dt>Institución financiera</dt><dd>COOPROGRESO</dd>" in done
     assert balance(savings) == D("849.75") and balance(certificates) == D("150.25")
 
 
@@ -363,18 +367,36 @@ def test_the_transfers_page_has_a_flat_query_count(
 
 
 def test_the_interbank_receipt_names_the_beneficiary_and_institution(
-    member_client, savings, carlos
+    member_client, member, savings, carlos
 ):
+    """The «Detalle» under "¡Transferencia exitosa!", as the manual prints it."""
     url = "/transferencias/interbancarias/"
     step = submit(member_client, url, origen=savings.public_id, destino=carlos.public_id, monto="6")
     done = confirm(member_client, url, step).content.decode()
-    assert "CARLOS ANDRÉS MENDOZA VERA — Ahorros *****4567" in done
-    assert "BANCO PICHINCHA" in done
-    review = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", done))
-    assert review["Valor transferido"] == "$6.00" and review["Comisión"] == "$0.36"
-    assert review["Institución financiera"] == "BANCO PICHINCHA"  # as the manual's receipt
-    assert review["IVA"] == "$0.05" and review["Total debitado"] == "$6.41"
-    assert review["Estado"] == "Por enviar"
+    sections = re.findall(
+        r'<h3 class="detail-heading">([^<]+)</h3>\s*<dl class="review">(.*?)</dl>', done, re.S
+    )
+    assert [heading for heading, _ in sections] == [
+        "Detalle",
+        "Cuenta de origen",
+        "Cuenta de destino",
+    ]
+    detail, origin, destination = (
+        dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", lines)) for _, lines in sections
+    )
+    assert detail["Valor transferido"] == "$6.00" and detail["Comisión"] == "$0.36"
+    assert detail["IVA"] == "$0.05" and detail["Total debitado"] == "$6.41"
+    assert origin == {
+        "Nombre": member.full_name,
+        "N.º Cta.": f"CUENTA DE AHORROS *****{savings.number[-4:]}",
+    }
+    assert destination == {
+        "Nombre": "CARLOS ANDRÉS MENDOZA VERA",
+        "N.º Cta.": "Ahorros *****4567",
+        "Institución financiera": "BANCO PICHINCHA",
+        "Estado": "Por enviar",
+    }
+    assert "Imprimir" in done and "Realizar otra transferencia" in done
 
 
 @pytest.mark.parametrize(
