@@ -118,6 +118,22 @@ def test_continuar_over_the_send_cap_says_so_and_stores_nothing(
     assert balance(savings) == D("1000.00")
 
 
+def test_a_receipt_stored_before_the_detail_still_shows(member_client, savings, certificates):
+    url = "/transferencias/mis-cuentas/"
+    step = submit(
+        member_client, url, origen=savings.public_id, destino=certificates.public_id, monto="5"
+    )
+    code = last_code()
+    member_client.post(url, {"step": "confirm", "op": op_id(step), "answer": code})
+    operation = Operation.objects.get(public_id=op_id(step))
+    operation.result.pop("detail")
+    Operation.objects.filter(pk=operation.pk).update(result=operation.result)
+    again = member_client.post(url, {"step": "confirm", "op": op_id(step), "answer": code})
+    html = again.content.decode()
+    assert "¡Transferencia exitosa!" in html and "detail-heading" not in html
+    assert "<dt>Valor transferido</dt><dd>$5.00</dd>" in html and "Imprimir" in html
+
+
 def destinations(html: str) -> dict[str, bool]:
     """The destination select's options: value → whether the member can choose it."""
     select = re.search(r'<select name="destino"[^>]*>.*?</select>', html, re.S).group(0)
