@@ -190,7 +190,7 @@ class BillPay(OperationKind):
         currency = origin.ledger_account.currency
         review = [
             ("Monto a pagar", format_money(amount, currency)),
-            ("Cuenta de origen", f"{origin.product_type.name} {mask_number(origin.number)}"),
+            ("Cuenta de origen", origin.masked_name),
             *service_lines(biller, reference),
         ]
         if len(bills) > 1:

@@ -7,7 +7,6 @@ whose source is a ``BillPayment``, so the receipt page, the done step
 
 from django.utils import timezone
 
-from core.masking import mask_number
 from core.money import format_money
 from core.receipts import Description
 from payments.models import Biller, BillPayment
@@ -40,7 +39,7 @@ def bill_payment_lines(payment: BillPayment, *, journal) -> tuple[tuple[str, str
     lines += [
         ("Total debitado", format_money(payment.total, currency)),
         ("Fecha", timezone.localtime(journal.created_at).strftime("%d/%m/%Y %H:%M")),
-        ("Cuenta de origen", f"{origin.product_type.name} {mask_number(origin.number)}"),
+        ("Cuenta de origen", origin.masked_name),
         ("Categoría", payment.biller.category.name),
         ("Empresa", payment.biller.name),
         ("Referencia", payment.reference),

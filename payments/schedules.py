@@ -529,7 +529,7 @@ def schedule_bill_prepared(
         },
         review=[
             ("Monto a pagar", format_money(bill.amount, currency)),
-            ("Cuenta de origen", f"{origin.product_type.name} {mask_number(origin.number)}"),
+            ("Cuenta de origen", origin.masked_name),
             *service_lines(biller, schedule.reference),
             ("Recibo N.º", bill.number),
             ("Total a debitar", format_money(total, currency)),

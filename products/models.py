@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from accounts.models import Member
 from core.links import uuid_link
+from core.masking import mask_number
 from ledger.models import Account as LedgerAccount
 
 
@@ -87,6 +88,12 @@ class DepositAccount(models.Model):
     def page_url(self) -> str:
         """The member's page of it (one UUID link, `core.links`)."""
         return uuid_link("products:account", self.public_id)
+
+    @property
+    def masked_name(self) -> str:
+        """Its type and its masked number, as reviews and receipts name it: "CUENTA DE
+        AHORROS *****0019"."""
+        return f"{self.product_type.name} {mask_number(self.number)}"
 
     def share_text(self, cooperative: str) -> str:
         """What the position's «Compartir» hands to the phone: the cooperative, the

@@ -66,7 +66,7 @@ class LoanPay(OperationKind):
             review.append((_("Interés de mora"), format_money(due.late, currency)))
         review += [
             (_("Valor a pagar"), format_money(due.total, currency)),
-            (_("Cuenta de origen"), f"{account.product_type.name} {mask_number(account.number)}"),
+            (_("Cuenta de origen"), account.masked_name),
         ]
         return Prepared(
             payload={

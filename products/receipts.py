@@ -103,7 +103,7 @@ def _product_label(posting: Posting) -> tuple[str, str, int | None]:
     books."""
     ledger = posting.account
     for attr, describe in (
-        ("deposit_account", lambda p: (f"{p.product_type.name} {mask_number(p.number)}", p)),
+        ("deposit_account", lambda p: (p.masked_name, p)),
         ("loan", lambda p: (f"Crédito {p.loan_type.name} {mask_number(p.number)}", p)),
         ("term_deposit", lambda p: (f"Inversión {mask_number(p.number)}", p)),
     ):
@@ -143,7 +143,7 @@ def _receipt(account: DepositAccount, mine: Posting, journal, postings: list[Pos
     is_debit = mine.amount_minor > 0
     total = from_minor(abs(sum(p.amount_minor for p in own)))
     amount = total - fee if is_debit else total
-    mine_label = f"{account.product_type.name} {mask_number(account.number)}"
+    mine_label = account.masked_name
     others = [
         _product_label(p)
         for p in postings

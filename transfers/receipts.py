@@ -78,7 +78,7 @@ def transfer_detail(transfer: Transfer) -> list[list]:
     else:
         destination = transfer.destination
         to_name = member if beneficiary is None else beneficiary.name
-        to_account = f"{destination.product_type.name} {mask_number(destination.number)}"
+        to_account = destination.masked_name
         institution = cooperative_current().short_name.upper()
     closing = [["Institución financiera", institution]]
     if transfer.status == Transfer.Status.PENDING:
@@ -89,7 +89,7 @@ def transfer_detail(transfer: Transfer) -> list[list]:
             "Cuenta de origen",
             [
                 ["Nombre", member],
-                ["N.º Cta.", f"{origin.product_type.name} {mask_number(origin.number)}"],
+                ["N.º Cta.", origin.masked_name],
             ],
         ],
         ["Cuenta de destino", [["Nombre", to_name], ["N.º Cta.", to_account], *closing]],

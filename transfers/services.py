@@ -99,7 +99,7 @@ class TransferOrder:
     @property
     def destination_label(self) -> str:
         if self.kind == TransferKind.OWN:
-            return f"{self.destination.product_type.name} {mask_number(self.destination.number)}"
+            return self.destination.masked_name
         beneficiary = self.beneficiary
         where = (
             beneficiary.institution.name
@@ -129,7 +129,7 @@ class TransferQuote:
             ("Monto", format_money(order.amount, currency)),
             (
                 "Cuenta de origen",
-                f"{order.origin.product_type.name} {mask_number(order.origin.number)}",
+                order.origin.masked_name,
             ),
             ("Cuenta de destino", order.destination_label),
             ("Motivo", order.motive or "—"),
