@@ -9,10 +9,10 @@ origin account whatever happens before it.
 
 A transfer is a few round trips: the lock sent together with one read of its accounts and
 beneficiary and one of what the member already sent (``transfers.queries``, written out
-because compiling ORM queries cost more than running them), the journal and the transfer
-row. The
-catalogs — profile, tariff, limits, books, calendar — come from the process's copy
-(``core.cached``), and the journal names the transfer as its source.
+because compiling ORM queries cost more than running them), the journal, then the
+transfer row with its notices. The catalogs — profile, tariff, limits, books, calendar —
+come from the process's copy (``core.cached``), and the journal names the transfer as
+its source.
 """
 
 from dataclasses import dataclass, replace
